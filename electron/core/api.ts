@@ -1,0 +1,12 @@
+/**
+ * THE handler table: one handler per contract method. IPC (electron/main/ipc.ts) and HTTP
+ * (electron/web/server.ts) both serve exactly this table through `dispatch`.
+ */
+import type { HandlerTable } from './handlers.js';
+import { inventoryHandlers } from './inventory/handlers.js';
+import { systemHandlers } from './system.js';
+
+export const handlers = {
+  ...systemHandlers,
+  ...inventoryHandlers,
+} satisfies HandlerTable;

@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDb, type Db } from './db/connection.js';
+import { listBackups, loadMigrations, migrate, type MigrateResult } from './db/migrate.js';
+import { EventBus } from './events.js';
+import { Audit } from './repos/audit.js';
+import { createInventoryRepos, type InventoryRepos } from './repos/inventory.js';
+import { Settings } from './repos/settings.js';
+import { SecretStore, type SecretCipher } from './secrets.js';
+
+export type ShellKind = 'electron' | 'web' | 'test';
+
+export interface CoreOptions {
+  dataDir: string;
+  migrationsDir: string;
+  cipher: SecretCipher;
+  shell: ShellKind;
+  version?: string;
+  /** Electron only: better-sqlite3 built for Electron's ABI. */
+  nativeBinding?: string;
+}
+
+/** Everything the handlers need. Created once per process by a shell (or a test). */
+export interface Core {
+  readonly opts: CoreOptions;
+  readonly db: Db;
+  readonly dbPath: string;
+  readonly backupDir: string;
+  readonly migration: MigrateResult;
+  readonly schemaVersion: number;
+  readonly events: EventBus;
+  readonly audit: Audit;
+  readonly settings: Settings;
+  readonly secrets: SecretStore;
+  readonly inventory: InventoryRepos;
+  operator(): string;
+  /** Runs fn in one SQLite transaction (nested calls join the outer one). */
+  tx<T>(fn: () => T): T;
+  /** Things to run at close (pools, timers), registered by subsystems. */
+  onClose(fn: () => void | Promise<void>): void;
+  close(): Promise<void>;
+}
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PUESTA_DATA_DIR) return path.resolve(env.PUESTA_DATA_DIR);
+  const base = env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'puesta');
+}
+
+export function createCore(opts: CoreOptions): Core {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const dbPath = path.join(opts.dataDir, 'puesta.sqlite');
+  const backupDir = path.join(opts.dataDir, 'backups');
+  const db = openDb(dbPath, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
+  let migration: MigrateResult;
+  try {
+    migration = migrate(db, loadMigrations(opts.migrationsDir), { dbFile: dbPath, backupDir });
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  const audit = new Audit(db);
+  const settings = new Settings(db);
+  const closers: (() => void | Promise<void>)[] = [];
+  const core: Core = {
+    opts,
+    db,
+    dbPath,
+    backupDir,
+    migration,
+    schemaVersion: migration.to,
+    events: new EventBus(),
+    audit,
+    settings,
+    secrets: new SecretStore(db, opts.cipher),
+    inventory: createInventoryRepos(db, audit),
+    operator: () => settings.get('operator') ?? (safeUser() || 'operator'),
+    tx: <T>(fn: () => T) => db.transaction(fn)(),
+    onClose: (fn) => void closers.push(fn),
+    close: async () => {
+      for (const fn of closers.reverse()) await fn();
+      if (db.open) db.close();
+    },
+  };
+  return core;
+}
+
+export { listBackups };
+
+function safeUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,85 @@
+import type { EventName, EventPayload, MethodInput, MethodName, MethodOutput, PuestaApi } from '../../../shared/contract/index.js';
+import { isErrorCode, PuestaError, type Envelope } from '../../../shared/errors.js';
+
+/** What the Electron preload exposes: one function per method, one subscribe per event. */
+export type PreloadBridge = Record<string, (input: unknown) => Promise<Envelope<unknown>>> & {
+  on: Record<string, (listener: (payload: unknown) => void) => () => void>;
+};
+
+function unwrap<T>(env: Envelope<T>): T {
+  if (env.ok) return env.value;
+  throw new PuestaError(isErrorCode(env.error.code) ? env.error.code : 'INTERNAL', env.error.message, env.error.details);
+}
+
+/** Desktop shell: window.puesta from electron/preload. */
+export function ipcApi(bridge: PreloadBridge): PuestaApi {
+  return {
+    async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+      const fn = bridge[method];
+      if (typeof fn !== 'function') throw new PuestaError('UNKNOWN_METHOD', `The desktop shell does not expose ${method}.`);
+      return unwrap((await fn(input)) as Envelope<MethodOutput<M>>);
+    },
+    on<E extends EventName>(event: E, listener: (p: EventPayload<E>) => void) {
+      const sub = bridge.on[event];
+      return sub ? sub(listener as (p: unknown) => void) : () => {};
+    },
+  };
+}
+
+/** Browser shell: POST /api/<method> with the HttpOnly cookie; events over one EventSource. */
+export function httpApi(base = ''): PuestaApi {
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  let source: EventSource | null = null;
+  const ensureSource = () => {
+    if (source || typeof EventSource === 'undefined') return;
+    source = new EventSource(`${base}/api/events`);
+  };
+  return {
+    async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+      let res: Response;
+      try {
+        res = await fetch(`${base}/api/${method}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          credentials: 'same-origin',
+          body: JSON.stringify(input ?? {}),
+        });
+      } catch (e) {
+        throw new PuestaError('INTERNAL', `Puesta's local server does not answer (${(e as Error).message}). Is \`npm start\` still running?`);
+      }
+      let env: Envelope<MethodOutput<M>>;
+      try {
+        env = (await res.json()) as Envelope<MethodOutput<M>>;
+      } catch {
+        throw new PuestaError('INTERNAL', `Unexpected answer from the local server (HTTP ${res.status}).`);
+      }
+      return unwrap(env);
+    },
+    on<E extends EventName>(event: E, listener: (p: EventPayload<E>) => void) {
+      ensureSource();
+      let set = listeners.get(event);
+      if (!set) {
+        set = new Set();
+        listeners.set(event, set);
+        const s = set;
+        source?.addEventListener(event, (ev) => {
+          const data = JSON.parse((ev as MessageEvent<string>).data) as unknown;
+          for (const l of s) l(data);
+        });
+      }
+      set.add(listener as (p: unknown) => void);
+      return () => set.delete(listener as (p: unknown) => void);
+    },
+  };
+}
+
+declare global {
+  interface Window {
+    puesta?: PreloadBridge;
+  }
+}
+
+/** Picks the transport: the preload bridge in Electron, HTTP in a browser. */
+export function detectApi(): PuestaApi {
+  return typeof window !== 'undefined' && window.puesta ? ipcApi(window.puesta) : httpApi('');
+}

@@ -1,0 +1,48 @@
+/**
+ * THE contract: every API method and every event, as zod schemas.
+ * Preload, IPC handlers, the web shell and the renderer client are all driven by this table.
+ * Adding a method = a schema here (in a group file) + a handler in electron/core/api.ts.
+ */
+import type { z } from 'zod';
+import type { MethodSpec } from './common.js';
+import { inventoryMethods } from './inventory.js';
+import { systemEvents, systemMethods } from './system.js';
+
+export const methods = {
+  ...systemMethods,
+  ...inventoryMethods,
+} as const satisfies Record<string, MethodSpec>;
+
+export const events = {
+  ...systemEvents,
+} as const satisfies Record<string, z.ZodTypeAny>;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
+export type MethodParsedInput<M extends MethodName> = z.output<Methods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+
+export const METHOD_NAMES = Object.keys(methods) as MethodName[];
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+export function isMethodName(x: string): x is MethodName {
+  return Object.prototype.hasOwnProperty.call(methods, x);
+}
+export function isEventName(x: string): x is EventName {
+  return Object.prototype.hasOwnProperty.call(events, x);
+}
+
+/** The interface the renderer talks to, whatever the transport. */
+export interface PuestaApi {
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+export * from './common.js';
+export * from './inventory.js';
+export * from './system.js';
