@@ -5,8 +5,10 @@
 import type { HandlerTable } from './handlers.js';
 import { inventoryHandlers } from './inventory/handlers.js';
 import { systemHandlers } from './system.js';
+import { windowsHandlers } from './windows/handlers.js';
 
 export const handlers = {
   ...systemHandlers,
   ...inventoryHandlers,
+  ...windowsHandlers,
 } satisfies HandlerTable;

@@ -7,14 +7,17 @@ import type { z } from 'zod';
 import type { MethodSpec } from './common.js';
 import { inventoryMethods } from './inventory.js';
 import { systemEvents, systemMethods } from './system.js';
+import { windowsEvents, windowsMethods } from './windows.js';
 
 export const methods = {
   ...systemMethods,
   ...inventoryMethods,
+  ...windowsMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const events = {
   ...systemEvents,
+  ...windowsEvents,
 } as const satisfies Record<string, z.ZodTypeAny>;
 
 export type Methods = typeof methods;
@@ -46,3 +49,4 @@ export interface PuestaApi {
 export * from './common.js';
 export * from './inventory.js';
 export * from './system.js';
+export * from './windows.js';

@@ -1,0 +1,375 @@
+/**
+ * Maintenance windows, their audience, notice templates and campaigns, the mail outbox and SMTP settings.
+ *
+ * Times: every timestamp is an ISO-8601 string; the core stores and returns UTC (`…Z`). Per-customer
+ * local times are returned pre-formatted (in the customer's IANA zone and language) where useful.
+ *
+ * Window life cycle: draft → announced → in_progress → done, or → cancelled (from draft/announced/
+ * in_progress), or in_progress/extended → extended (with a later `newEnd`) → done.
+ * `windows.transition` also queues the notice tied to the new state (started / completed / extended /
+ * cancelled), sent to the window's audience as soon as SMTP answers.
+ */
+import { z } from 'zod';
+import { DateOnly, Id, IdInput, listOutput, method, Name, Timestamp, TimeZone } from './common.js';
+
+// ---------------------------------------------------------------- windows
+export const WINDOW_STATES = ['draft', 'announced', 'in_progress', 'done', 'cancelled', 'extended'] as const;
+export type WindowState = (typeof WINDOW_STATES)[number];
+/** The states `windows.transition` can move to. */
+export const WINDOW_TRANSITIONS = ['announced', 'in_progress', 'done', 'cancelled', 'extended'] as const;
+
+const WindowFieldsBase = z.object({
+  title: Name,
+  /** UTC instant the interruption starts. */
+  start: Timestamp,
+  /** UTC instant it ends (after start). */
+  end: Timestamp,
+  applicationIds: z.array(Id).max(500).default([]),
+  serverIds: z.array(Id).max(5000).default([]),
+  /** What users will notice, shown in the notices ({{impact}}). */
+  impact: z.string().max(5000).default(''),
+  /** Optional run this window covers (runs live in another module; kept as a plain id). */
+  linkedRunId: Id.nullable().default(null),
+  notes: z.string().max(20_000).default(''),
+});
+const endAfterStart = (w: { start?: string | undefined; end?: string | undefined }) =>
+  w.start === undefined || w.end === undefined || Date.parse(w.end) > Date.parse(w.start);
+export const WindowFields = WindowFieldsBase.strict().refine(endAfterStart, { message: 'the end is not after the start', path: ['end'] });
+export const WindowPatch = WindowFieldsBase.partial().extend({ id: Id }).strict().refine(endAfterStart, { message: 'the end is not after the start', path: ['end'] });
+
+export const Window = WindowFieldsBase.extend({
+  id: Id,
+  state: z.enum(WINDOW_STATES),
+  /** ICS SEQUENCE: incremented whenever title, start or end change. */
+  sequence: z.number().int().min(0),
+  /** Stable ICS UID, `window-<id>@puesta`. */
+  uid: z.string(),
+  applicationNames: z.array(z.string()),
+  serverNames: z.array(z.string()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Window = z.infer<typeof Window>;
+
+export const WindowListInput = z
+  .object({
+    /** Windows that end after `from` … */
+    from: Timestamp.optional(),
+    /** … and start before `to` (calendar month/week views). */
+    to: Timestamp.optional(),
+    state: z.enum(WINDOW_STATES).optional(),
+    query: z.string().max(200).optional(),
+    limit: z.number().int().min(1).max(10_000).default(100),
+    offset: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const WindowTransitionInput = z
+  .object({
+    id: Id,
+    to: z.enum(WINDOW_TRANSITIONS),
+    /** Required for `extended`: the new end (UTC), later than the current end. */
+    newEnd: Timestamp.optional(),
+    /** Queue the notice tied to the new state (default true). */
+    notify: z.boolean().default(true),
+  })
+  .strict();
+
+// ---------------------------------------------------------------- conflicts
+export const CONFLICT_KINDS = ['server_overlap', 'customer_overlap', 'outside_contract_hours', 'blackout', 'contract_expires'] as const;
+export const Conflict = z.object({
+  kind: z.enum(CONFLICT_KINDS),
+  /** A plain sentence saying what clashes. */
+  message: z.string(),
+  otherWindowId: Id.optional(),
+  serverId: Id.optional(),
+  customerId: Id.optional(),
+  contractId: Id.optional(),
+  blackoutId: Id.optional(),
+});
+export type Conflict = z.infer<typeof Conflict>;
+export const ConflictsInput = z.union([
+  z.object({ id: Id }).strict(),
+  z
+    .object({
+      /** When editing an existing window, its id (so it is not compared with itself). */
+      excludeId: Id.optional(),
+      start: Timestamp,
+      end: Timestamp,
+      applicationIds: z.array(Id).max(500).default([]),
+      serverIds: z.array(Id).max(5000).default([]),
+    })
+    .strict(),
+]);
+export const ConflictsOutput = z.object({ items: z.array(Conflict) });
+
+// ---------------------------------------------------------------- audience
+export const AudienceContact = z.object({ id: Id, name: z.string(), email: z.string(), role: z.string() });
+export const AudienceCustomer = z.object({
+  customerId: Id,
+  name: z.string(),
+  timezone: z.string(),
+  language: z.string(),
+  /** The window's start and end formatted in the customer's zone and language. */
+  startLocal: z.string(),
+  endLocal: z.string(),
+  contracts: z.array(z.object({ id: Id, reference: z.string(), state: z.string() })),
+  /** Contacts who will be told (opted-out excluded). */
+  contacts: z.array(AudienceContact),
+  contactCount: z.number().int(),
+  excludedOptedOut: z.number().int(),
+});
+export const AudienceInput = z
+  .object({
+    id: Id,
+    /** false: only the per-customer counts (contacts: []). */
+    includeContacts: z.boolean().default(true),
+  })
+  .strict();
+export const Audience = z.object({
+  windowId: Id,
+  customers: z.array(AudienceCustomer),
+  /** Contacts who will be told. */
+  total: z.number().int(),
+  excludedOptedOut: z.number().int(),
+});
+export type Audience = z.infer<typeof Audience>;
+
+// ---------------------------------------------------------------- blackouts
+export const BlackoutFields = z
+  .object({
+    startDate: DateOnly,
+    endDate: DateOnly,
+    reason: z.string().trim().min(1, 'say why (e.g. "year-end freeze")').max(500),
+    /** Zone the dates are read in (whole days). */
+    timezone: TimeZone.default('UTC'),
+  })
+  .strict()
+  .refine((b) => b.endDate >= b.startDate, { message: 'the end date is before the start date', path: ['endDate'] });
+export const Blackout = z.object({ id: Id, startDate: DateOnly, endDate: DateOnly, reason: z.string(), timezone: z.string(), createdAt: Timestamp });
+export type Blackout = z.infer<typeof Blackout>;
+
+// ---------------------------------------------------------------- templates & notices
+export const NOTICE_KINDS = ['announce', 'reminder', 'updated', 'started', 'completed', 'extended', 'cancelled'] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+export const Language = z.string().regex(/^[a-z]{2}$/, 'a two-letter language code such as en or es');
+
+export const TemplateKey = z.object({ kind: z.enum(NOTICE_KINDS), language: Language }).strict();
+export const TemplateFields = z
+  .object({
+    kind: z.enum(NOTICE_KINDS),
+    language: Language,
+    /** Handlebars; see `variables` in notices.templates.list. */
+    subject: z.string().min(1).max(500),
+    html: z.string().min(1).max(200_000),
+    text: z.string().min(1).max(200_000),
+  })
+  .strict();
+export const Template = TemplateFields.extend({
+  /** true when this is the shipped default (never edited or reset). */
+  builtIn: z.boolean(),
+  updatedAt: Timestamp.nullable(),
+});
+export type Template = z.infer<typeof Template>;
+export const TemplateVariable = z.object({ name: z.string(), description: z.string() });
+
+export const PreviewInput = z
+  .object({
+    windowId: Id,
+    kind: z.enum(NOTICE_KINDS),
+    /** A contact from the audience; absent = the first audience contact, or a sample recipient. */
+    contactId: Id.optional(),
+  })
+  .strict();
+export const RenderedNotice = z.object({
+  to: z.string(),
+  contactName: z.string(),
+  customerName: z.string(),
+  language: z.string(),
+  timezone: z.string(),
+  subject: z.string(),
+  html: z.string(),
+  text: z.string(),
+  /** The invitation attached as invite.ics. */
+  ics: z.string(),
+  icsMethod: z.enum(['REQUEST', 'CANCEL']),
+});
+export type RenderedNotice = z.infer<typeof RenderedNotice>;
+
+export const CAMPAIGN_STATES = ['scheduled', 'sending', 'done', 'cancelled'] as const;
+export const OutboxCounts = z.object({
+  queued: z.number().int(),
+  sending: z.number().int(),
+  sent: z.number().int(),
+  failed: z.number().int(),
+  unknown: z.number().int(),
+  total: z.number().int(),
+});
+export const Campaign = z.object({
+  id: Id,
+  windowId: Id,
+  windowTitle: z.string(),
+  kind: z.enum(NOTICE_KINDS),
+  /** Reminders: hours before the window start. */
+  offsetHours: z.number().nullable(),
+  /** UTC instant the messages are due. */
+  scheduledAt: Timestamp,
+  /** scheduled: not yet due (no recipients materialised); sending: messages in the ledger not all final. */
+  state: z.enum(CAMPAIGN_STATES),
+  counts: OutboxCounts,
+  createdAt: Timestamp,
+});
+export type Campaign = z.infer<typeof Campaign>;
+export const ScheduleInput = z
+  .object({
+    windowId: Id,
+    /** Hours before the start for each reminder, e.g. [72, 24, 1]. Past ones are skipped. */
+    reminders: z.array(z.number().positive().max(24 * 60)).max(10).default([72, 24, 1]),
+    /** When the announcement goes out (default now). */
+    announceAt: Timestamp.nullable().default(null),
+    /** Also send the announcement (default true); false = reminders only. */
+    announce: z.boolean().default(true),
+  })
+  .strict();
+
+// ---------------------------------------------------------------- outbox
+export const OUTBOX_STATES = ['queued', 'sending', 'sent', 'failed', 'unknown'] as const;
+export type OutboxState = (typeof OUTBOX_STATES)[number];
+export const OutboxRow = z.object({
+  id: Id,
+  campaignId: Id,
+  windowId: Id,
+  kind: z.enum(NOTICE_KINDS),
+  contactId: Id.nullable(),
+  customerName: z.string(),
+  contactName: z.string(),
+  email: z.string(),
+  subject: z.string(),
+  state: z.enum(OUTBOX_STATES),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  nextAttemptAt: Timestamp.nullable(),
+  /** The Message-ID header generated before the first attempt (same on a resend). */
+  messageId: z.string(),
+  /** The id the SMTP server answered with (its 250 response). */
+  smtpMessageId: z.string().nullable(),
+  sentAt: Timestamp.nullable(),
+  note: z.string().nullable(),
+  updatedAt: Timestamp,
+});
+export type OutboxRow = z.infer<typeof OutboxRow>;
+export const OutboxListInput = z
+  .object({
+    campaignId: Id.optional(),
+    windowId: Id.optional(),
+    state: z.enum(OUTBOX_STATES).optional(),
+    /** Matches email, contact or customer name. */
+    query: z.string().max(200).optional(),
+    limit: z.number().int().min(1).max(10_000).default(100),
+    offset: z.number().int().min(0).default(0),
+  })
+  .strict();
+export const OutboxMessage = OutboxRow.extend({ html: z.string(), text: z.string(), ics: z.string() });
+export const IdsInput = z.object({ ids: z.array(Id).min(1).max(100_000) }).strict();
+
+export const OutboxStatus = z.object({
+  /** false when the last attempt to reach SMTP failed (offline, server down, settings wrong). */
+  online: z.boolean(),
+  /** SMTP is configured (host and from set). */
+  configured: z.boolean(),
+  lastError: z.string().optional(),
+  /** When the sender will try again (UTC). */
+  nextAttemptAt: Timestamp.optional(),
+  /** Rows queued (due or waiting for a retry). */
+  pending: z.number().int().optional(),
+  /** Rows caught mid-send by a crash, waiting for the operator's decision. */
+  unknown: z.number().int().optional(),
+});
+export type OutboxStatus = z.infer<typeof OutboxStatus>;
+
+// ---------------------------------------------------------------- SMTP settings
+export const SmtpSettingsFields = z.object({
+  host: z.string().trim().max(253).default(''),
+  port: z.number().int().min(1).max(65535).default(587),
+  /** Implicit TLS (port 465). false = plain, upgraded with STARTTLS when the server offers it. */
+  secure: z.boolean().default(false),
+  user: z.string().max(320).default(''),
+  /** Sender address, e.g. "Release desk <ops@example.com>". */
+  from: z.string().max(400).default(''),
+  ratePerSecond: z.number().positive().max(1000).default(5),
+  maxConnections: z.number().int().min(1).max(50).default(2),
+});
+export const SmtpSaveInput = SmtpSettingsFields.extend({
+  /** Omitted = keep the stored password; null or '' = forget it. Stored in the secret store only. */
+  password: z.string().max(1000).nullable().optional(),
+}).strict();
+export const SmtpSettings = SmtpSettingsFields.extend({ hasPassword: z.boolean(), configured: z.boolean() });
+export type SmtpSettings = z.infer<typeof SmtpSettings>;
+
+// ---------------------------------------------------------------- methods
+const Ok = z.object({ updated: z.number().int() });
+
+export const windowsMethods = {
+  'windows.list': method(WindowListInput, listOutput(Window), 'List maintenance windows (by time range, state, text)'),
+  'windows.get': method(IdInput, Window, 'Get one maintenance window'),
+  'windows.create': method(WindowFields, Window, 'Plan a maintenance window (starts as a draft)'),
+  'windows.update': method(WindowPatch, Window, 'Change a window; a new title/start/end bumps the ICS SEQUENCE and, once announced, queues an "updated" notice'),
+  'windows.delete': method(IdInput, z.object({ id: Id }), 'Delete a window that was never announced (cancel it otherwise)'),
+  'windows.transition': method(WindowTransitionInput, Window, 'Move a window to announced / in_progress / done / cancelled / extended, queuing the notice tied to the state'),
+  'windows.conflicts': method(ConflictsInput, ConflictsOutput, 'Clashes of a window (or a draft) with other windows, contract hours and expiry, blackout dates'),
+  'windows.audience': method(AudienceInput, Audience, 'Who will be told: customers with contracts in force on the touched applications, their contacts (opted-out excluded)'),
+
+  'blackouts.list': method(z.object({ from: DateOnly.optional(), to: DateOnly.optional() }).strict(), z.object({ items: z.array(Blackout) }), 'Blackout date ranges'),
+  'blackouts.create': method(BlackoutFields, Blackout, 'Add a blackout date range'),
+  'blackouts.delete': method(IdInput, z.object({ id: Id }), 'Remove a blackout date range'),
+
+  'notices.templates.list': method(
+    z.object({}).strict(),
+    z.object({ items: z.array(Template), variables: z.array(TemplateVariable), languages: z.array(z.string()) }),
+    'Notice templates per kind and language, and the variables they can use',
+  ),
+  'notices.templates.get': method(TemplateKey, Template, 'One notice template (the built-in default when never edited)'),
+  'notices.templates.save': method(TemplateFields, Template, 'Save an edited template (checked by compiling it)'),
+  'notices.templates.reset': method(TemplateKey, Template, 'Back to the built-in default'),
+  'notices.preview': method(PreviewInput, RenderedNotice, 'Render a notice for one recipient: subject, HTML, text and the ICS invitation'),
+  'notices.testSend': method(
+    z.object({ windowId: Id, kind: z.enum(NOTICE_KINDS), to: z.string().trim().email().optional() }).strict(),
+    z.object({ to: z.string(), messageId: z.string(), response: z.string() }),
+    'Send the rendered notice to the operator now (default: the SMTP "from" address), outside the ledger',
+  ),
+  'notices.schedule': method(ScheduleInput, z.object({ items: z.array(Campaign) }), 'Schedule the announcement and reminders of a window (replaces pending ones); a draft becomes announced'),
+  'notices.campaigns': method(z.object({ windowId: Id.optional() }).strict(), z.object({ items: z.array(Campaign) }), 'Campaigns with per-state counts'),
+  'notices.cancelCampaign': method(IdInput, Campaign, 'Cancel a campaign: nothing more of it is sent (queued rows become failed "cancelled")'),
+
+  'outbox.list': method(OutboxListInput, listOutput(OutboxRow).extend({ counts: OutboxCounts }), 'Per-recipient ledger, filtered; counts per state for the same filter (ignoring state)'),
+  'outbox.get': method(IdInput, OutboxMessage, 'One ledger row with its rendered bodies'),
+  'outbox.resend': method(IdsInput, Ok, 'Queue failed or unknown rows again (same Message-ID; audited)'),
+  'outbox.markSent': method(IdsInput.extend({ note: z.string().trim().min(1, 'say why you consider it sent').max(1000) }).strict(), Ok, 'Mark "unknown" rows as sent without sending (audited)'),
+  'outbox.sendNow': method(z.object({}).strict(), OutboxStatus, 'Wake the sender: retry waiting rows now'),
+  'outbox.status': method(z.object({}).strict(), OutboxStatus, 'Whether SMTP answers, and what is waiting'),
+
+  'smtp.get': method(z.object({}).strict(), SmtpSettings, 'SMTP settings (the password is never returned: hasPassword)'),
+  'smtp.save': method(SmtpSaveInput, SmtpSettings, 'Save SMTP settings; the password goes to the secret store'),
+  'smtp.test': method(
+    z.object({ to: z.string().trim().email() }).strict(),
+    z.object({ messageId: z.string(), response: z.string() }),
+    'Send a test message with the saved settings',
+  ),
+} as const;
+
+export const windowsEvents = {
+  /** A window was created, changed, transitioned or deleted. */
+  'windows.changed': z.object({ id: Id, action: z.enum(['create', 'update', 'delete', 'transition']) }),
+  /** Per-campaign counts while sending (throttled to a few per second). */
+  'outbox.progress': z.object({
+    campaignId: Id,
+    windowId: Id,
+    queued: z.number().int(),
+    sending: z.number().int(),
+    sent: z.number().int(),
+    failed: z.number().int(),
+    unknown: z.number().int(),
+  }),
+  /** SMTP reachability, sent when it changes (and after each failed attempt). */
+  'outbox.status': OutboxStatus,
+} as const;
