@@ -4,11 +4,13 @@
  */
 import type { HandlerTable } from './handlers.js';
 import { inventoryHandlers } from './inventory/handlers.js';
+import { runsHandlers } from './runs/handlers.js';
 import { systemHandlers } from './system.js';
 import { windowsHandlers } from './windows/handlers.js';
 
 export const handlers = {
   ...systemHandlers,
   ...inventoryHandlers,
+  ...runsHandlers,
   ...windowsHandlers,
 } satisfies HandlerTable;
