@@ -185,7 +185,15 @@ function crud<F extends z.ZodObject, R extends z.ZodTypeAny, P extends z.ZodType
   };
 }
 
-const partialOf = <F extends z.ZodObject>(f: F) => f.partial().strict();
+/** A patch: every field optional and WITHOUT defaults (a default would overwrite the stored value). */
+const partialOf = <F extends z.ZodObject>(f: F) =>
+  z
+    .object(
+      Object.fromEntries(
+        Object.entries(f.shape).map(([k, s]) => [k, (s instanceof z.ZodDefault ? (s.unwrap() as z.ZodType) : (s as z.ZodType)).optional()]),
+      ) as { [K in keyof F['shape']]: z.ZodOptional<F['shape'][K]> },
+    )
+    .strict();
 
 const env = crud('environments', EnvironmentFields.strict(), partialOf(EnvironmentFields), Environment);
 const srv = crud('servers', ServerFields.strict(), partialOf(ServerFields), Server, { environmentId: Id.optional(), role: Tag.optional() });

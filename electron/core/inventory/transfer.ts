@@ -87,7 +87,7 @@ export function exportInventory(core: Core, input: { format: 'json' | 'csv'; ent
   if (!entity) throw new PuestaError('INVALID_INPUT', 'A CSV export holds one entity: choose which (e.g. servers).', { field: 'entity' });
   const rows = allRows(core.inventory[entity]).map((r) => toPortable(core, entity, r));
   const columns = portableColumns(core, entity);
-  const content = Papa.unparse({ fields: columns, data: rows.map((r) => columns.map((c) => toCell(r[c]))) });
+  const content = Papa.unparse({ fields: columns, data: rows.map((r) => columns.map((c) => toCell(r[c]))) }, { newline: '\n' });
   return { format: 'csv', filename: `puesta-${entity}-${stamp}.csv`, content: content + '\n' };
 }
 

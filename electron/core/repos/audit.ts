@@ -25,8 +25,14 @@ export class Audit {
   list(p: { entity?: string | undefined; entityId?: number | undefined; limit: number; offset: number }): { items: AuditRow[]; total: number } {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (p.entity) (where.push('entity = ?'), args.push(p.entity));
-    if (p.entityId) (where.push('entity_id = ?'), args.push(p.entityId));
+    if (p.entity) {
+      where.push('entity = ?');
+      args.push(p.entity);
+    }
+    if (p.entityId) {
+      where.push('entity_id = ?');
+      args.push(p.entityId);
+    }
     const w = where.length ? ' WHERE ' + where.join(' AND ') : '';
     const total = (this.db.prepare(`SELECT count(*) AS n FROM audit${w}`).get(...args) as { n: number }).n;
     const rows = this.db.prepare(`SELECT * FROM audit${w} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...args, p.limit, p.offset) as Record<string, unknown>[];

@@ -7,7 +7,7 @@
 export function shq(value: string | number | boolean): string {
   const s = String(value);
   if (s.includes('\0')) throw new RangeError('a shell word cannot contain a NUL byte');
-  if (s !== '' && /^[A-Za-z0-9_\/.,:=@%+-]+$/.test(s) && !s.startsWith('-')) return s;
+  if (s !== '' && /^[A-Za-z0-9_/.,:=@%+-]+$/.test(s) && !s.startsWith('-')) return s;
   return "'" + s.replace(/'/g, "'\\''") + "'";
 }
 

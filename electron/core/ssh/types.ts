@@ -47,7 +47,7 @@ export interface UploadOptions {
   mode?: number;
 }
 
-export interface SshTarget extends Pick<Server, 'id' | 'name' | 'host' | 'port' | 'user' | 'auth' | 'keyPath'> {}
+export type SshTarget = Pick<Server, 'id' | 'name' | 'host' | 'port' | 'user' | 'auth' | 'keyPath'>;
 
 export interface SshEngine {
   /** Runs one command on one host over the pooled connection. Throws PuestaError SSH_* codes. */

@@ -39,8 +39,7 @@ export function useQuery<M extends MethodName>(method: M, input: MethodInput<M>,
     } finally {
       setLoading(false);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [api, method, key, ...deps]);
+  }, [api, method, key, ...deps]); // deps: caller-supplied extra dependencies
   useEffect(() => void reload(), [reload]);
   return { data, error, loading, reload };
 }
