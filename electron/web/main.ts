@@ -1,7 +1,7 @@
 /**
  * `npm run web` (and `npm start` without an Electron binary): the browser shell.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore, defaultDataDir } from '../core/core.js';
@@ -12,6 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 async function main(): Promise<void> {
   const dataDir = defaultDataDir();
+  mkdirSync(dataDir, { recursive: true }); // the key file below lives there
   const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
   const cipher = new KeyFileCipher(process.env.PUESTA_KEY_FILE ?? path.join(dataDir, 'secret.key'));
   let core;
