@@ -1,0 +1,60 @@
+/**
+ * The native menu: the usual roles and their standard shortcuts (copy/paste, undo, zoom, full
+ * screen, reload, quit). App-level shortcuts such as Ctrl+K (command palette) belong to the
+ * renderer. Only types come from electron, so the template is unit-tested under Node.
+ */
+import type { MenuItemConstructorOptions } from 'electron';
+
+export function menuTemplate(platform: NodeJS.Platform, opts: { devTools: boolean; productName?: string }): MenuItemConstructorOptions[] {
+  const mac = platform === 'darwin';
+  const name = opts.productName ?? 'Puesta';
+  const view: MenuItemConstructorOptions[] = [
+    { role: 'reload' },
+    { role: 'forceReload' },
+    ...(opts.devTools ? ([{ role: 'toggleDevTools' }] as MenuItemConstructorOptions[]) : []),
+    { type: 'separator' },
+    { role: 'resetZoom' },
+    { role: 'zoomIn' },
+    { role: 'zoomOut' },
+    { type: 'separator' },
+    { role: 'togglefullscreen' },
+  ];
+  return [
+    ...(mac
+      ? ([
+          {
+            label: name,
+            submenu: [
+              { role: 'about' },
+              { type: 'separator' },
+              { role: 'services' },
+              { type: 'separator' },
+              { role: 'hide' },
+              { role: 'hideOthers' },
+              { role: 'unhide' },
+              { type: 'separator' },
+              { role: 'quit' },
+            ],
+          },
+        ] as MenuItemConstructorOptions[])
+      : []),
+    { label: '&File', submenu: [mac ? { role: 'close' } : { role: 'quit' }] },
+    {
+      label: '&Edit',
+      submenu: [
+        { role: 'undo' },
+        { role: 'redo' },
+        { type: 'separator' },
+        { role: 'cut' },
+        { role: 'copy' },
+        { role: 'paste' },
+        ...(mac ? ([{ role: 'pasteAndMatchStyle' }] as MenuItemConstructorOptions[]) : []),
+        { role: 'delete' },
+        { type: 'separator' },
+        { role: 'selectAll' },
+      ],
+    },
+    { label: '&View', submenu: view },
+    { label: '&Window', submenu: mac ? [{ role: 'minimize' }, { role: 'zoom' }, { type: 'separator' }, { role: 'front' }] : [{ role: 'minimize' }, { role: 'close' }] },
+  ];
+}

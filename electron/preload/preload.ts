@@ -1,0 +1,24 @@
+/**
+ * Preload (sandboxed, context-isolated): exposes `window.puesta` built from the contract.
+ * A sandboxed preload may only require('electron'); scripts/build.mjs bundles everything else
+ * (shared/, zod) into dist/electron/preload.cjs and checks that no other require() is left.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { EVENT_NAMES, METHOD_NAMES } from '../../shared/contract/index.js';
+import type { Envelope } from '../../shared/errors.js';
+import { buildBridge } from './bridge.js';
+
+const bridge = buildBridge(
+  METHOD_NAMES,
+  EVENT_NAMES,
+  (channel, input) => ipcRenderer.invoke(channel, input) as Promise<Envelope<unknown>>,
+  (channel, listener) => {
+    const handler = (_event: IpcRendererEvent, payload: unknown) => listener(payload);
+    ipcRenderer.on(channel, handler);
+    return () => {
+      ipcRenderer.removeListener(channel, handler);
+    };
+  },
+);
+
+contextBridge.exposeInMainWorld('puesta', bridge);

@@ -1,0 +1,110 @@
+/**
+ * `npm start` end to end on a machine without the Electron binary: the start script picks the
+ * browser shell, prints its URL, serves the API with the token, and stops on SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/core.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1');
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  url: string;
+}
+
+function startScript(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.mjs'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed within 60 s:\n${out}`)), 60_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /Puesta is running at (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, output: () => out, url: m[1]! });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`start.mjs exited (${code}) before printing its URL:\n${out}`));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('npm start without an Electron binary', () => {
+  it.each([
+    { args: [] as string[], says: true },
+    { args: ['--web'], says: false },
+  ])('start.mjs $args serves the browser shell, answers system.info with the token and stops on SIGTERM', async ({ args, says }) => {
+    const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'puesta-start-')), 'fresh', 'data'); // not created yet
+    dirs.push(path.dirname(path.dirname(dataDir)));
+    const port = await freePort();
+    const token = 'start-test-token-' + port;
+    const env = { ...process.env, PUESTA_DATA_DIR: dataDir, PUESTA_PORT: String(port), PUESTA_TOKEN: token, PUESTA_NO_BUILD: '1' };
+    delete env.PUESTA_KEY_FILE;
+
+    const s = await startScript(args, env);
+    children.push(s.child);
+    expect(s.url).toBe(`http://127.0.0.1:${port}/?token=${token}`);
+    expect(/Electron binary is not installed/.test(s.output())).toBe(says);
+
+    const res = await fetch(`http://127.0.0.1:${port}/api/system.info`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { ok: boolean; value: { shell: string; dataDir: string; dbPath: string; schemaVersion: number; secretStore: { kind: string; secure: boolean } } };
+    expect(body.ok).toBe(true);
+    expect(body.value.shell).toBe('web');
+    expect(body.value.dataDir).toBe(dataDir);
+    expect(body.value.dbPath).toBe(path.join(dataDir, 'puesta.sqlite'));
+    expect(body.value.schemaVersion).toBeGreaterThanOrEqual(1);
+    expect(body.value.secretStore).toMatchObject({ kind: 'key-file', secure: false });
+
+    const wrong = await fetch(`http://127.0.0.1:${port}/api/system.info`, { method: 'POST', headers: { Authorization: 'Bearer nope' }, body: '{}' });
+    expect(wrong.status).toBe(401);
+
+    s.child.kill('SIGTERM');
+    const { code } = await exited(s.child);
+    expect(code).toBe(0);
+    expect(await portOpen(port)).toBe(false); // the server child went away too
+  });
+});
