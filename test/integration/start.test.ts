@@ -81,7 +81,7 @@ describe('npm start without an Electron binary', () => {
     dirs.push(path.dirname(path.dirname(dataDir)));
     const port = await freePort();
     const token = 'start-test-token-' + port;
-    const env = { ...process.env, PUESTA_DATA_DIR: dataDir, PUESTA_PORT: String(port), PUESTA_TOKEN: token, PUESTA_NO_BUILD: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PUESTA_DATA_DIR: dataDir, PUESTA_PORT: String(port), PUESTA_TOKEN: token, PUESTA_NO_BUILD: '1' };
     delete env.PUESTA_KEY_FILE;
 
     const s = await startScript(args, env);
