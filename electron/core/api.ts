@@ -7,10 +7,12 @@ import { inventoryHandlers } from './inventory/handlers.js';
 import { runsHandlers } from './runs/handlers.js';
 import { systemHandlers } from './system.js';
 import { windowsHandlers } from './windows/handlers.js';
+import { mailHandlers } from './mail/handlers.js';
 
 export const handlers = {
   ...systemHandlers,
   ...inventoryHandlers,
   ...runsHandlers,
   ...windowsHandlers,
+  ...mailHandlers,
 } satisfies HandlerTable;

@@ -1,0 +1,266 @@
+/**
+ * Campaigns (one notice of one window, due at a time) and their materialisation into the outbox:
+ * when due, the audience is computed, one message rendered per recipient and written — all in one
+ * transaction, idempotent thanks to UNIQUE(campaign_id, contact_id).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Campaign, NoticeKind, RenderedNotice, Window } from '../../../shared/contract/windows.js';
+import { PuestaError } from '../../../shared/errors.js';
+import type { Core } from '../core.js';
+import { audienceContacts, contractsInForce, scopeOf } from '../windows/audience.js';
+import { getWindow, nowIso } from '../windows/repo.js';
+import { baseLanguage, formatDate, formatDuration, formatLocal, formatTime } from '../windows/time.js';
+import { buildIcs, parseAddress } from './ics.js';
+import { getSmtp } from './smtp.js';
+import { getTemplate, LANGUAGES, renderParts, type Variables } from './templates.js';
+
+export interface CampaignParams {
+  previousEnd?: string;
+}
+
+export interface Recipient {
+  contactId: number | null;
+  customerId: number | null;
+  customerName: string;
+  contactName: string;
+  email: string;
+  timezone: string;
+  language: string;
+}
+
+/** Per-window render context (template lookups cached per language). */
+export class NoticeRenderer {
+  private readonly templates = new Map<string, { subject: string; html: string; text: string }>();
+  private readonly services: string[];
+  private readonly organizer: { name: string; email: string } | null;
+
+  constructor(
+    private readonly core: Core,
+    readonly window: Window,
+    readonly kind: NoticeKind,
+    private readonly params: CampaignParams & { offsetHours?: number | null } = {},
+  ) {
+    const apps = core.db
+      .prepare(
+        `SELECT DISTINCT a.name FROM applications a WHERE a.id IN (
+           SELECT application_id FROM window_applications WHERE window_id = ?
+           UNION SELECT p.application_id FROM placements p JOIN window_servers ws ON ws.server_id = p.server_id WHERE ws.window_id = ?)
+         ORDER BY a.name COLLATE NOCASE`,
+      )
+      .all(window.id, window.id) as { name: string }[];
+    this.services = apps.map((a) => a.name);
+    this.organizer = parseAddress(getSmtp(core).from);
+  }
+
+  private template(language: string) {
+    let t = this.templates.get(language);
+    if (!t) {
+      const stored = this.core.db.prepare('SELECT 1 FROM notice_templates WHERE kind = ? AND language = ?').get(this.kind, language);
+      const lang = stored || (LANGUAGES as readonly string[]).includes(language) ? language : 'en';
+      t = getTemplate(this.core, this.kind, lang);
+      this.templates.set(language, t);
+    }
+    return t;
+  }
+
+  render(r: Recipient): RenderedNotice {
+    const w = this.window;
+    const lang = baseLanguage(r.language);
+    const tz = r.timezone || 'UTC';
+    const vars: Variables = {
+      customerName: r.customerName,
+      contactName: r.contactName,
+      windowTitle: w.title,
+      start: formatLocal(w.start, tz, lang),
+      end: formatLocal(w.end, tz, lang),
+      startDate: formatDate(w.start, tz, lang),
+      startTime: formatTime(w.start, tz, lang),
+      endTime: formatTime(w.end, tz, lang),
+      timezone: tz,
+      duration: formatDuration(w.start, w.end),
+      services: this.services.join(', '),
+      servicesList: this.services,
+      impact: w.impact,
+      hoursBefore: this.params.offsetHours ?? Math.max(0, Math.round((Date.parse(w.start) - Date.now()) / 3_600_000)),
+      previousEnd: this.params.previousEnd ? formatLocal(this.params.previousEnd, tz, lang) : '',
+      operator: this.core.operator(),
+    };
+    const parts = renderParts(this.template(lang), vars);
+    const method = this.kind === 'cancelled' ? 'CANCEL' : 'REQUEST';
+    const ics = buildIcs({
+      uid: w.uid,
+      sequence: w.sequence,
+      method,
+      start: w.start,
+      end: w.end,
+      summary: w.title,
+      description: parts.text,
+      organizer: this.organizer,
+      attendee: { name: r.contactName, email: r.email },
+    });
+    return { to: r.email, contactName: r.contactName, customerName: r.customerName, language: lang, timezone: tz, ...parts, ics, icsMethod: method };
+  }
+}
+
+/** Recipients of a window now: its audience, opted-out excluded. */
+export function recipientsOf(core: Core, windowId: number): Recipient[] {
+  const contracts = contractsInForce(core, scopeOf(core, windowId));
+  const customers = new Map<number, { name: string; timezone: string; language: string }>();
+  for (const c of contracts) customers.set(c.customerId, { name: c.customerName, timezone: c.timezone, language: c.language });
+  if (!customers.size) return [];
+  return audienceContacts(core, [...customers.keys()]).contacts.map((c) => {
+    const cu = customers.get(c.customerId)!;
+    return { contactId: c.id, customerId: c.customerId, customerName: cu.name, contactName: c.name, email: c.email, timezone: cu.timezone, language: cu.language };
+  });
+}
+
+export function newMessageId(): string {
+  return `<${randomUUID()}@puesta>`;
+}
+
+// ---------------------------------------------------------------- campaigns
+
+const COUNT_SQL = 'SELECT state, count(*) AS n FROM outbox WHERE campaign_id = ? GROUP BY state';
+
+export function campaignCounts(core: Core, campaignId: number): Campaign['counts'] {
+  const c = { queued: 0, sending: 0, sent: 0, failed: 0, unknown: 0, total: 0 };
+  for (const r of core.db.prepare(COUNT_SQL).all(campaignId) as { state: keyof typeof c; n: number }[]) {
+    c[r.state] = r.n;
+    c.total += r.n;
+  }
+  return c;
+}
+
+function campaignFromRow(core: Core, r: Record<string, unknown>): Campaign {
+  const counts = campaignCounts(core, r.id as number);
+  const stored = r.state as string;
+  const state: Campaign['state'] =
+    stored === 'cancelled' ? 'cancelled' : stored === 'scheduled' ? 'scheduled' : counts.queued + counts.sending > 0 ? 'sending' : 'done';
+  return {
+    id: r.id as number,
+    windowId: r.window_id as number,
+    windowTitle: r.title as string,
+    kind: r.kind as NoticeKind,
+    offsetHours: (r.offset_hours as number | null) ?? null,
+    scheduledAt: r.scheduled_at as string,
+    state,
+    counts,
+    createdAt: r.created_at as string,
+  };
+}
+
+export function listCampaigns(core: Core, windowId?: number): Campaign[] {
+  const rows = core.db
+    .prepare(`SELECT c.*, w.title FROM campaigns c JOIN windows w ON w.id = c.window_id${windowId ? ' WHERE c.window_id = ?' : ''} ORDER BY c.scheduled_at, c.id`)
+    .all(...(windowId ? [windowId] : [])) as Record<string, unknown>[];
+  return rows.map((r) => campaignFromRow(core, r));
+}
+
+export function getCampaign(core: Core, id: number): Campaign {
+  const r = core.db.prepare('SELECT c.*, w.title FROM campaigns c JOIN windows w ON w.id = c.window_id WHERE c.id = ?').get(id) as Record<string, unknown> | undefined;
+  if (!r) throw new PuestaError('NOT_FOUND', `There is no campaign with id ${id}.`);
+  return campaignFromRow(core, r);
+}
+
+export function addCampaign(core: Core, windowId: number, kind: NoticeKind, scheduledAt: string, offsetHours: number | null = null, params: CampaignParams = {}): number {
+  const ts = nowIso();
+  const info = core.db
+    .prepare('INSERT INTO campaigns (window_id, kind, offset_hours, scheduled_at, state, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(windowId, kind, offsetHours, new Date(scheduledAt).toISOString(), 'scheduled', JSON.stringify(params), ts, ts);
+  return Number(info.lastInsertRowid);
+}
+
+/** Announcement + reminders; pending (not yet due) announce/reminder campaigns are replaced. */
+export function scheduleNotices(core: Core, windowId: number, reminders: number[], announceAt: string | null, announce: boolean): Campaign[] {
+  return core.tx(() => {
+    const w = getWindow(core, windowId);
+    if (w.state === 'done' || w.state === 'cancelled') throw new PuestaError('PRECONDITION_FAILED', `Window "${w.title}" is ${w.state}; there is nothing to announce.`);
+    core.db.prepare("UPDATE campaigns SET state = 'cancelled', updated_at = ? WHERE window_id = ? AND state = 'scheduled' AND kind IN ('announce', 'reminder')").run(nowIso(), windowId);
+    const now = Date.now();
+    const announced = !!core.db.prepare("SELECT 1 FROM campaigns WHERE window_id = ? AND kind = 'announce' AND state = 'materialised'").get(windowId);
+    if (announce && !announced) addCampaign(core, windowId, 'announce', announceAt ?? new Date(now).toISOString());
+    for (const h of [...new Set(reminders)].sort((a, b) => b - a)) {
+      const at = Date.parse(w.start) - h * 3_600_000;
+      if (at > now) addCampaign(core, windowId, 'reminder', new Date(at).toISOString(), h);
+    }
+    if (w.state === 'draft') {
+      core.db.prepare("UPDATE windows SET state = 'announced', updated_at = ? WHERE id = ?").run(nowIso(), windowId);
+      core.audit.write(core.operator(), 'transition:announced', 'windows', windowId, { state: 'draft' }, { state: 'announced' });
+    }
+    core.audit.write(core.operator(), 'schedule', 'windows', windowId, null, { reminders, announceAt, announce });
+    return listCampaigns(core, windowId);
+  });
+}
+
+/** After a change of start: pending reminders move with it (past ones are cancelled). */
+export function rescheduleReminders(core: Core, windowId: number, start: string): void {
+  const rows = core.db.prepare("SELECT id, offset_hours FROM campaigns WHERE window_id = ? AND state = 'scheduled' AND kind = 'reminder'").all(windowId) as {
+    id: number;
+    offset_hours: number;
+  }[];
+  for (const r of rows) {
+    const at = Date.parse(start) - r.offset_hours * 3_600_000;
+    if (at > Date.now()) core.db.prepare('UPDATE campaigns SET scheduled_at = ?, updated_at = ? WHERE id = ?').run(new Date(at).toISOString(), nowIso(), r.id);
+    else core.db.prepare("UPDATE campaigns SET state = 'cancelled', updated_at = ? WHERE id = ?").run(nowIso(), r.id);
+  }
+}
+
+export function hasMaterialised(core: Core, windowId: number): boolean {
+  return !!core.db.prepare("SELECT 1 FROM campaigns WHERE window_id = ? AND state = 'materialised'").get(windowId);
+}
+
+/** Stops a window's pending notices: scheduled campaigns cancelled, queued messages failed. */
+export function stopPending(core: Core, windowId: number, reason: string, kinds: NoticeKind[] | null = null): void {
+  const ts = nowIso();
+  const kindSql = kinds ? ` AND kind IN (${kinds.map(() => '?').join(', ')})` : '';
+  core.db.prepare(`UPDATE campaigns SET state = 'cancelled', updated_at = ? WHERE window_id = ? AND state = 'scheduled'${kindSql}`).run(ts, windowId, ...(kinds ?? []));
+  core.db
+    .prepare(
+      `UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE state = 'queued' AND campaign_id IN (SELECT id FROM campaigns WHERE window_id = ?${kindSql})`,
+    )
+    .run(reason, ts, windowId, ...(kinds ?? []));
+}
+
+export function cancelCampaign(core: Core, id: number): Campaign {
+  return core.tx(() => {
+    const before = getCampaign(core, id);
+    const ts = nowIso();
+    if (before.state === 'scheduled') core.db.prepare("UPDATE campaigns SET state = 'cancelled', updated_at = ? WHERE id = ?").run(ts, id);
+    core.db.prepare("UPDATE outbox SET state = 'failed', last_error = 'cancelled by the operator', updated_at = ? WHERE campaign_id = ? AND state = 'queued'").run(ts, id);
+    core.audit.write(core.operator(), 'cancel', 'campaigns', id, before, null);
+    return getCampaign(core, id);
+  });
+}
+
+/**
+ * Writes the outbox rows of every due campaign (one transaction per campaign). Returns the ids
+ * of the campaigns materialised.
+ */
+export function materialiseDue(core: Core, now = new Date()): number[] {
+  const due = core.db
+    .prepare("SELECT id, window_id, kind, offset_hours, params FROM campaigns WHERE state = 'scheduled' AND scheduled_at <= ? ORDER BY scheduled_at, id")
+    .all(now.toISOString()) as { id: number; window_id: number; kind: NoticeKind; offset_hours: number | null; params: string }[];
+  const done: number[] = [];
+  for (const c of due) {
+    core.tx(() => {
+      // Re-check inside the transaction: another core on the same file may have done it.
+      const still = core.db.prepare("SELECT 1 FROM campaigns WHERE id = ? AND state = 'scheduled'").get(c.id);
+      if (!still) return;
+      const w = getWindow(core, c.window_id);
+      const renderer = new NoticeRenderer(core, w, c.kind, { ...(JSON.parse(c.params) as CampaignParams), offsetHours: c.offset_hours });
+      const ins = core.db.prepare(
+        `INSERT OR IGNORE INTO outbox (campaign_id, contact_id, customer_id, customer_name, contact_name, email, subject, html, text, ics, ics_method,
+           state, attempts, next_attempt_at, message_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)`,
+      );
+      const ts = nowIso();
+      for (const r of recipientsOf(core, c.window_id)) {
+        const m = renderer.render(r);
+        ins.run(c.id, r.contactId, r.customerId, r.customerName, r.contactName, r.email, m.subject, m.html, m.text, m.ics, m.icsMethod, ts, newMessageId(), ts, ts);
+      }
+      core.db.prepare("UPDATE campaigns SET state = 'materialised', materialised_at = ?, updated_at = ? WHERE id = ?").run(ts, ts, c.id);
+      done.push(c.id);
+    });
+  }
+  return done;
+}

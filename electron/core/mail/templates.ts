@@ -1,0 +1,235 @@
+/**
+ * Notice templates (Handlebars): built-in defaults per kind in English and Spanish, edits stored in
+ * `notice_templates`. HTML bodies are HTML-escaped; subjects and text bodies are not escaped, but
+ * every value is stripped of control characters (and the subject folded to one line).
+ */
+import Handlebars from 'handlebars';
+import { NOTICE_KINDS, type NoticeKind, type Template } from '../../../shared/contract/windows.js';
+import { PuestaError } from '../../../shared/errors.js';
+import type { Core } from '../core.js';
+
+export const LANGUAGES = ['en', 'es'] as const;
+
+export const VARIABLES: { name: string; description: string }[] = [
+  { name: 'customerName', description: 'The customer the recipient belongs to' },
+  { name: 'contactName', description: 'The recipient' },
+  { name: 'windowTitle', description: 'The window title' },
+  { name: 'start', description: 'Start, date and time in the customer’s zone and language' },
+  { name: 'end', description: 'End, date and time in the customer’s zone and language' },
+  { name: 'startDate', description: 'Start date (customer’s zone)' },
+  { name: 'startTime', description: 'Start time with zone abbreviation' },
+  { name: 'endTime', description: 'End time with zone abbreviation' },
+  { name: 'timezone', description: 'The customer’s IANA time zone, e.g. Europe/Madrid' },
+  { name: 'duration', description: 'Planned length, e.g. 2 h 30 min' },
+  { name: 'services', description: 'Affected services, comma-separated' },
+  { name: 'servicesList', description: 'Affected services as a list ({{#each servicesList}})' },
+  { name: 'impact', description: 'What users will notice (the window’s impact text)' },
+  { name: 'hoursBefore', description: 'Reminders: hours before the start' },
+  { name: 'previousEnd', description: 'Extended: the end announced before' },
+  { name: 'operator', description: 'The release manager sending the notice' },
+];
+
+interface Words {
+  hello: string;
+  start: string;
+  end: string;
+  services: string;
+  impact: string;
+  zone: string;
+  sign: string;
+  kinds: Record<NoticeKind, { subject: string; intro: string }>;
+}
+
+const WORDS: Record<(typeof LANGUAGES)[number], Words> = {
+  en: {
+    hello: 'Hello {{contactName}},',
+    start: 'Start',
+    end: 'End',
+    services: 'Services affected',
+    impact: 'Impact',
+    zone: 'Times are shown in {{timezone}}. A calendar invitation is attached.',
+    sign: 'Regards,\n{{operator}}',
+    kinds: {
+      announce: { subject: 'Planned maintenance: {{windowTitle}} on {{startDate}}', intro: 'We will carry out planned maintenance on services used by {{customerName}}.' },
+      reminder: { subject: 'Reminder: {{windowTitle}} starts {{start}}', intro: 'A reminder: the planned maintenance starts in about {{hoursBefore}} hours.' },
+      updated: { subject: 'Changed: {{windowTitle}} now on {{startDate}}', intro: 'The planned maintenance has been rescheduled. The new times are below and the calendar invitation is updated.' },
+      started: { subject: 'Maintenance started: {{windowTitle}}', intro: 'The planned maintenance has started.' },
+      completed: { subject: 'Maintenance completed: {{windowTitle}}', intro: 'The maintenance is complete and the services are available again. Thank you for your patience.' },
+      extended: { subject: 'Maintenance extended: {{windowTitle}} until {{endTime}}', intro: 'The maintenance is taking longer than planned (it was due to end {{previousEnd}}). It is now expected to end {{end}}.' },
+      cancelled: { subject: 'Cancelled: {{windowTitle}} on {{startDate}}', intro: 'The planned maintenance has been cancelled: there will be no interruption. The calendar invitation is withdrawn.' },
+    },
+  },
+  es: {
+    hello: 'Hola, {{contactName}}:',
+    start: 'Inicio',
+    end: 'Fin',
+    services: 'Servicios afectados',
+    impact: 'Impacto',
+    zone: 'Las horas se muestran en {{timezone}}. Se adjunta una invitación de calendario.',
+    sign: 'Un saludo,\n{{operator}}',
+    kinds: {
+      announce: { subject: 'Mantenimiento programado: {{windowTitle}} el {{startDate}}', intro: 'Realizaremos un mantenimiento programado en servicios que utiliza {{customerName}}.' },
+      reminder: { subject: 'Recordatorio: {{windowTitle}} empieza el {{start}}', intro: 'Le recordamos que el mantenimiento programado empieza dentro de unas {{hoursBefore}} horas.' },
+      updated: { subject: 'Cambio: {{windowTitle}} pasa al {{startDate}}', intro: 'El mantenimiento programado ha cambiado de horario. Las nuevas horas figuran abajo y la invitación de calendario está actualizada.' },
+      started: { subject: 'Mantenimiento iniciado: {{windowTitle}}', intro: 'El mantenimiento programado ha comenzado.' },
+      completed: { subject: 'Mantenimiento finalizado: {{windowTitle}}', intro: 'El mantenimiento ha finalizado y los servicios vuelven a estar disponibles. Gracias por su paciencia.' },
+      extended: { subject: 'Mantenimiento ampliado: {{windowTitle}} hasta las {{endTime}}', intro: 'El mantenimiento se está alargando (debía terminar el {{previousEnd}}). Ahora se prevé que termine el {{end}}.' },
+      cancelled: { subject: 'Cancelado: {{windowTitle}} del {{startDate}}', intro: 'El mantenimiento programado se ha cancelado: no habrá interrupción. La invitación de calendario queda anulada.' },
+    },
+  },
+};
+
+export function defaultTemplate(kind: NoticeKind, language: string): { subject: string; html: string; text: string } {
+  const w = WORDS[(LANGUAGES as readonly string[]).includes(language) ? (language as 'en' | 'es') : 'en'];
+  const k = w.kinds[kind];
+  const html = [
+    '<!doctype html><html><body style="font-family: sans-serif; line-height: 1.4">',
+    `<p>${w.hello}</p>`,
+    `<p>${k.intro}</p>`,
+    '<table cellpadding="4" style="border-collapse: collapse">',
+    `<tr><th align="left">${w.start}</th><td>{{start}}</td></tr>`,
+    `<tr><th align="left">${w.end}</th><td>{{end}}</td></tr>`,
+    `<tr><th align="left">${w.services}</th><td>{{services}}</td></tr>`,
+    `{{#if impact}}<tr><th align="left">${w.impact}</th><td>{{impact}}</td></tr>{{/if}}`,
+    '</table>',
+    `<p style="color: #555">${w.zone}</p>`,
+    `<p>${w.sign.replace('\n', '<br>')}</p>`,
+    '</body></html>',
+  ].join('\n');
+  const text = [
+    w.hello,
+    '',
+    k.intro,
+    '',
+    `${w.start}: {{start}}`,
+    `${w.end}: {{end}}`,
+    `${w.services}: {{services}}`,
+    `{{#if impact}}${w.impact}: {{impact}}\n{{/if}}`,
+    w.zone,
+    '',
+    w.sign,
+    '',
+  ].join('\n');
+  return { subject: k.subject, html, text };
+}
+
+// ---------------------------------------------------------------- storage
+
+export function getTemplate(core: Core, kind: NoticeKind, language: string): Template {
+  const r = core.db.prepare('SELECT * FROM notice_templates WHERE kind = ? AND language = ?').get(kind, language) as
+    | { subject: string; html: string; text: string; updated_at: string }
+    | undefined;
+  if (r) return { kind, language, subject: r.subject, html: r.html, text: r.text, builtIn: false, updatedAt: r.updated_at };
+  return { kind, language, ...defaultTemplate(kind, language), builtIn: true, updatedAt: null };
+}
+
+export function listTemplates(core: Core): Template[] {
+  const stored = core.db.prepare('SELECT DISTINCT language FROM notice_templates').all() as { language: string }[];
+  const langs = [...new Set([...LANGUAGES, ...stored.map((s) => s.language)])];
+  const out: Template[] = [];
+  for (const language of langs) for (const kind of NOTICE_KINDS) out.push(getTemplate(core, kind, language));
+  return out;
+}
+
+export function saveTemplate(core: Core, t: { kind: NoticeKind; language: string; subject: string; html: string; text: string }): Template {
+  // Compile and render against a full sample so a typo'd variable or a broken block is refused now.
+  try {
+    renderParts(t, sampleVariables());
+  } catch (e) {
+    throw new PuestaError('INVALID_INPUT', `The template does not render: ${(e as Error).message.split('\n')[0]}. Check the {{variables}} against the list.`);
+  }
+  return core.tx(() => {
+    const before = getTemplate(core, t.kind, t.language);
+    core.db
+      .prepare(
+        'INSERT INTO notice_templates (kind, language, subject, html, text, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(kind, language) DO UPDATE SET subject = excluded.subject, html = excluded.html, text = excluded.text, updated_at = excluded.updated_at',
+      )
+      .run(t.kind, t.language, t.subject, t.html, t.text, new Date().toISOString());
+    const after = getTemplate(core, t.kind, t.language);
+    core.audit.write(core.operator(), 'update', 'notice_templates', null, before, after);
+    return after;
+  });
+}
+
+export function resetTemplate(core: Core, kind: NoticeKind, language: string): Template {
+  return core.tx(() => {
+    const before = getTemplate(core, kind, language);
+    core.db.prepare('DELETE FROM notice_templates WHERE kind = ? AND language = ?').run(kind, language);
+    core.audit.write(core.operator(), 'reset', 'notice_templates', null, before, null);
+    return getTemplate(core, kind, language);
+  });
+}
+
+// ---------------------------------------------------------------- rendering
+
+export interface Variables {
+  customerName: string;
+  contactName: string;
+  windowTitle: string;
+  start: string;
+  end: string;
+  startDate: string;
+  startTime: string;
+  endTime: string;
+  timezone: string;
+  duration: string;
+  services: string;
+  servicesList: string[];
+  impact: string;
+  hoursBefore: number | string;
+  previousEnd: string;
+  operator: string;
+}
+
+export function sampleVariables(): Variables {
+  return {
+    customerName: 'Sample customer',
+    contactName: 'Sample contact',
+    windowTitle: 'Sample window',
+    start: 'Sunday, March 29, 2026 at 1:00 AM CET',
+    end: 'Sunday, March 29, 2026 at 4:00 AM CEST',
+    startDate: 'Sunday, March 29, 2026',
+    startTime: '1:00 AM CET',
+    endTime: '4:00 AM CEST',
+    timezone: 'Europe/Madrid',
+    duration: '2 h',
+    services: 'billing, portal',
+    servicesList: ['billing', 'portal'],
+    impact: 'Short interruptions',
+    hoursBefore: 24,
+    previousEnd: '',
+    operator: 'Release desk',
+  };
+}
+
+const hb = Handlebars.create();
+const cache = new Map<string, HandlebarsTemplateDelegate>();
+function compiled(src: string, escape: boolean): HandlebarsTemplateDelegate {
+  const key = (escape ? 'h:' : 't:') + src;
+  let fn = cache.get(key);
+  if (!fn) {
+    fn = hb.compile(src, { strict: true, noEscape: !escape });
+    if (cache.size > 500) cache.clear();
+    cache.set(key, fn);
+  }
+  return fn;
+}
+
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+function safeValues(v: Variables): Variables {
+  const clean = (s: string) => s.replace(CONTROL, '');
+  return {
+    ...v,
+    ...Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? clean(x) : x])),
+    servicesList: v.servicesList.map(clean),
+  } as Variables;
+}
+
+export function renderParts(t: { subject: string; html: string; text: string }, vars: Variables): { subject: string; html: string; text: string } {
+  const v = safeValues(vars);
+  return {
+    subject: compiled(t.subject, false)(v).replace(/\s*[\r\n]+\s*/g, ' ').trim(),
+    html: compiled(t.html, true)(v),
+    text: compiled(t.text, false)(v),
+  };
+}
