@@ -1,0 +1,170 @@
+import { useState } from 'react';
+import { CONTRACT_STATES, ContractFields, type Contract } from '../../../../shared/contract/inventory.js';
+import type { Column } from '../../components/DataTable.js';
+import { FieldShell, MultiSelectField, NumberField, SelectField, TextArea, TextField } from '../../components/Fields.js';
+import { addDays, daysUntil, formatDate, todayIso } from '../../lib/format.js';
+import type { Form } from '../../lib/form.js';
+import { href } from '../../lib/router.js';
+import { ContractStateBadge, ExpiryBadge } from './contractBits.js';
+import { EntityEditor, type Draft, type EditorSpec } from './EntityEditor.js';
+import { EntityList } from './EntityList.js';
+import { useApplications, useCustomers } from './lookups.js';
+
+const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+export function ContractsScreen() {
+  const apps = useApplications();
+  const [state, setState] = useState<string>('');
+  const columns: Column<Contract>[] = [
+    { key: 'ref', label: 'Reference', sort: 'reference', render: (c) => <strong>{c.reference}</strong> },
+    { key: 'customer', label: 'Customer', sort: 'customerName', render: (c) => c.customerName },
+    { key: 'state', label: 'State', sort: 'state', render: (c) => <ContractStateBadge state={c.state} /> },
+    { key: 'start', label: 'Start', sort: 'startDate', render: (c) => <span className="nowrap">{formatDate(c.startDate)}</span> },
+    { key: 'end', label: 'End', sort: 'endDate', render: (c) => <span className="nowrap">{formatDate(c.endDate)}</span> },
+    { key: 'expiry', label: 'Expiry', render: (c) => <ExpiryBadge days={daysUntil(c.endDate)} state={c.state} /> },
+    {
+      key: 'apps',
+      label: 'Applications',
+      render: (c) => (
+        <span className="muted ellipsis">
+          {c.applicationIds
+            .map((id) => apps.byId.get(id)?.name)
+            .filter(Boolean)
+            .join(', ') || '—'}
+        </span>
+      ),
+    },
+  ];
+  return (
+    <EntityList<Contract>
+      entity="contracts"
+      columns={columns}
+      defaultSort={{ sort: 'endDate', desc: false }}
+      filters={{ state: state || undefined }}
+      rowClass={(c) => (c.state === 'suspended' ? 'row-alert' : '')}
+      toolbar={
+        <select aria-label="Filter by state" value={state} onChange={(e) => setState(e.target.value)} className="toolbar-select">
+          <option value="">All states</option>
+          {CONTRACT_STATES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      }
+    />
+  );
+}
+
+function AllowedHoursField({ form }: { form: Form<Draft> }) {
+  const ah = form.get('allowedHours') as { days: number[]; from: string; to: string } | null | undefined;
+  const err = Object.entries(form.errors)
+    .filter(([k]) => k.startsWith('allowedHours'))
+    .map(([k, m]) => `${k.replace('allowedHours.', '').replace('allowedHours', 'hours')}: ${m}`)
+    .join('; ');
+  return (
+    <FieldShell id="ah" label="Maintenance allowed" error={err || undefined} className="span-2" hint="Windows outside these hours (in the customer’s time zone) are flagged when planning.">
+      <div className="allowed-hours">
+        <label className="check">
+          <input
+            id="ah"
+            type="checkbox"
+            checked={!ah}
+            onChange={(e) => form.set('allowedHours', e.target.checked ? null : { days: [1, 2, 3, 4, 5], from: '22:00', to: '24:00' })}
+          />
+          <span>At any time</span>
+        </label>
+        {ah && (
+          <>
+            <div className="day-picks" role="group" aria-label="Days">
+              {DAYS.map((d, i) => {
+                const n = i + 1;
+                const on = ah.days.includes(n);
+                return (
+                  <button
+                    type="button"
+                    key={d}
+                    className={'day' + (on ? ' on' : '')}
+                    aria-pressed={on}
+                    onClick={() => form.set('allowedHours.days', on ? ah.days.filter((x) => x !== n) : [...ah.days, n].sort())}
+                  >
+                    {d}
+                  </button>
+                );
+              })}
+            </div>
+            <span className="muted">from</span>
+            <input className="time" aria-label="From" value={ah.from} onChange={(e) => form.set('allowedHours.from', e.target.value)} placeholder="22:00" />
+            <span className="muted">to</span>
+            <input className="time" aria-label="To" value={ah.to} onChange={(e) => form.set('allowedHours.to', e.target.value)} placeholder="24:00" />
+          </>
+        )}
+      </div>
+    </FieldShell>
+  );
+}
+
+function ContractForm({ form, rec }: { form: Form<Draft>; rec: Record<string, unknown> | null }) {
+  const customers = useCustomers();
+  const apps = useApplications();
+  const end = String(form.get('endDate') ?? '');
+  const days = /^\d{4}-\d{2}-\d{2}$/.test(end) ? daysUntil(end) : null;
+  return (
+    <>
+      <div className="card">
+        <header className="card-head">
+          <h2>Contract</h2>
+          {days !== null && rec && (
+            <div className="card-actions">
+              <ExpiryBadge days={days} state={String(form.get('state'))} />
+            </div>
+          )}
+        </header>
+        <div className="card-body grid-4">
+          <TextField form={form} name="reference" label="Reference" placeholder="HC-2026-014" className="span-2" />
+          <SelectField form={form} name="customerId" label="Customer" options={customers.options} placeholder="Choose a customer…" className="span-2" />
+          <TextField form={form} name="startDate" label="Start" type="date" />
+          <TextField form={form} name="endDate" label="End (expiry)" type="date" />
+          <NumberField form={form} name="graceDays" label="Grace days" min={0} max={365} hint="After the end date, before suspension." />
+          <SelectField form={form} name="state" label="State" options={CONTRACT_STATES.map((s) => ({ value: s, label: s }))} />
+          <MultiSelectField form={form} name="applicationIds" label="Applications covered" options={apps.options} className="span-2" />
+          <div className="span-2 stack-fields">
+            <TextArea form={form} name="suspensionAction" label="Suspension action" mono rows={3} hint="What suspends access, e.g. switch the vhost to the “suspended” page." />
+          </div>
+          <AllowedHoursField form={form} />
+          <TextArea form={form} name="notes" label="Notes" className="span-4" />
+        </div>
+      </div>
+    </>
+  );
+}
+
+export const contractSpec: EditorSpec = {
+  entity: 'contracts',
+  schema: ContractFields,
+  blank: () => ({
+    customerId: undefined,
+    reference: '',
+    applicationIds: [],
+    startDate: todayIso(),
+    endDate: addDays(todayIso(), 365),
+    graceDays: 15,
+    state: 'active',
+    suspensionAction: '',
+    allowedHours: null,
+    notes: '',
+  }),
+  title: (rec, d) => String(d.reference || rec?.reference || 'New contract'),
+  subtitle: (rec) => (
+    <>
+      Hosting contract of <a href={href(`/customers/${String(rec.customerId)}`)}>{String(rec.customerName)}</a> · {formatDate(String(rec.startDate))} →{' '}
+      {formatDate(String(rec.endDate))} <ContractStateBadge state={String(rec.state)} />
+    </>
+  ),
+  label: (r) => String(r.reference),
+  form: (form, rec) => <ContractForm form={form} rec={rec} />,
+};
+
+export function ContractPage({ id }: { id: number | 'new' }) {
+  return <EntityEditor key={String(id)} spec={contractSpec} id={id} />;
+}

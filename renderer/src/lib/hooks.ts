@@ -1,0 +1,73 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { EventPayload, MethodInput, MethodName } from '../../../shared/contract/index.js';
+import { useEvent, useQuery } from '../api/context.js';
+
+/** A value that follows `value` after `ms` without change. */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+/** useState kept in localStorage (list sort orders and the like). */
+export function useStoredState<T>(key: string, initial: T): [T, (v: T) => void] {
+  const [v, setV] = useState<T>(() => {
+    try {
+      const raw = window.localStorage.getItem('puesta:' + key);
+      return raw ? (JSON.parse(raw) as T) : initial;
+    } catch {
+      return initial;
+    }
+  });
+  const set = useCallback(
+    (nv: T) => {
+      setV(nv);
+      try {
+        window.localStorage.setItem('puesta:' + key, JSON.stringify(nv));
+      } catch {
+        /* storage full or disabled: the value still lives for this session */
+      }
+    },
+    [key],
+  );
+  return [v, set];
+}
+
+/**
+ * useQuery that reloads when the inventory changes (event `inventory.changed`).
+ * `entities`: which entities matter; empty = any change.
+ */
+export function useLiveQuery<M extends MethodName>(method: M, input: MethodInput<M>, entities: string[] = []) {
+  const q = useQuery(method, input);
+  const reloadRef = useRef(q.reload);
+  reloadRef.current = q.reload;
+  const key = entities.join(',');
+  const onChange = useCallback(
+    (p: EventPayload<'inventory.changed'>) => {
+      const list = key ? key.split(',') : [];
+      if (!list.length || p.entity === 'all' || list.includes(p.entity)) void reloadRef.current();
+    },
+    [key],
+  );
+  useEvent('inventory.changed', onChange);
+  return q;
+}
+
+/** Runs `fn` on Ctrl/Cmd+key anywhere in the window. */
+export function useHotkey(key: string, fn: () => void): void {
+  const ref = useRef(fn);
+  ref.current = fn;
+  useEffect(() => {
+    const on = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === key) {
+        e.preventDefault();
+        ref.current();
+      }
+    };
+    window.addEventListener('keydown', on);
+    return () => window.removeEventListener('keydown', on);
+  }, [key]);
+}

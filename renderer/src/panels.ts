@@ -1,0 +1,9 @@
+import type { ComponentType } from 'react';
+
+/**
+ * Extension points of the record pages: other features add a panel with one line.
+ * e.g. `SERVER_PANELS.push(ServerConnectionPanel)` — or, better, add it to the array literal.
+ * Panels render in the side column of the page, above the built-in ones.
+ */
+export const SERVER_PANELS: ComponentType<{ serverId: number }>[] = [];
+export const APPLICATION_PANELS: ComponentType<{ applicationId: number }>[] = [];
