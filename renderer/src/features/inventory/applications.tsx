@@ -84,10 +84,10 @@ function ServicesEditor({ form }: { form: F }) {
             </div>
             {services.map((_, i) => (
               <div className="services-grid" key={i} data-testid="service-row">
-                <TextField form={form} name={`services.${i}.name`} label="Name" className="label-hidden" mono placeholder="web" />
-                <SelectField form={form} name={`services.${i}.kind`} label="Kind" className="label-hidden" options={[{ value: 'web', label: 'web' }, { value: 'worker', label: 'worker' }]} />
-                <TextField form={form} name={`services.${i}.command`} label="Command" className="label-hidden" mono placeholder="bin/server --port 8080" />
-                <NumberField form={form} name={`services.${i}.instances`} label="Instances" className="label-hidden" min={0} max={64} />
+                <TextField form={form} name={`services.${i}.name`} label={`Service ${i + 1} name`} className="label-hidden" mono placeholder="web" />
+                <SelectField form={form} name={`services.${i}.kind`} label={`Service ${i + 1} kind`} className="label-hidden" options={[{ value: 'web', label: 'web' }, { value: 'worker', label: 'worker' }]} />
+                <TextField form={form} name={`services.${i}.command`} label={`Service ${i + 1} command`} className="label-hidden" mono placeholder="bin/server --port 8080" />
+                <NumberField form={form} name={`services.${i}.instances`} label={`Service ${i + 1} instances`} className="label-hidden" min={0} max={64} />
                 <button type="button" className="icon-btn" aria-label={`Remove service ${i + 1}`} onClick={() => setList(services.filter((__, j) => j !== i))}>
                   <Icon name="trash" size={14} />
                 </button>
