@@ -10,20 +10,19 @@ import type { Envelope } from '../../shared/errors.js';
 import type { Core } from '../core/core.js';
 import { dispatch } from '../core/dispatch.js';
 import { callChannel, eventChannel } from '../preload/bridge.js';
-import { isTrustedSender } from './security.js';
+import { isTrustedSender, senderProblem, type SenderInfo, type WindowInfo } from './security.js';
 
 function forbidden(why: string): Envelope<unknown> {
   return { ok: false, error: { code: 'FORBIDDEN', message: `This call was refused: ${why}. Only Puesta's own window may call the app.` } };
 }
 
-export function senderProblem(event: IpcMainInvokeEvent, win: BrowserWindow | null): string | null {
-  if (!win || win.isDestroyed()) return 'the app window is gone';
-  if (event.sender.id !== win.webContents.id) return 'it came from another window';
+function describeSender(event: IpcMainInvokeEvent): SenderInfo {
   const frame = event.senderFrame;
-  if (!frame) return 'its frame has been destroyed';
-  if (frame.parent !== null) return 'it came from an embedded frame';
-  if (!isTrustedSender(frame.url)) return `it came from ${frame.url || 'an unknown page'}`;
-  return null;
+  return { webContentsId: event.sender.id, frame: frame ? { url: frame.url, isMainFrame: frame.parent === null } : null };
+}
+
+function describeWindow(win: BrowserWindow | null): WindowInfo | null {
+  return win ? { destroyed: win.isDestroyed(), webContentsId: win.isDestroyed() ? -1 : win.webContents.id } : null;
 }
 
 /** Registers the IPC handlers and the event forwarding; returns a function that removes them. */
@@ -33,7 +32,7 @@ export function bindIpc(core: Core, getWindow: () => BrowserWindow | null): () =
     const channel = callChannel(method);
     channels.push(channel);
     ipcMain.handle(channel, async (event, input: unknown) => {
-      const problem = senderProblem(event, getWindow());
+      const problem = senderProblem(describeSender(event), describeWindow(getWindow()));
       if (problem) return forbidden(problem);
       return dispatch(core, method, input);
     });

@@ -111,3 +111,25 @@ export function isExternalHttpUrl(url: string | null | undefined): boolean {
 export function permissionAllowed(permission: string, requestingUrl: string | null | undefined): boolean {
   return permission === 'clipboard-sanitized-write' && isTrustedSender(requestingUrl);
 }
+
+/** What the IPC sender check needs to know about a call and about our window. */
+export interface SenderInfo {
+  /** id of the webContents that sent the message */
+  webContentsId: number;
+  /** the sending frame, null when it was destroyed meanwhile */
+  frame: { url: string; isMainFrame: boolean } | null;
+}
+export interface WindowInfo {
+  destroyed: boolean;
+  webContentsId: number;
+}
+
+/** null when the call may proceed, else why it is refused (one plain phrase). */
+export function senderProblem(sender: SenderInfo, win: WindowInfo | null): string | null {
+  if (!win || win.destroyed) return 'the app window is gone';
+  if (sender.webContentsId !== win.webContentsId) return 'it came from another window';
+  if (!sender.frame) return 'its frame has been destroyed';
+  if (!sender.frame.isMainFrame) return 'it came from an embedded frame';
+  if (!isTrustedSender(sender.frame.url)) return `it came from ${sender.frame.url || 'an unknown page'}`;
+  return null;
+}

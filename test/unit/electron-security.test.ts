@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { menuTemplate } from '../../electron/main/menu.js';
-import { APP_ENTRY_URL, isExternalHttpUrl, isTrustedSender, permissionAllowed, resolveAppRequest } from '../../electron/main/security.js';
+import { APP_ENTRY_URL, isExternalHttpUrl, isTrustedSender, permissionAllowed, resolveAppRequest, senderProblem } from '../../electron/main/security.js';
 
 describe('isTrustedSender (IPC sender / navigation check)', () => {
   it('accepts our own pages', () => {
@@ -39,6 +39,26 @@ describe('isTrustedSender (IPC sender / navigation check)', () => {
   it('refuses missing URLs', () => {
     expect(isTrustedSender(undefined)).toBe(false);
     expect(isTrustedSender(null)).toBe(false);
+  });
+});
+
+describe('senderProblem (every IPC call)', () => {
+  const win = { destroyed: false, webContentsId: 7 };
+  const main = (url: string) => ({ webContentsId: 7, frame: { url, isMainFrame: true } });
+
+  it('lets our window\'s main frame through', () => {
+    expect(senderProblem(main('app://puesta/index.html'), win)).toBeNull();
+  });
+
+  it('refuses other windows, subframes, dead frames, foreign pages and a closed window', () => {
+    expect(senderProblem({ webContentsId: 8, frame: { url: 'app://puesta/index.html', isMainFrame: true } }, win)).toMatch(/another window/);
+    expect(senderProblem({ webContentsId: 7, frame: { url: 'app://puesta/index.html', isMainFrame: false } }, win)).toMatch(/embedded frame/);
+    expect(senderProblem({ webContentsId: 7, frame: null }, win)).toMatch(/destroyed/);
+    for (const u of ['https://evil.example/', 'file:///tmp/x.html', 'app://evil/', 'app://puesta.evil/', 'data:text/html,x', 'about:blank', '']) {
+      expect(senderProblem(main(u), win)).toMatch(/came from/);
+    }
+    expect(senderProblem(main('app://puesta/'), null)).toMatch(/gone/);
+    expect(senderProblem(main('app://puesta/'), { destroyed: true, webContentsId: 7 })).toMatch(/gone/);
   });
 });
 
