@@ -379,10 +379,25 @@ function buildRemoteCommand(command: string, opts: ExecOptions): string {
   return parts.join(' && ');
 }
 
+/** Exit status per channel, recorded by a listener attached synchronously in the open callback:
+ * for a fast command the exit-status message can arrive in the same TCP read as the channel's
+ * confirmation, before any awaiting code runs. */
+const exits = new WeakMap<ClientChannel, { code: number | null; signal: string | null; seen: boolean }>();
+
 function openExec(client: Client, cmd: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     try {
-      client.exec(cmd, (err, ch) => (err ? reject(err) : resolve(ch)));
+      client.exec(cmd, (err, ch) => {
+        if (err) return reject(err);
+        const ex = { code: null as number | null, signal: null as string | null, seen: false };
+        exits.set(ch, ex);
+        ch.on('exit', (code: number | null, signal?: string) => {
+          ex.code = code ?? null;
+          ex.signal = signal ?? null;
+          ex.seen = true;
+        });
+        resolve(ch);
+      });
     } catch (e) {
       reject(e);
     }
@@ -497,7 +512,13 @@ export class SshPool implements SshEngine {
     const h = hostLabel(t);
     const stepText = opts.step ? ` while running ${opts.step}` : '';
     if (opts.signal?.aborted) throw new PuestaError('CANCELLED', `The command on ${h} was cancelled before it started.`, { host: t.host, serverId: t.id });
-    const remote = buildRemoteCommand(command, opts);
+    let remote: string;
+    try {
+      remote = buildRemoteCommand(command, opts);
+    } catch (e) {
+      if (e instanceof RangeError) throw new PuestaError('INVALID_INPUT', `The command for ${h} cannot be sent: ${e.message}.`, { host: t.host, serverId: t.id });
+      throw e;
+    }
     const c = this.connFor(t);
     const release = await c.sem.acquire(opts.signal);
     c.busy();
@@ -616,11 +637,12 @@ export class SshPool implements SshEngine {
         emit('stdout', dec.stdout.write(buf));
       });
       ch.stderr.on('data', (buf: Buffer) => emit('stderr', dec.stderr.write(buf)));
-      ch.on('exit', (code: number | null, signal?: string) => {
-        exitCode = code ?? null;
-        exitSignal = signal ?? null;
-      });
       ch.on('close', () => {
+        const ex = exits.get(ch);
+        if (ex?.seen) {
+          exitCode = ex.code;
+          exitSignal = ex.signal;
+        }
         emit('stdout', dec.stdout.end());
         emit('stderr', dec.stderr.end());
         if (stopReason) return settle(stopReason);

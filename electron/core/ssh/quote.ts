@@ -3,11 +3,18 @@
  * POSIX sh single-quoting: wrap in '…' and turn each ' into '\''. Inside single quotes no
  * character is special (no $, `, \, globs, newlines), so the word arrives byte-identical.
  * NUL cannot travel in a C string (argv/environment): it is refused, never silently dropped.
+ * Lone UTF-16 surrogates cannot be encoded as UTF-8 (they would arrive as U+FFFD): refused too.
+ * A bare (unquoted) word is returned only for a small safe alphabet without `=` (so a value can
+ * never turn into a `VAR=…` assignment at command position). Quoting does not stop a value that
+ * starts with `-` from being read as an option by the command: templates put `--` before operands.
  */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function shq(value: string | number | boolean): string {
   const s = String(value);
   if (s.includes('\0')) throw new RangeError('a shell word cannot contain a NUL byte');
-  if (s !== '' && /^[A-Za-z0-9_/.,:=@%+-]+$/.test(s) && !s.startsWith('-')) return s;
+  if (LONE_SURROGATE.test(s)) throw new RangeError('a shell word must be valid Unicode (it contains a lone surrogate)');
+  if (s !== '' && /^[A-Za-z0-9_/.,:@%+-]+$/.test(s) && !s.startsWith('-')) return s;
   return "'" + s.replace(/'/g, "'\\''") + "'";
 }
 
