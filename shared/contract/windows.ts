@@ -18,24 +18,33 @@ export type WindowState = (typeof WINDOW_STATES)[number];
 /** The states `windows.transition` can move to. */
 export const WINDOW_TRANSITIONS = ['announced', 'in_progress', 'done', 'cancelled', 'extended'] as const;
 
-const WindowFieldsBase = z.object({
+const WindowShape = {
   title: Name,
   /** UTC instant the interruption starts. */
   start: Timestamp,
   /** UTC instant it ends (after start). */
   end: Timestamp,
-  applicationIds: z.array(Id).max(500).default([]),
-  serverIds: z.array(Id).max(5000).default([]),
+  applicationIds: z.array(Id).max(500),
+  serverIds: z.array(Id).max(5000),
   /** What users will notice, shown in the notices ({{impact}}). */
-  impact: z.string().max(5000).default(''),
+  impact: z.string().max(5000),
   /** Optional run this window covers (runs live in another module; kept as a plain id). */
-  linkedRunId: Id.nullable().default(null),
-  notes: z.string().max(20_000).default(''),
+  linkedRunId: Id.nullable(),
+  notes: z.string().max(20_000),
+};
+const WindowFieldsBase = z.object({
+  ...WindowShape,
+  applicationIds: WindowShape.applicationIds.default([]),
+  serverIds: WindowShape.serverIds.default([]),
+  impact: WindowShape.impact.default(''),
+  linkedRunId: WindowShape.linkedRunId.default(null),
+  notes: WindowShape.notes.default(''),
 });
 const endAfterStart = (w: { start?: string | undefined; end?: string | undefined }) =>
   w.start === undefined || w.end === undefined || Date.parse(w.end) > Date.parse(w.start);
 export const WindowFields = WindowFieldsBase.strict().refine(endAfterStart, { message: 'the end is not after the start', path: ['end'] });
-export const WindowPatch = WindowFieldsBase.partial().extend({ id: Id }).strict().refine(endAfterStart, { message: 'the end is not after the start', path: ['end'] });
+/** Only the fields given change (no defaults here: an absent field keeps its value). */
+export const WindowPatch = z.object(WindowShape).partial().extend({ id: Id }).strict().refine(endAfterStart, { message: 'the end is not after the start', path: ['end'] });
 
 export const Window = WindowFieldsBase.extend({
   id: Id,
