@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import { ApplicationReleases } from './features/runs/Releases.js';
 
 /**
  * Extension points of the record pages: other features add a panel with one line.
@@ -6,4 +7,4 @@ import type { ComponentType } from 'react';
  * Panels render in the side column of the page, above the built-in ones.
  */
 export const SERVER_PANELS: ComponentType<{ serverId: number }>[] = [];
-export const APPLICATION_PANELS: ComponentType<{ applicationId: number }>[] = [];
+export const APPLICATION_PANELS: ComponentType<{ applicationId: number }>[] = [ApplicationReleases];

@@ -7,9 +7,11 @@ import { CustomerPage, CustomersScreen } from './features/inventory/customers.js
 import { EnvironmentPage, EnvironmentsScreen } from './features/inventory/environments.js';
 import { PlacementPage, PlacementsScreen } from './features/inventory/placements.js';
 import { ServerPage, ServersScreen } from './features/inventory/servers.js';
+import { RUNS_ROUTES } from './features/runs/routes.js';
 import { SettingsScreen } from './features/settings/SettingsScreen.js';
 import { TodayScreen } from './features/today/TodayScreen.js';
 import { TransferScreen } from './features/transfer/TransferScreen.js';
+import { WINDOWS_ROUTES } from './features/windows/routes.js';
 
 /**
  * THE route table: every screen of the app, in sidebar order.
@@ -46,6 +48,8 @@ export const ROUTES: RouteDef[] = [
   { path: '/contracts', nav: { label: 'Contracts', group: 'Inventory', icon: 'contract' }, render: () => <ContractsScreen /> },
   { path: '/contracts/:id', render: (p) => <ContractPage id={idOf(p)} /> },
   // Operations: Runs, Windows, Notices add their entries here.
+  ...RUNS_ROUTES,
+  ...WINDOWS_ROUTES,
   { path: '/transfer', nav: { label: 'Import / export', group: 'More', icon: 'transfer' }, render: () => <TransferScreen /> },
   { path: '/settings', nav: { label: 'Settings', group: 'More', icon: 'settings' }, render: () => <SettingsScreen /> },
 ];

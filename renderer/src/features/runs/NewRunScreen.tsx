@@ -1,0 +1,365 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { ChecklistKind, Plan, RunRequest } from '../../../../shared/contract/runs.js';
+import { PuestaError } from '../../../../shared/errors.js';
+import { useApi, useQuery } from '../../api/context.js';
+import { Badge, EnvTag, PageHeader } from '../../components/Bits.js';
+import { Dialog } from '../../components/Dialog.js';
+import { Icon } from '../../components/Icon.js';
+import { errorMessage } from '../../lib/form.js';
+import { plural } from '../../lib/format.js';
+import { href, navigate, useLocation } from '../../lib/router.js';
+import { useApplications, useEnvironments, useServers } from '../inventory/lookups.js';
+import { PlanTable } from './PlanTable.js';
+import { KIND_LABEL } from './util.js';
+import './runs.css';
+
+const KINDS: { value: ChecklistKind; label: string; hint: string }[] = [
+  { value: 'install', label: 'Install', hint: 'First deployment on hosts with no release yet' },
+  { value: 'upgrade', label: 'Upgrade', hint: 'A new release next to the current one, then switch' },
+  { value: 'rollback', label: 'Rollback', hint: 'Switch back to a previous release' },
+];
+
+/**
+ * "New run": application → kind → release (source or rollback target) → targets → parallelism →
+ * the plan (dry-run, exact commands) → start, with a typed confirmation where the environment asks.
+ * Query: ?app=&env=&kind=&rollbackTo=&servers=1,2 prefill it (the rollback offer, the app page).
+ */
+export function NewRunScreen() {
+  const api = useApi();
+  const loc = useLocation();
+  const q = loc.query;
+  const apps = useApplications();
+  const envs = useEnvironments();
+  const servers = useServers();
+  const [appId, setAppId] = useState<number | null>(q.get('app') ? Number(q.get('app')) : null);
+  const [envId, setEnvId] = useState<number | null>(q.get('env') ? Number(q.get('env')) : null);
+  const [kind, setKind] = useState<ChecklistKind>((['install', 'upgrade', 'rollback'].includes(q.get('kind') ?? '') ? q.get('kind') : 'upgrade') as ChecklistKind);
+  const [sourceKind, setSourceKind] = useState<'tarball' | 'directory'>('tarball');
+  const [sourcePath, setSourcePath] = useState('');
+  const [label, setLabel] = useState('');
+  const [rollbackTo, setRollbackTo] = useState(q.get('rollbackTo') ?? '');
+  const [serverIds, setServerIds] = useState<number[] | null>(q.get('servers') ? q.get('servers')!.split(',').map(Number) : null);
+  const [parallelism, setParallelism] = useState(8);
+  const [plan, setPlan] = useState<Plan | null>(null);
+  const [planError, setPlanError] = useState<string | null>(null);
+  const [planning, setPlanning] = useState(false);
+  const [starting, setStarting] = useState(false);
+
+  const app = appId ? apps.byId.get(appId) : undefined;
+  const placements = useQuery('placements.list', { applicationId: appId ?? 1, limit: 10_000 }, [appId]);
+  const appPlacements = appId ? (placements.data?.items ?? []).filter((p) => p.applicationId === appId) : [];
+  const envIdsOfApp = new Set(appPlacements.map((p) => servers.byId.get(p.serverId)?.environmentId).filter((x): x is number => x != null));
+  const envChoices = envs.items.filter((e) => envIdsOfApp.has(e.id));
+  const targets = appPlacements.filter((p) => envId != null && servers.byId.get(p.serverId)?.environmentId === envId);
+  const env = envId ? envs.byId.get(envId) : undefined;
+  const releases = useQuery('releases.list', { applicationId: appId ?? 1 }, [appId]);
+  const rollbackKeys = useMemo(() => {
+    const onTargets = new Set(targets.map((t) => t.serverId));
+    const keys = new Map<string, string>();
+    for (const r of releases.data?.items ?? []) if (appId && r.applicationId === appId && onTargets.has(r.serverId) && !r.removedAt) keys.set(r.key, r.label);
+    return [...keys];
+  }, [releases.data, targets, appId]);
+
+  // defaults that follow the choices
+  useEffect(() => {
+    if (app && (app.sourceKind === 'tarball' || app.sourceKind === 'directory') && !sourcePath) {
+      setSourceKind(app.sourceKind);
+      setSourcePath(app.source);
+    }
+  }, [app]);
+  useEffect(() => {
+    if (appId && envId == null && envChoices.length === 1) setEnvId(envChoices[0]!.id);
+  }, [appId, envChoices.length]);
+
+  const chosen = serverIds ?? targets.map((t) => t.serverId);
+  const request = (): RunRequest | null => {
+    if (!appId || !envId) return null;
+    const r: RunRequest = { applicationId: appId, environmentId: envId, kind, label, parallelism };
+    if (kind !== 'rollback' && sourcePath.trim()) r.source = { kind: sourceKind, path: sourcePath.trim() };
+    if (kind === 'rollback' && rollbackTo) r.rollbackTo = rollbackTo;
+    if (serverIds && targets.length && chosen.length !== targets.length) r.serverIds = chosen;
+    return r;
+  };
+  const reqKey = JSON.stringify(request());
+  useEffect(() => setPlan(null), [reqKey]);
+
+  const preview = async () => {
+    const r = request();
+    if (!r) return;
+    setPlanning(true);
+    setPlanError(null);
+    try {
+      setPlan(await api.call('runs.plan', r));
+    } catch (e) {
+      setPlan(null);
+      setPlanError(errorMessage(e));
+    } finally {
+      setPlanning(false);
+    }
+  };
+
+  const step = !appId ? 1 : !envId ? 2 : 3;
+  return (
+    <div className="page new-run" data-testid="new-run">
+      <PageHeader back={{ to: '/runs', label: 'Runs' }} icon="runs" title="New run" subtitle="Nothing runs until you start it: preview the plan first, every command is shown." />
+      <div className="wizard">
+        <section className={'wizard-step' + (step >= 1 ? ' on' : '')}>
+          <h2>
+            <span className="wizard-no">1</span> Application and environment
+          </h2>
+          <div className="wizard-row">
+            <div className="field">
+              <label htmlFor="run-app">Application</label>
+              <select
+                id="run-app"
+                value={appId ?? ''}
+                onChange={(e) => {
+                  setAppId(e.target.value ? Number(e.target.value) : null);
+                  setEnvId(null);
+                  setServerIds(null);
+                  setSourcePath('');
+                  setRollbackTo('');
+                }}
+              >
+                <option value="">Choose…</option>
+                {apps.options.map((o) => (
+                  <option key={o.value} value={o.value}>
+                    {o.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="run-env">Environment</label>
+              <select
+                id="run-env"
+                value={envId ?? ''}
+                disabled={!appId}
+                onChange={(e) => {
+                  setEnvId(e.target.value ? Number(e.target.value) : null);
+                  setServerIds(null);
+                }}
+              >
+                <option value="">{appId && !envChoices.length ? 'No placement yet' : 'Choose…'}</option>
+                {envChoices.map((e) => (
+                  <option key={e.id} value={e.id}>
+                    {e.name}
+                    {e.confirmRuns ? ' (asks for confirmation)' : ''}
+                  </option>
+                ))}
+              </select>
+              {appId && !envChoices.length && !placements.loading && (
+                <div className="field-hint">
+                  {app?.name ?? 'This application'} is placed on no server with an environment yet. <a href={href('/placements/new')}>Add a placement</a>.
+                </div>
+              )}
+            </div>
+          </div>
+        </section>
+
+        <section className={'wizard-step' + (step >= 2 ? ' on' : '')}>
+          <h2>
+            <span className="wizard-no">2</span> What to do
+          </h2>
+          <div className="segmented kind-choice" role="radiogroup" aria-label="Kind of run">
+            {KINDS.map((k) => (
+              <button key={k.value} type="button" role="radio" aria-checked={kind === k.value} className={kind === k.value ? 'on' : ''} onClick={() => setKind(k.value)} title={k.hint}>
+                {k.label}
+              </button>
+            ))}
+          </div>
+          <div className="field-hint">{KINDS.find((k) => k.value === kind)!.hint}.</div>
+          {kind !== 'rollback' ? (
+            <div className="wizard-row">
+              <div className="field" style={{ flex: '0 0 10rem' }}>
+                <label htmlFor="run-srckind">Release source</label>
+                <select id="run-srckind" value={sourceKind} onChange={(e) => setSourceKind(e.target.value as 'tarball' | 'directory')}>
+                  <option value="tarball">.tar.gz file</option>
+                  <option value="directory">Folder</option>
+                </select>
+              </div>
+              <div className="field grow">
+                <label htmlFor="run-src">Path on this computer</label>
+                <input id="run-src" className="mono" value={sourcePath} onChange={(e) => setSourcePath(e.target.value)} placeholder={sourceKind === 'tarball' ? '/home/me/builds/shop-2.3.1.tar.gz' : '/home/me/builds/shop/'} />
+                <div className="field-hint">Uploaded to each host over SFTP and checked (sha256) before it is unpacked.</div>
+              </div>
+              <div className="field" style={{ flex: '0 0 11rem' }}>
+                <label htmlFor="run-label">Label</label>
+                <input id="run-label" value={label} onChange={(e) => setLabel(e.target.value)} placeholder="v2.3.1" />
+              </div>
+            </div>
+          ) : (
+            <div className="wizard-row">
+              <div className="field grow">
+                <label htmlFor="run-rollback">Go back to</label>
+                <select id="run-rollback" value={rollbackTo} onChange={(e) => setRollbackTo(e.target.value)}>
+                  <option value="">Each host’s previous release</option>
+                  {rollbackKeys.map(([k, l]) => (
+                    <option key={k} value={k}>
+                      {k}
+                      {l ? ` (${l})` : ''}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            </div>
+          )}
+        </section>
+
+        <section className={'wizard-step' + (step >= 3 ? ' on' : '')}>
+          <h2>
+            <span className="wizard-no">3</span> Targets
+          </h2>
+          {!envId ? (
+            <p className="muted">Choose the application and the environment first.</p>
+          ) : (
+            <>
+              <div className="target-list" role="group" aria-label="Target hosts">
+                {targets.map((t) => {
+                  const s = servers.byId.get(t.serverId);
+                  return (
+                    <label key={t.id} className="check target">
+                      <input
+                        type="checkbox"
+                        checked={chosen.includes(t.serverId)}
+                        onChange={(e) => setServerIds(e.target.checked ? [...chosen, t.serverId] : chosen.filter((x) => x !== t.serverId))}
+                      />
+                      <span>
+                        <strong>{t.serverName}</strong> <span className="muted">{s ? `${s.user}@${s.host}:${s.port}` : ''}</span> <Badge>{t.role}</Badge>
+                      </span>
+                    </label>
+                  );
+                })}
+              </div>
+              <div className="wizard-row">
+                <div className="field" style={{ flex: '0 0 12rem' }}>
+                  <label htmlFor="run-par">Hosts at the same time</label>
+                  <input id="run-par" type="number" min={1} max={256} value={parallelism} onChange={(e) => setParallelism(Math.max(1, Math.min(256, Number(e.target.value) || 1)))} />
+                </div>
+                <div className="field-hint" style={{ alignSelf: 'center' }}>
+                  {plural(chosen.length, 'host')} chosen; each step runs on at most {Math.min(parallelism, Math.max(chosen.length, 1))} at once.
+                </div>
+              </div>
+            </>
+          )}
+        </section>
+
+        <section className={'wizard-step' + (step >= 3 ? ' on' : '')}>
+          <h2>
+            <span className="wizard-no">4</span> Plan
+            <div className="spacer" />
+            <button className="btn btn-primary" disabled={!appId || !envId || !chosen.length || planning} onClick={() => void preview()} data-testid="preview-plan">
+              {planning ? 'Planning…' : plan ? 'Plan again' : 'Preview the plan'}
+            </button>
+          </h2>
+          {planError && (
+            <div className="callout callout-error" role="alert" data-testid="plan-error">
+              <Icon name="warn" />
+              <span>{planError}</span>
+            </div>
+          )}
+          {plan ? (
+            <>
+              <p className="muted">
+                {KIND_LABEL[plan.kind]} of <strong>{plan.applicationName}</strong> to release <code>{plan.releaseKey}</code> on {plural(plan.hosts.length, 'host')} in {env ? <EnvTag name={env.name} colour={env.colour} /> : plan.environmentName}: {plural(plan.steps.filter((s) => s.enabled).length, 'step')}, nothing has run yet.
+              </p>
+              {plan.warnings.map((w, i) => (
+                <div key={i} className="callout callout-warn" role="note">
+                  <Icon name="warn" />
+                  <span>{w}</span>
+                </div>
+              ))}
+              <PlanTable steps={plan.steps} hosts={plan.hosts} />
+              <div className="wizard-foot">
+                <button className="btn btn-primary btn-big" onClick={() => setStarting(true)} data-testid="start-run">
+                  <Icon name="runs" /> Start the {plan.kind}…
+                </button>
+              </div>
+            </>
+          ) : (
+            !planError && <p className="muted">The plan lists every step on every host with the exact command, before anything runs.</p>
+          )}
+        </section>
+      </div>
+      {starting && plan && request() && <StartDialog plan={plan} request={request()!} onClose={() => setStarting(false)} />}
+    </div>
+  );
+}
+
+function StartDialog({ plan, request, onClose }: { plan: Plan; request: RunRequest; onClose: () => void }) {
+  const api = useApi();
+  const [typed, setTyped] = useState('');
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [lockedBy, setLockedBy] = useState<string | null>(null);
+  const [override, setOverride] = useState(false);
+  const okName = !plan.confirmRequired || typed === plan.environmentName;
+  const steps = plan.steps.filter((s) => s.enabled);
+  const go = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const run = await api.call('runs.start', { ...request, reason, overrideLock: override, ...(plan.confirmRequired ? { confirmName: typed } : {}) });
+      navigate(`/runs/${run.id}`);
+    } catch (e) {
+      setError(errorMessage(e));
+      if (e instanceof PuestaError && e.code === 'LOCKED') {
+        const d = e.details as { owner?: string } | undefined;
+        setLockedBy(d?.owner ?? 'someone else');
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      title={`Start the ${plan.kind} of ${plan.applicationName} in ${plan.environmentName}?`}
+      onClose={onClose}
+      footer={
+        <>
+          <button className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button className={plan.confirmRequired ? 'btn btn-danger' : 'btn btn-primary'} disabled={busy || !okName || (lockedBy !== null && !override)} onClick={() => void go()} data-testid="confirm-start">
+            {busy ? 'Starting…' : `Start on ${plural(plan.hosts.length, 'host')}`}
+          </button>
+        </>
+      }
+    >
+      <div className="confirm-body">
+        <p>
+          The {steps.length} steps of the plan run in order on {plan.hosts.map((h) => h.serverName).join(', ')}, at most {request.parallelism ?? 8} hosts at a time. Manual steps wait for you; a failed step stops the run and asks what to do.
+          {plan.kind !== 'rollback' ? <> Release <code>{plan.releaseKey}</code> becomes current when its switch step passes.</> : <> The current symlink goes back to the earlier release.</>}
+        </p>
+        <p>
+          {plan.applicationName} in {plan.environmentName} is locked for this run: nobody else can start one until it ends.
+        </p>
+        <div className="field">
+          <label htmlFor="start-reason">Reason (optional, kept with the run)</label>
+          <input id="start-reason" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. ticket OPS-123, monthly upgrade" />
+        </div>
+        {plan.confirmRequired && (
+          <div className={'field typed-confirm' + (typed && !okName ? ' has-error' : '')}>
+            <label htmlFor="start-typed">
+              {plan.environmentName} asks for a confirmation: type <strong>{plan.environmentName}</strong> to start
+            </label>
+            <input id="start-typed" autoComplete="off" value={typed} onChange={(e) => setTyped(e.target.value)} data-testid="typed-confirm" />
+          </div>
+        )}
+        {lockedBy !== null && (
+          <label className="check">
+            <input type="checkbox" checked={override} onChange={(e) => setOverride(e.target.checked)} data-testid="override-lock" />
+            <span>Take the lock from {lockedBy} (written to the audit log)</span>
+          </label>
+        )}
+      </div>
+      {error && (
+        <div className="callout callout-error" role="alert" data-testid="start-error">
+          <Icon name="warn" />
+          <span>{error}</span>
+        </div>
+      )}
+    </Dialog>
+  );
+}
