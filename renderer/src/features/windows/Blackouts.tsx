@@ -1,0 +1,106 @@
+import { useState } from 'react';
+import { BlackoutFields } from '../../../../shared/contract/windows.js';
+import { useApi, useQuery } from '../../api/context.js';
+import { ErrorBox } from '../../components/Bits.js';
+import { Dialog } from '../../components/Dialog.js';
+import { TextField } from '../../components/Fields.js';
+import { Icon } from '../../components/Icon.js';
+import { useToast } from '../../components/Toasts.js';
+import { apiErrorToFields, errorMessage, useForm, type Form } from '../../lib/form.js';
+import { formatDate } from '../../lib/format.js';
+import { operatorZone } from './time.js';
+
+/** Blackout date ranges (freezes): listed, added, removed. Windows on those days are flagged. */
+export function BlackoutsDialog({ onClose }: { onClose: () => void }) {
+  const api = useApi();
+  const toast = useToast();
+  const q = useQuery('blackouts.list', {});
+  const form = useForm<{ startDate: string; endDate: string; reason: string; timezone: string }>(BlackoutFields, {
+    startDate: '',
+    endDate: '',
+    reason: '',
+    timezone: operatorZone(),
+  });
+  const f = form as unknown as Form<Record<string, unknown>>;
+  const [busy, setBusy] = useState(false);
+  const add = async () => {
+    const v = form.validate();
+    if (!v) return;
+    setBusy(true);
+    try {
+      await api.call('blackouts.create', v as never);
+      form.reset({ startDate: '', endDate: '', reason: '', timezone: form.draft.timezone });
+      await q.reload();
+    } catch (e) {
+      const fe = apiErrorToFields(e);
+      if (fe) form.setErrors(fe);
+      else toast.error(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const del = async (id: number) => {
+    try {
+      await api.call('blackouts.delete', { id });
+      await q.reload();
+    } catch (e) {
+      toast.error(errorMessage(e));
+    }
+  };
+  return (
+    <Dialog title="Blackout dates" onClose={onClose} wide>
+      <p className="muted">Days when no maintenance should happen (a year-end freeze, a customer's sales peak). Windows touching them are flagged as conflicts.</p>
+      {q.error && <ErrorBox error={q.error} onRetry={() => void q.reload()} />}
+      <table className="table compact" data-testid="blackouts">
+        <thead>
+          <tr>
+            <th>From</th>
+            <th>To</th>
+            <th>Reason</th>
+            <th>Zone</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {q.data?.items.map((b) => (
+            <tr key={b.id}>
+              <td>{formatDate(b.startDate)}</td>
+              <td>{formatDate(b.endDate)}</td>
+              <td>{b.reason}</td>
+              <td className="muted">{b.timezone}</td>
+              <td style={{ textAlign: 'right' }}>
+                <button className="icon-btn" aria-label={`Remove blackout ${b.reason}`} onClick={() => void del(b.id)}>
+                  <Icon name="trash" size={14} />
+                </button>
+              </td>
+            </tr>
+          ))}
+          {q.data && q.data.items.length === 0 && (
+            <tr>
+              <td colSpan={5} className="muted">
+                No blackout dates.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      <form
+        className="form blackout-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void add();
+        }}
+      >
+        <div className="w-row four">
+          <TextField form={f} name="startDate" label="From" type="date" />
+          <TextField form={f} name="endDate" label="To (inclusive)" type="date" />
+          <TextField form={f} name="reason" label="Reason" placeholder="Year-end freeze" />
+          <TextField form={f} name="timezone" label="Zone of the dates" />
+        </div>
+        <button className="btn btn-primary" type="submit" disabled={busy}>
+          <Icon name="plus" /> Add blackout
+        </button>
+      </form>
+    </Dialog>
+  );
+}
