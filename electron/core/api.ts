@@ -5,6 +5,7 @@
 import type { HandlerTable } from './handlers.js';
 import { inventoryHandlers } from './inventory/handlers.js';
 import { runsHandlers } from './runs/handlers.js';
+import { sshHandlers } from './ssh/handlers.js';
 import { systemHandlers } from './system.js';
 import { windowsHandlers } from './windows/handlers.js';
 import { mailHandlers } from './mail/handlers.js';
@@ -12,6 +13,7 @@ import { mailHandlers } from './mail/handlers.js';
 export const handlers = {
   ...systemHandlers,
   ...inventoryHandlers,
+  ...sshHandlers,
   ...runsHandlers,
   ...windowsHandlers,
   ...mailHandlers,

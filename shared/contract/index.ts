@@ -7,18 +7,21 @@ import type { z } from 'zod';
 import type { MethodSpec } from './common.js';
 import { inventoryMethods } from './inventory.js';
 import { runsEvents, runsMethods } from './runs.js';
+import { sshEvents, sshMethods } from './ssh.js';
 import { systemEvents, systemMethods } from './system.js';
 import { windowsEvents, windowsMethods } from './windows.js';
 
 export const methods = {
   ...systemMethods,
   ...inventoryMethods,
+  ...sshMethods,
   ...runsMethods,
   ...windowsMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const events = {
   ...systemEvents,
+  ...sshEvents,
   ...runsEvents,
   ...windowsEvents,
 } as const satisfies Record<string, z.ZodTypeAny>;
@@ -52,5 +55,6 @@ export interface PuestaApi {
 export * from './common.js';
 export * from './inventory.js';
 export * from './runs.js';
+export * from './ssh.js';
 export * from './system.js';
 export * from './windows.js';
