@@ -12,7 +12,6 @@ import { SettingsScreen } from './features/settings/SettingsScreen.js';
 import { TodayScreen } from './features/today/TodayScreen.js';
 import { TransferScreen } from './features/transfer/TransferScreen.js';
 import { WINDOWS_ROUTES } from './features/windows/routes.js';
-import { WINDOWS_ROUTES } from './features/windows/routes.js';
 
 /**
  * THE route table: every screen of the app, in sidebar order.
@@ -50,7 +49,6 @@ export const ROUTES: RouteDef[] = [
   { path: '/contracts/:id', render: (p) => <ContractPage id={idOf(p)} /> },
   // Operations: Runs, Windows, Notices add their entries here.
   ...RUNS_ROUTES,
-  ...WINDOWS_ROUTES,
   ...WINDOWS_ROUTES,
   { path: '/transfer', nav: { label: 'Import / export', group: 'More', icon: 'transfer' }, render: () => <TransferScreen /> },
   { path: '/settings', nav: { label: 'Settings', group: 'More', icon: 'settings' }, render: () => <SettingsScreen /> },
