@@ -1,0 +1,94 @@
+/**
+ * The application × environment lock: a row on the laptop (owner, reason, lease) and a lock file
+ * `<base>/.puesta-lock` on every target host, created with `set -C` (noclobber: O_EXCL, atomic),
+ * so two laptops cannot deploy the same application at once (as Kamal does).
+ * An expired lease, or an explicit override, lets another run take it — always audited.
+ */
+import { PuestaError } from '../../../shared/errors.js';
+import type { Lock } from '../../../shared/contract/runs.js';
+import type { Core } from '../core.js';
+import { nowIso } from '../repos/entity.js';
+import { sh } from '../ssh/quote.js';
+import { deleteLock, getLock, putLock } from './store.js';
+
+export const LEASE_MS = 10 * 60_000;
+/** The lock file on the hosts carries a longer lease: it is only rewritten at start and resume. */
+export const HOST_LEASE_S = 12 * 3600;
+
+export function leaseFromNow(ms = LEASE_MS): string {
+  return new Date(Date.now() + ms).toISOString();
+}
+
+export function lockHeldError(l: Lock): PuestaError {
+  return new PuestaError(
+    'LOCKED',
+    `${l.applicationName} on ${l.environmentName} is locked by ${l.owner} since ${l.since}${l.reason ? ` (${l.reason})` : ''}${l.runId ? `, run #${l.runId}` : ''}. ` +
+      `Wait until that run ends or its lease expires (${l.leaseExpiresAt}), or override the lock.`,
+    { owner: l.owner, reason: l.reason, since: l.since, leaseExpiresAt: l.leaseExpiresAt, runId: l.runId },
+  );
+}
+
+/**
+ * Takes the laptop-side lock for a run (call inside a transaction). Refuses with LOCKED when another
+ * run holds a live lease, unless `override`; taking an expired or overridden lock is audited.
+ */
+export function takeLocalLock(
+  core: Core,
+  p: { applicationId: number; environmentId: number; runId: number | null; owner: string; reason: string; override: boolean },
+): void {
+  const cur = getLock(core, p.applicationId, p.environmentId);
+  const now = nowIso();
+  // a lock taken by hand (no run) lets its own owner start runs
+  const mine = cur !== null && cur.runId === null && cur.owner === p.owner;
+  if (cur && !mine && cur.runId !== p.runId) {
+    if (!cur.expired && !p.override) throw lockHeldError(cur);
+    core.audit.write(p.owner, cur.expired ? 'lock.take-expired' : 'lock.override', 'locks', p.applicationId, cur, {
+      owner: p.owner,
+      reason: p.reason,
+      runId: p.runId,
+      environmentId: p.environmentId,
+    });
+  }
+  putLock(core, {
+    applicationId: p.applicationId,
+    environmentId: p.environmentId,
+    owner: p.owner,
+    reason: p.reason,
+    runId: p.runId,
+    since: cur && cur.runId === p.runId && p.runId !== null ? cur.since : now,
+    leaseExpiresAt: leaseFromNow(),
+  });
+}
+
+export function releaseLocalLock(core: Core, applicationId: number, environmentId: number, runId?: number): boolean {
+  return deleteLock(core, applicationId, environmentId, runId);
+}
+
+const safeWord = (s: string) => s.replace(/[^A-Za-z0-9@._:-]+/g, '_').slice(0, 100);
+
+/** The line written into the host lock file. */
+export function lockInfo(p: { token: string; runId: number; owner: string; reason: string; expiresEpoch: number }): string {
+  return `token=${p.token} expires=${p.expiresEpoch} run=${p.runId} owner=${safeWord(p.owner)} reason=${p.reason.replace(/[\r\n]+/g, ' ').slice(0, 300)}`;
+}
+
+/**
+ * Shell script taking the host lock. Prints ACQUIRED / OURS / TAKEN <old> and exits 0, or prints
+ * HELD <line> and exits 3 when another live lock is there.
+ */
+export function hostLockScript(base: string, info: string, token: string, override: boolean): string {
+  return sh`lock=${base}/.puesta-lock
+mkdir -p ${base} || exit 4
+info=${info}
+if ( set -C; printf '%s\\n' "$info" > "$lock" ) 2>/dev/null; then echo ACQUIRED; exit 0; fi
+cur=$(cat "$lock" 2>/dev/null)
+case "$cur" in "token="${token}" "*) printf '%s\\n' "$info" > "$lock.tmp.$$" && mv -f "$lock.tmp.$$" "$lock" && echo OURS; exit $?;; esac
+exp=$(printf '%s' "$cur" | sed -n 's/^token=[^ ]* expires=\\([0-9]*\\).*/\\1/p')
+if [ ${override ? '1' : '0'} = 1 ] || [ "\${exp:-0}" -lt "$(date +%s)" ]; then printf '%s\\n' "$info" > "$lock.tmp.$$" && mv -f "$lock.tmp.$$" "$lock" && echo "TAKEN $cur"; exit $?; fi
+echo "HELD $cur"
+exit 3`;
+}
+
+export function hostUnlockScript(base: string, token: string): string {
+  return sh`lock=${base}/.puesta-lock
+case "$(cat "$lock" 2>/dev/null)" in "token="${token}" "*) rm -f "$lock"; echo RELEASED;; *) echo NOT-HELD;; esac`;
+}
