@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { buildBridge, callChannel, eventChannel } from '../../electron/preload/bridge.js';
 import { bundleElectron, foreignRequires } from '../../scripts/build.mjs';
@@ -92,6 +93,29 @@ describe('Electron bundles (scripts/build.mjs)', () => {
       expect(preload).toContain('require("electron")');
       expect(preload).toContain('exposeInMainWorld');
       for (const m of METHOD_NAMES.slice(0, 3)) expect(preload).toContain(JSON.stringify(m).slice(1, -1));
+      // Run the minified bundle the way a sandboxed preload runs: only require('electron') exists.
+      const exposed: Record<string, unknown> = {};
+      const invoked: [string, unknown][] = [];
+      const fakeElectron = {
+        contextBridge: { exposeInMainWorld: (key: string, api: unknown) => void (exposed[key] = api) },
+        ipcRenderer: { invoke: async (channel: string, input: unknown) => (invoked.push([channel, input]), { ok: true, value: 1 }), on() {}, removeListener() {} },
+      };
+      const mod = { exports: {} };
+      vm.runInNewContext(preload, {
+        module: mod,
+        exports: mod.exports,
+        console,
+        require: (name: string) => {
+          if (name === 'electron') return fakeElectron;
+          throw new Error(`a sandboxed preload cannot require ${name}`);
+        },
+      });
+      const puesta = exposed.puesta as Record<string, (i: unknown) => Promise<unknown>> & { on: Record<string, unknown> };
+      expect(Object.keys(exposed)).toEqual(['puesta']);
+      expect(Object.keys(puesta).sort()).toEqual([...METHOD_NAMES, 'on'].sort());
+      expect(Object.keys(puesta.on).sort()).toEqual([...EVENT_NAMES].sort());
+      await expect(puesta['system.info']!({})).resolves.toEqual({ ok: true, value: 1 });
+      expect(invoked).toEqual([['puesta:call:system.info', {}]]);
       const main = readFileSync(r.main, 'utf8');
       expect(main).toContain('require("electron")');
       expect(main).toContain('require("better-sqlite3")');
