@@ -6,3 +6,4 @@ export declare function decideShell(opts: { argv?: string[]; electronAvailable: 
 export declare function newestMtime(paths: string[]): number;
 export declare function rendererNeedsBuild(root?: string): boolean;
 export declare function electronNeedsBuild(root?: string): boolean;
+export declare function fallBackToWeb(end: { code: number | null; signal: NodeJS.Signals | null; forwarded: NodeJS.Signals | null; elapsedMs: number }): boolean;

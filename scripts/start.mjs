@@ -83,21 +83,47 @@ export function electronNeedsBuild(root = ROOT) {
   );
 }
 
-/** Runs a child with inherited stdio; forwards SIGINT/SIGTERM/SIGHUP; exits with its code. */
-function runForwarding(command, args, opts) {
+/**
+ * After Electron exits: should the browser shell start instead? Only when Electron failed on its
+ * own (non-zero exit, not a signal we forwarded) soon after starting — missing system libraries,
+ * no usable GPU/display, a native module that could not be built. A clean quit never falls back.
+ */
+export function fallBackToWeb({ code, signal, forwarded, elapsedMs }) {
+  if (forwarded) return false;
+  if (code === 0) return false;
+  if (code === null && !signal) return false;
+  return elapsedMs < 120_000;
+}
+
+/** Runs a child with inherited stdio; forwards SIGINT/SIGTERM/SIGHUP; calls onExit with how it ended. */
+function runForwarding(command, args, opts, onExit = ({ code, signal, forwarded }) => process.exit(code ?? (signal && signal === forwarded ? 0 : 1))) {
+  const started = Date.now();
   const child = spawn(command, args, { stdio: 'inherit', ...opts });
   let forwarded = null;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(sig, () => {
+  const handlers = ['SIGINT', 'SIGTERM', 'SIGHUP'].map((sig) => {
+    const h = () => {
       forwarded = sig;
       if (child.exitCode === null && child.signalCode === null) child.kill(sig);
-    });
-  }
+    };
+    process.on(sig, h);
+    return [sig, h];
+  });
+  let ended = false;
+  const end = (code, signal) => {
+    if (ended) return;
+    ended = true;
+    for (const [sig, h] of handlers) process.off(sig, h);
+    onExit({ code, signal, forwarded, elapsedMs: Date.now() - started });
+  };
   child.on('error', (e) => {
     console.error(`[puesta] could not start ${command}: ${e.message}`);
-    process.exit(1);
+    end(1, null);
   });
-  child.on('exit', (code, signal) => process.exit(code ?? (signal && signal === forwarded ? 0 : 1)));
+  child.on('exit', end);
+}
+
+function startWeb() {
+  runForwarding(process.execPath, ['--import', 'tsx', path.join('electron', 'web', 'main.ts')], { cwd: ROOT, env: process.env });
 }
 
 async function main() {
@@ -117,10 +143,14 @@ async function main() {
     const env = { ...process.env };
     delete env.ELECTRON_RUN_AS_NODE;
     // `electron .` runs package.json "main" (dist/electron/main.cjs) with the app's name and version.
-    return runForwarding(electronPath, ['.'], { cwd: ROOT, env });
+    return runForwarding(electronPath, ['.'], { cwd: ROOT, env }, (end) => {
+      if (!fallBackToWeb(end)) return process.exit(end.code ?? (end.signal && end.signal === end.forwarded ? 0 : 1));
+      console.log(`[puesta] The desktop window could not start (Electron exited with ${end.code ?? end.signal}); starting Puesta in your browser instead.`);
+      startWeb();
+    });
   }
 
-  runForwarding(process.execPath, ['--import', 'tsx', path.join('electron', 'web', 'main.ts')], { cwd: ROOT, env: process.env });
+  startWeb();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) await main();

@@ -3,7 +3,7 @@
  * browser shell, prints its URL, serves the API with the token, and stops on SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -106,5 +106,57 @@ describe('npm start without an Electron binary', () => {
     const { code } = await exited(s.child);
     expect(code).toBe(0);
     expect(await portOpen(port)).toBe(false); // the server child went away too
+  });
+});
+
+/**
+ * The desktop path of `npm start`, with a stand-in executable where Electron's binary would be
+ * (electron's own ELECTRON_OVERRIDE_DIST_PATH points its package at it). It records how it was
+ * started, then exits with the code we choose.
+ */
+function fakeElectron(exitCode: number): { dist: string; record: string } {
+  const dist = mkdtempSync(path.join(os.tmpdir(), 'puesta-fake-electron-'));
+  dirs.push(dist);
+  const record = path.join(dist, 'record.json');
+  const bin = path.join(dist, 'electron');
+  writeFileSync(
+    bin,
+    `#!${process.execPath}\nrequire('fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd(), runAsNode: process.env.ELECTRON_RUN_AS_NODE ?? null }));\nprocess.exit(${exitCode});\n`,
+  );
+  chmodSync(bin, 0o755);
+  return { dist, record };
+}
+
+describe('npm start with an Electron binary', () => {
+  it('launches `electron .` from the project root when a display is there, and exits with it', async () => {
+    const { dist, record } = fakeElectron(0);
+    const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: dist, DISPLAY: ':99', PUESTA_NO_BUILD: '1', ELECTRON_RUN_AS_NODE: '1' };
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.mjs')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const { code } = await exited(child);
+    expect(code).toBe(0);
+    expect(out).not.toMatch(/running at|not installed/);
+    expect(JSON.parse(readFileSync(record, 'utf8'))).toEqual({ argv: ['.'], cwd: ROOT, runAsNode: null });
+  });
+
+  it('falls back to the browser shell when Electron fails at start', async () => {
+    const { dist, record } = fakeElectron(1);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'puesta-start-'));
+    dirs.push(dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: dist, DISPLAY: ':99', PUESTA_NO_BUILD: '1', PUESTA_DATA_DIR: dataDir, PUESTA_PORT: String(port), PUESTA_TOKEN: 'fallback-token' };
+    const s = await startScript([], env);
+    children.push(s.child);
+    expect(JSON.parse(readFileSync(record, 'utf8')).argv).toEqual(['.']); // Electron was tried first
+    expect(s.output()).toMatch(/desktop window could not start \(Electron exited with 1\); starting Puesta in your browser/);
+    expect(s.url).toBe(`http://127.0.0.1:${port}/?token=fallback-token`);
+    const res = await fetch(`http://127.0.0.1:${port}/api/system.info`, { method: 'POST', headers: { Authorization: 'Bearer fallback-token' }, body: '{}' });
+    expect(((await res.json()) as { value: { shell: string } }).value.shell).toBe('web');
+    s.child.kill('SIGTERM');
+    expect((await exited(s.child)).code).toBe(0);
   });
 });

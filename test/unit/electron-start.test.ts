@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decideShell, electronBinaryAvailable, electronBinaryPath, electronNeedsBuild, newestMtime, rendererNeedsBuild } from '../../scripts/start.mjs';
+import { decideShell, electronBinaryAvailable, fallBackToWeb, electronBinaryPath, electronNeedsBuild, newestMtime, rendererNeedsBuild } from '../../scripts/start.mjs';
 
 describe('npm start: which shell', () => {
   it('finds no Electron binary on this machine, so the browser shell is chosen', () => {
@@ -48,6 +48,17 @@ describe('npm start: which shell', () => {
     } finally {
       rmSync(ok, { recursive: true, force: true });
     }
+  });
+});
+
+describe('npm start: falling back when Electron cannot start', () => {
+  it('falls back only on an early failure of Electron itself', () => {
+    expect(fallBackToWeb({ code: 1, signal: null, forwarded: null, elapsedMs: 800 })).toBe(true);
+    expect(fallBackToWeb({ code: null, signal: 'SIGSEGV', forwarded: null, elapsedMs: 800 })).toBe(true);
+    expect(fallBackToWeb({ code: 0, signal: null, forwarded: null, elapsedMs: 800 })).toBe(false); // quit normally
+    expect(fallBackToWeb({ code: null, signal: 'SIGINT', forwarded: 'SIGINT', elapsedMs: 800 })).toBe(false); // Ctrl+C
+    expect(fallBackToWeb({ code: 130, signal: null, forwarded: 'SIGINT', elapsedMs: 800 })).toBe(false);
+    expect(fallBackToWeb({ code: 1, signal: null, forwarded: null, elapsedMs: 3 * 3600_000 })).toBe(false); // a crash after hours of use
   });
 });
 
