@@ -7,7 +7,8 @@
  *
  *   .cache/electron-native/<electron version>-<platform>-<arch>/better_sqlite3.node
  *
- * made once, at the first Electron start, by @electron/rebuild on a copy of the module, and
+ * made once, at the first Electron start, by @electron/rebuild on a copy of the module (a prebuilt
+ * binary when one is published for this Electron, else compiled), and
  * loaded through better-sqlite3's `nativeBinding` option (createCore({ nativeBinding })).
  * PUESTA_SQLITE_BINDING=/path/to/better_sqlite3.node overrides it.
  *
@@ -52,7 +53,9 @@ export async function electronSqliteBinding(opts: NativeBindingOptions): Promise
   writeFileSync(path.join(work, 'package.json'), JSON.stringify({ name: 'puesta-electron-native', private: true, dependencies: { 'better-sqlite3': version } }, null, 2));
   try {
     const { rebuild } = await import('@electron/rebuild');
-    await rebuild({ buildPath: work, electronVersion: opts.electronVersion, onlyModules: ['better-sqlite3'], force: true, buildFromSource: true, mode: 'sequential' });
+    // Tries better-sqlite3's prebuilt binary for this Electron first (prebuild-install, found in the
+    // project's node_modules), then compiles with node-gyp against Electron's headers.
+    await rebuild({ buildPath: work, electronVersion: opts.electronVersion, onlyModules: ['better-sqlite3'], force: true, mode: 'sequential' });
   } catch (e) {
     throw new Error(
       `Could not build better-sqlite3 for Electron ${opts.electronVersion} (${(e as Error).message}). It needs a C++ toolchain and Python (node-gyp) and access to Electron's headers. ` +
