@@ -4,6 +4,7 @@
  */
 import type { HandlerTable } from './handlers.js';
 import { inventoryHandlers } from './inventory/handlers.js';
+import { provisionHandlers } from './provision/handlers.js';
 import { runsHandlers } from './runs/handlers.js';
 import { sshHandlers } from './ssh/handlers.js';
 import { systemHandlers } from './system.js';
@@ -15,6 +16,7 @@ export const handlers = {
   ...inventoryHandlers,
   ...sshHandlers,
   ...runsHandlers,
+  ...provisionHandlers,
   ...windowsHandlers,
   ...mailHandlers,
 } satisfies HandlerTable;

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { MethodSpec } from './common.js';
 import { inventoryMethods } from './inventory.js';
+import { provisionEvents, provisionMethods } from './provision.js';
 import { runsEvents, runsMethods } from './runs.js';
 import { sshEvents, sshMethods } from './ssh.js';
 import { systemEvents, systemMethods } from './system.js';
@@ -16,6 +17,7 @@ export const methods = {
   ...inventoryMethods,
   ...sshMethods,
   ...runsMethods,
+  ...provisionMethods,
   ...windowsMethods,
 } as const satisfies Record<string, MethodSpec>;
 
@@ -23,6 +25,7 @@ export const events = {
   ...systemEvents,
   ...sshEvents,
   ...runsEvents,
+  ...provisionEvents,
   ...windowsEvents,
 } as const satisfies Record<string, z.ZodTypeAny>;
 
@@ -54,6 +57,7 @@ export interface PuestaApi {
 
 export * from './common.js';
 export * from './inventory.js';
+export * from './provision.js';
 export * from './runs.js';
 export * from './ssh.js';
 export * from './system.js';

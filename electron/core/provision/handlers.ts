@@ -1,0 +1,124 @@
+/**
+ * API handlers: the provisioning steps of an application (for the install checklist and its plan),
+ * the upgrade review, and host statistics collected over SSH (kept locally as history).
+ */
+import { Application } from '../../../shared/contract/inventory.js';
+import type { CollectedStats, HostStats } from '../../../shared/contract/provision.js';
+import { PuestaError } from '../../../shared/errors.js';
+import type { Core } from '../core.js';
+import type { Handlers } from '../handlers.js';
+import { targetOf } from '../ssh/handlers.js';
+import { sshOf } from '../ssh/index.js';
+import { healthUrlOf, parseStats, statsScript } from './monitoring.js';
+import { provisionSteps } from './index.js';
+import { reviewUpgrade } from './review.js';
+
+type ProvisionMethod = 'provision.steps' | 'provision.review' | 'stats.collect' | 'stats.history';
+
+export function applicationOf(core: Core, id: number): Application {
+  return Application.parse(core.inventory.applications.get(id));
+}
+
+interface PlacementRow {
+  applicationId: number;
+  serverId: number;
+  serverName: string;
+  applicationName: string;
+}
+
+function placements(core: Core, filter: { applicationId?: number; serverId?: number }): PlacementRow[] {
+  return core.inventory.placements.list({ limit: 10_000, offset: 0, ...filter }).items as unknown as PlacementRow[];
+}
+
+const HISTORY_DAYS = 90;
+
+function storeStats(core: Core, s: HostStats): number {
+  const r = core.db
+    .prepare('INSERT INTO host_stats (server_id, application_id, at, stats, error) VALUES (?, ?, ?, ?, ?)')
+    .run(s.serverId, s.applicationId, s.at, s.stats ? JSON.stringify(s.stats) : null, s.error ? JSON.stringify(s.error) : null);
+  core.db.prepare('DELETE FROM host_stats WHERE server_id = ? AND at < ?').run(s.serverId, new Date(Date.now() - HISTORY_DAYS * 86_400_000).toISOString());
+  return Number(r.lastInsertRowid);
+}
+
+/** Collects the stats of one server (and one application on it) now. Never throws for a host error. */
+export async function collectStats(core: Core, serverId: number, app: Application | null, signal?: AbortSignal): Promise<HostStats> {
+  const target = targetOf(core, serverId);
+  const at = new Date().toISOString();
+  const base = { id: null, at, serverId, serverName: target.name, applicationId: app?.id ?? null, applicationName: app?.name ?? null };
+  let item: HostStats;
+  try {
+    const script = statsScript(app);
+    const r = await sshOf(core).exec(target, script, { sudo: target.user !== 'root', timeoutMs: 45_000, ...(signal ? { signal } : {}) });
+    let stats: CollectedStats;
+    try {
+      stats = parseStats(r.stdout, app ? healthUrlOf(app) : null);
+    } catch (e) {
+      if (r.exitCode !== 0) throw new PuestaError('COMMAND_FAILED', `The statistics command failed on ${target.name} (exit ${r.exitCode}): ${r.stderr.trim().slice(-300) || 'no message'}`);
+      throw e;
+    }
+    item = { ...base, stats, error: null };
+  } catch (e) {
+    const err = e instanceof PuestaError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+    item = { ...base, stats: null, error: err };
+  }
+  item.id = storeStats(core, item);
+  return item;
+}
+
+interface StatsRow {
+  id: number;
+  server_id: number;
+  application_id: number | null;
+  at: string;
+  stats: string | null;
+  error: string | null;
+  server_name: string | null;
+  application_name: string | null;
+}
+
+export function statsHistory(core: Core, serverId: number, applicationId: number | undefined, limit: number): HostStats[] {
+  const rows = core.db
+    .prepare(
+      `SELECT h.*, s.name AS server_name, a.name AS application_name FROM host_stats h
+       JOIN servers s ON s.id = h.server_id LEFT JOIN applications a ON a.id = h.application_id
+       WHERE h.server_id = ? AND (? IS NULL OR h.application_id = ?) ORDER BY h.at DESC, h.id DESC LIMIT ?`,
+    )
+    .all(serverId, applicationId ?? null, applicationId ?? null, limit) as StatsRow[];
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.at,
+    serverId: r.server_id,
+    serverName: r.server_name ?? '',
+    applicationId: r.application_id,
+    applicationName: r.application_name,
+    stats: r.stats ? (JSON.parse(r.stats) as CollectedStats) : null,
+    error: r.error ? (JSON.parse(r.error) as { code: string; message: string }) : null,
+  }));
+}
+
+export const provisionHandlers: Handlers<ProvisionMethod> = {
+  'provision.steps': (core, input) => ({ items: provisionSteps(applicationOf(core, input.applicationId)) }),
+
+  'provision.review': (core, input) => reviewUpgrade(core, applicationOf(core, input.applicationId), { serverId: input.serverId ?? null }),
+
+  'stats.collect': async (core, input, ctx) => {
+    const pairs: { serverId: number; app: Application | null }[] = [];
+    if (input.applicationId !== undefined) {
+      const app = applicationOf(core, input.applicationId);
+      const ps = placements(core, { applicationId: app.id }).filter((p) => input.serverId === undefined || p.serverId === input.serverId);
+      if (!ps.length) throw new PuestaError('PRECONDITION_FAILED', `${app.name} is not placed on ${input.serverId === undefined ? 'any server' : 'that server'}: add a placement first.`);
+      for (const id of new Set(ps.map((p) => p.serverId))) pairs.push({ serverId: id, app });
+    } else {
+      const serverId = input.serverId!;
+      core.inventory.servers.get(serverId);
+      const apps = [...new Set(placements(core, { serverId }).map((p) => p.applicationId))];
+      if (!apps.length) pairs.push({ serverId, app: null });
+      for (const a of apps) pairs.push({ serverId, app: applicationOf(core, a) });
+    }
+    const items = await Promise.all(pairs.map((p) => collectStats(core, p.serverId, p.app, ctx.signal)));
+    core.events.emit('stats.collected', { serverIds: [...new Set(items.map((i) => i.serverId))], applicationId: input.applicationId ?? null });
+    return { items };
+  },
+
+  'stats.history': (core, input) => ({ items: statsHistory(core, input.serverId, input.applicationId, input.limit) }),
+};

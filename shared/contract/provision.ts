@@ -1,0 +1,104 @@
+/**
+ * Provisioning of a new application (the install checklist's built-in steps), the upgrade review
+ * (what the hosts will change compared with the last install/upgrade) and host statistics.
+ */
+import { z } from 'zod';
+import { Id, method, Timestamp } from './common.js';
+
+// ---------------------------------------------------------------- steps
+export const PROVISION_STEP_KEYS = ['provision-user', 'provision-layout', 'provision-logrotate', 'provision-services', 'provision-database', 'provision-backup', 'provision-monitoring', 'provision-services-start'] as const;
+export const ProvisionStep = z.object({
+  key: z.enum(PROVISION_STEP_KEYS),
+  title: z.string(),
+  /** before-release: before the release is uploaded and switched; after-release: once <base>/current exists. */
+  phase: z.enum(['before-release', 'after-release']),
+  /** The finished script (every value already quoted): POSIX sh, ends with PUESTA_RESULT changed|unchanged. */
+  script: z.string(),
+  sudo: z.boolean(),
+  /** When set, the engine must write this secret (from the secret store) plus a newline on the script's stdin. */
+  stdinSecret: z.string().nullable(),
+  /** Every path (or database object) the step may create or change. */
+  touches: z.array(z.string()),
+});
+export type ProvisionStep = z.infer<typeof ProvisionStep>;
+
+// ---------------------------------------------------------------- review
+export const DELTA_KINDS = ['user', 'layout', 'service', 'scale', 'logrotate', 'backup', 'monitoring', 'health', 'database'] as const;
+export const ProvisionDelta = z.object({
+  kind: z.enum(DELTA_KINDS),
+  /** What changes, e.g. "worker instances". */
+  what: z.string(),
+  before: z.string().nullable(),
+  after: z.string().nullable(),
+  /** What the upgrade does about it on the hosts. */
+  action: z.string(),
+});
+export type ProvisionDelta = z.infer<typeof ProvisionDelta>;
+
+export const ProvisionReview = z.object({
+  applicationId: Id,
+  serverId: Id.nullable(),
+  /** No install or upgrade was recorded yet: everything is new. */
+  firstInstall: z.boolean(),
+  lastAppliedAt: Timestamp.nullable(),
+  lastRunId: Id.nullable(),
+  deltas: z.array(ProvisionDelta),
+});
+export type ProvisionReview = z.infer<typeof ProvisionReview>;
+
+// ---------------------------------------------------------------- stats
+export const ServiceState = z.object({ name: z.string(), expected: z.number().int().min(0), running: z.number().int().min(0) });
+/** What one collector run prints (see electron/core/provision/monitoring.ts). */
+export const CollectedStats = z.object({
+  load: z.tuple([z.number(), z.number(), z.number()]),
+  uptimeSeconds: z.number(),
+  memory: z.object({ totalKb: z.number(), availableKb: z.number() }),
+  disk: z.object({ path: z.string(), totalKb: z.number(), usedKb: z.number(), availableKb: z.number() }),
+  services: z.array(ServiceState),
+  health: z.object({ url: z.string(), status: z.number().int(), seconds: z.number().nullable(), ok: z.boolean() }).nullable(),
+});
+export type CollectedStats = z.infer<typeof CollectedStats>;
+
+export const HostStats = z.object({
+  id: Id.nullable(),
+  at: Timestamp,
+  serverId: Id,
+  serverName: z.string(),
+  applicationId: Id.nullable(),
+  applicationName: z.string().nullable(),
+  /** Null when the host could not be read (see error). */
+  stats: CollectedStats.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type HostStats = z.infer<typeof HostStats>;
+
+export const provisionMethods = {
+  'provision.steps': method(
+    z.object({ applicationId: Id }).strict(),
+    z.object({ items: z.array(ProvisionStep) }),
+    "The install checklist's built-in provisioning steps for an application, with their exact scripts",
+  ),
+  'provision.review': method(
+    z.object({ applicationId: Id, serverId: Id.optional() }).strict(),
+    ProvisionReview,
+    'Upgrade review: what differs on the hosts from the last install/upgrade',
+  ),
+  'stats.collect': method(
+    z
+      .object({ applicationId: Id.optional(), serverId: Id.optional() })
+      .strict()
+      .refine((x) => x.applicationId !== undefined || x.serverId !== undefined, 'give an application or a server'),
+    z.object({ items: z.array(HostStats) }),
+    'Collect host statistics and service/health status over SSH now (kept in the history)',
+  ),
+  'stats.history': method(
+    z.object({ serverId: Id, applicationId: Id.optional(), limit: z.number().int().min(1).max(5000).default(200) }).strict(),
+    z.object({ items: z.array(HostStats) }),
+    'Statistics collected earlier for a server (and application), newest first',
+  ),
+} as const;
+
+export const provisionEvents = {
+  /** New statistics are in the history (refresh charts). */
+  'stats.collected': z.object({ serverIds: z.array(Id), applicationId: Id.nullable() }),
+} as const;
