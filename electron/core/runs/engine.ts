@@ -8,6 +8,7 @@
  * be resumed from the interrupted step.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -261,6 +262,7 @@ export class RunsEngine {
 
   private async loop(id: number): Promise<void> {
     const ctl = new AbortController();
+    setMaxListeners(0, ctl.signal); // one listener per command in flight (up to the run's parallelism)
     this.controllers.set(id, ctl);
     for (;;) {
       if (this.closed || this.aborting.has(id)) return;
