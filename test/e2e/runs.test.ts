@@ -1,0 +1,180 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type App } from './harness.js';
+import { runsWorld, waitRun, type RunsWorld } from './runs-world.js';
+
+// A guided upgrade through the UI alone, on two real sshd hosts (each with its own /srv):
+// checklist edited in the editor, plan previewed, typed confirmation, a failure on one host
+// fixed and retried, a manual step confirmed with a note, live logs searched; then a rollback
+// started from the application page. The tests build on each other in order.
+let app: App;
+let world: RunsWorld;
+let page: Page;
+let v1Key = '';
+let upgradeId = 0;
+
+beforeAll(async () => {
+  app = await startApp();
+  world = await runsWorld(app, { count: 2, firstIndex: 40 });
+  page = await app.newPage();
+  // The starting point: v1 installed (through the API: the UI part is the upgrade).
+  const run = await app.call('runs.start', { applicationId: world.appId, environmentId: world.envId, kind: 'install', source: { kind: 'directory', path: world.src('v1') }, label: 'v1', confirmName: world.envName });
+  const done = await waitRun(app, run.id, (r) => r.state === 'succeeded' || r.state === 'aborted' || r.state === 'waiting');
+  expect(done.state, done.error ?? '').toBe('succeeded');
+  v1Key = done.releaseKey;
+});
+afterAll(async () => {
+  await app?.close();
+  await world?.close();
+});
+
+const go = async (hash: string) => {
+  await page.goto(app.base + '#' + hash);
+  await page.waitForSelector('.page');
+};
+const readlink = async (i: number) => (await world.hosts.hosts[i]!.rootExec('readlink /srv/shop/current; cat /srv/shop/current/VERSION')).stdout.trim().split('\n');
+
+describe('guided runs through the UI', () => {
+  it('edits the upgrade checklist: adds a manual step before the switch and saves it', async () => {
+    await go(`/applications/${world.appId}`);
+    const panel = page.getByTestId('app-releases');
+    await expect(panel.textContent()).resolves.toContain(v1Key);
+    await panel.getByRole('link', { name: 'Checklists' }).click();
+    await page.getByTestId('checklist-editor').waitFor();
+    await expect(page.getByRole('tab', { name: 'Upgrade' }).getAttribute('aria-selected')).resolves.toBe('true');
+    const before = await page.locator('.cl-step').count();
+    await page.getByTestId('add-step').click();
+    await page.getByLabel('Step title').fill('Tell the support desk');
+    await page.getByLabel('Step key').fill('tell-support');
+    await page.getByLabel('Step kind').selectOption('manual');
+    // move it up to just before "switch"
+    const keys = async () => page.locator('.cl-step').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.step));
+    while ((await keys()).indexOf('tell-support') > (await keys()).indexOf('switch')) {
+      await page.getByRole('button', { name: 'Move Tell the support desk up' }).click();
+    }
+    await page.getByTestId('save-checklist').click();
+    await page.getByTestId('toast-success').last().waitFor();
+    const saved = await app.call('checklists.get', { applicationId: world.appId, kind: 'upgrade' });
+    expect(saved.steps).toHaveLength(before + 1);
+    expect(saved.builtin).toBe(false);
+    const order = saved.steps.map((s) => s.key);
+    expect(order.indexOf('tell-support')).toBe(order.indexOf('switch') - 1);
+    expect(saved.steps.find((s) => s.key === 'tell-support')).toMatchObject({ kind: 'manual', title: 'Tell the support desk' });
+  });
+
+  it('plans the upgrade (exact commands, nothing run) and asks to type the environment name', async () => {
+    await go(`/applications/${world.appId}`);
+    await page.getByTestId('deploy').click();
+    await page.getByTestId('new-run').waitFor();
+    await expect(page.locator('#run-env').inputValue()).resolves.toBe(String(world.envId));
+    await page.getByRole('radio', { name: 'Upgrade' }).click();
+    await page.locator('#run-srckind').selectOption('directory');
+    await page.locator('#run-src').fill(world.src('v2'));
+    await page.locator('#run-label').fill('v2');
+    // host 2 cannot extract the release: its releases folder is read-only for the deploy user
+    await world.hosts.hosts[1]!.rootExec('chmod 555 /srv/shop/releases');
+    await page.getByTestId('preview-plan').click();
+    const plan = page.getByTestId('plan-table');
+    await plan.waitFor();
+    const text = (await plan.textContent()) ?? '';
+    expect(text).toContain('tar -xzf');
+    expect(text).toMatch(/tar -xzf \/srv\/shop\/releases\/\.upload-\S+-v2\.tar\.gz -C \/srv\/shop\/releases\/\S+-v2\.tmp/);
+    expect(text).toContain('Tell the support desk');
+    expect((await app.call('runs.list', {})).items.filter((r) => r.kind === 'upgrade')).toHaveLength(0);
+
+    await page.getByTestId('start-run').click();
+    const confirm = page.getByTestId('confirm-start');
+    await expect(confirm.isDisabled()).resolves.toBe(true);
+    await page.getByTestId('typed-confirm').fill('producti');
+    await expect(confirm.isDisabled()).resolves.toBe(true);
+    await page.getByTestId('typed-confirm').fill(world.envName);
+    await page.locator('#start-reason').fill('monthly upgrade');
+    await confirm.click();
+    await page.waitForURL(/#\/runs\/\d+$/);
+    upgradeId = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
+    expect(upgradeId).toBeGreaterThan(0);
+  });
+
+  it('shows the failure on one host, retries it after the fix, and waits at the manual step', async () => {
+    const view = page.getByTestId('run-view');
+    await page.locator('[data-testid=run-view][data-waiting=decision]').waitFor({ timeout: 60_000 });
+    const bar = page.getByTestId('control-bar');
+    await expect(bar.textContent()).resolves.toMatch(/Upload the release.*failed on web-02/);
+    // live logs: the failing host's pane has the error from tar/mkdir
+    await expect.poll(async () => (await page.getByTestId('log-pane-web-02').textContent()) ?? '', { timeout: 10_000 }).toMatch(/Permission denied/);
+    expect(await page.locator('.rail-step[data-step=upload]').getAttribute('data-state')).toBe('failed');
+    expect(await page.locator('.rail-step[data-step=preflight]').getAttribute('data-state')).toBe('succeeded');
+
+    await world.hosts.hosts[1]!.rootExec('chmod 755 /srv/shop/releases');
+    await page.keyboard.press('r'); // keyboard shortcut for Retry
+    await page.getByTestId('confirm-retry').click();
+    await page.locator('[data-testid=run-view][data-waiting=confirm]').waitFor({ timeout: 60_000 });
+    await expect(bar.textContent()).resolves.toContain('Tell the support desk');
+    expect(await view.getAttribute('data-state')).toBe('waiting');
+    // nothing switched yet: both hosts still on v1
+    expect((await readlink(0))[1]).toBe('v1');
+    expect((await readlink(1))[1]).toBe('v1');
+  });
+
+  it('confirms the manual step with a note, then the run finishes and v2 is current on both hosts', async () => {
+    await page.getByTestId('confirm-note').fill('told support in #ops');
+    await page.getByTestId('act-confirm').click();
+    await page.locator('[data-testid=run-view][data-state=succeeded]').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('run-state').textContent()).resolves.toBe('Succeeded');
+    expect(await page.getByTestId('run-progress').getAttribute('aria-valuenow')).toBe('100');
+    const run = await app.call('runs.get', { id: upgradeId });
+    expect(run.state).toBe('succeeded');
+    expect(run.reason).toBe('monthly upgrade');
+    const manual = run.cells.find((c) => c.stepIndex === run.steps.find((s) => s.key === 'tell-support')!.index)!;
+    expect(manual).toMatchObject({ state: 'succeeded', note: 'told support in #ops' });
+    for (const i of [0, 1]) {
+      const [link, version] = await readlink(i);
+      expect(link).toBe(`/srv/shop/releases/${run.releaseKey}`);
+      expect(version).toBe('v2');
+    }
+    const cur = await app.call('releases.current', { applicationId: world.appId });
+    expect(cur.items.map((c) => [c.key, c.previousKey])).toEqual([
+      [run.releaseKey, v1Key],
+      [run.releaseKey, v1Key],
+    ]);
+  });
+
+  it('searches the logs of every host and filters them to one step', async () => {
+    await page.getByRole('tab', { name: 'All hosts' }).click();
+    await page.getByTestId('log-search').fill('current ->');
+    await expect.poll(async () => page.getByTestId('log-matches').textContent()).toBe('2 lines');
+    await expect(page.locator('.log-hit').count()).resolves.toBe(2);
+    await page.getByTestId('log-search').fill('');
+    await page.locator('.rail-step[data-step=upload] button').click();
+    await page.getByTestId('log-step-filter').waitFor();
+    const inStep = await page.locator('.log-row').allTextContents();
+    expect(inStep.some((t) => t.includes('extracted into'))).toBe(true);
+    expect(inStep.some((t) => t.includes('current ->'))).toBe(false);
+  });
+
+  it('lists the run and shows the release history', async () => {
+    await go('/runs');
+    const rows = page.getByTestId('runs-table').locator('tbody tr');
+    await expect(rows.count()).resolves.toBe(2);
+    await expect(rows.first().textContent()).resolves.toMatch(/Upgrade.*shop.*Succeeded/);
+    await go(`/runs/releases/${world.appId}`);
+    const hist = (await page.getByTestId('releases-screen').textContent()) ?? '';
+    expect(hist).toContain(v1Key);
+    expect(hist).toContain('current');
+  });
+
+  it('rolls back from the application page to v1', async () => {
+    await go(`/applications/${world.appId}`);
+    await page.getByTestId('rollback-link').click();
+    await page.getByTestId('new-run').waitFor();
+    await expect(page.getByRole('radio', { name: 'Rollback' }).getAttribute('aria-checked')).resolves.toBe('true');
+    await page.getByTestId('preview-plan').click();
+    await expect(page.getByTestId('plan-table').textContent()).resolves.toContain(`/srv/shop/releases/${v1Key}`);
+    await page.getByTestId('start-run').click();
+    await page.getByTestId('typed-confirm').fill(world.envName);
+    await page.getByTestId('confirm-start').click();
+    await page.waitForURL(/#\/runs\/\d+$/);
+    await page.locator('[data-testid=run-view][data-state=succeeded]').waitFor({ timeout: 60_000 });
+    for (const i of [0, 1]) expect(await readlink(i)).toEqual([`/srv/shop/releases/${v1Key}`, 'v1']);
+  });
+});
