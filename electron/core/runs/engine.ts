@@ -22,7 +22,7 @@ import { nowIso } from '../repos/entity.js';
 import { sshOf } from '../ssh/index.js';
 import { sh } from '../ssh/quote.js';
 import type { SshEngine, SshTarget } from '../ssh/types.js';
-import { HOST_LEASE_S, hostLockScript, hostUnlockScript, leaseFromNow, lockInfo, releaseLocalLock, takeLocalLock } from './locks.js';
+import { HOST_LEASE_S, HOST_RENEW_MS, hostLockScript, hostUnlockScript, leaseFromNow, lockInfo, releaseLocalLock, takeLocalLock } from './locks.js';
 import { LogWriter } from './logwriter.js';
 import { buildPlan, commandOf, stepApplies } from './planner.js';
 import {
@@ -83,14 +83,31 @@ export class RunsEngine {
     });
   }
 
+  private lastHostRenew = Date.now();
+
   private renewLeases(): void {
+    const hosts = Date.now() - this.lastHostRenew >= HOST_RENEW_MS - 5000;
+    if (hosts) this.lastHostRenew = Date.now();
     for (const id of this.held) {
       try {
         renewLock(this.core, id, leaseFromNow());
+        if (hosts) void this.renewHostLocks(id);
       } catch {
         // the DB may be closing
       }
     }
+  }
+
+  /** Rewrites this run's lock file on its hosts with a fresh expiry (failures are ignored: the next renewal retries). */
+  private async renewHostLocks(id: number): Promise<void> {
+    const run = getRun(this.core, id);
+    if (run.state !== 'running' && run.state !== 'waiting') return;
+    const expires = Math.floor(Date.now() / 1000) + HOST_LEASE_S;
+    const info = lockInfo({ token: run.context.lockToken, runId: id, owner: run.operator, reason: run.reason, expiresEpoch: expires });
+    await pool(run.hosts, run.parallelism, async (h) => {
+      const v = run.context.vars[String(h.serverId)]!;
+      await this.executor.exec(this.target(h.serverId), hostLockScript(String(v['app.base']), info, run.context.lockToken, false), { timeoutMs: 30_000 }).catch(() => undefined);
+    });
   }
 
   // ------------------------------------------------------------ views and events
@@ -460,6 +477,10 @@ export class RunsEngine {
         );
       }
     };
+    if (input.action !== 'abort' && run.state === 'waiting') {
+      // the run goes on: it must still hold its lock (after a restart the lease may have lapsed and been taken)
+      core.tx(() => takeLocalLock(core, { applicationId: run.applicationId, environmentId: run.environmentId, runId: run.id, owner: op, reason: run.reason, override: false }));
+    }
     switch (input.action) {
       case 'confirm': {
         needWaiting('confirm');

@@ -12,8 +12,9 @@ import { sh } from '../ssh/quote.js';
 import { deleteLock, getLock, putLock } from './store.js';
 
 export const LEASE_MS = 10 * 60_000;
-/** The lock file on the hosts carries a longer lease: it is only rewritten at start and resume. */
-export const HOST_LEASE_S = 12 * 3600;
+/** The lock file on the hosts carries the same lease, renewed by the engine every few minutes while the run lives. */
+export const HOST_LEASE_S = LEASE_MS / 1000;
+export const HOST_RENEW_MS = 3 * 60_000;
 
 export function leaseFromNow(ms = LEASE_MS): string {
   return new Date(Date.now() + ms).toISOString();
