@@ -35,7 +35,6 @@ export function SmtpSettingsPanel() {
   useEffect(() => {
     if (!s) return;
     form.reset({ host: s.host, port: s.port, secure: s.secure, user: s.user, from: s.from, ratePerSecond: s.ratePerSecond, maxConnections: s.maxConnections });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [s]);
 
   const save = async () => {

@@ -25,10 +25,16 @@ export function RenderedView({ r, testId = 'preview' }: { r: RenderedNotice; tes
         <dd data-testid="preview-subject">
           <strong>{r.subject}</strong>
         </dd>
-        <dt>Written for</dt>
-        <dd className="muted">
-          {r.timezone} · language {r.language} · invitation {r.icsMethod === 'CANCEL' ? 'withdrawn (METHOD:CANCEL)' : 'attached as invite.ics'}
-        </dd>
+        {r.timezone && (
+          <>
+            <dt>Written for</dt>
+            <dd className="muted" data-testid="preview-zone">
+              {r.timezone} · language {r.language}
+            </dd>
+          </>
+        )}
+        <dt>Invitation</dt>
+        <dd className="muted">{r.ics ? (r.icsMethod === 'CANCEL' ? 'withdrawn (invite.ics, METHOD:CANCEL)' : 'attached as invite.ics') : 'none'}</dd>
       </dl>
       <div className="tabs" role="tablist">
         {(['html', 'text', 'ics'] as Tab[]).map((t) => (

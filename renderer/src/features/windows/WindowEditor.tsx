@@ -35,7 +35,6 @@ export function DateTimeField({ form, name, label, zone, testId }: { form: Form<
     if (!iso) return;
     const cur = fromLocalInput(text, zone);
     if (!cur || cur.iso !== iso) setText(toLocalInput(iso, zone));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [iso, zone]);
   const err = form.error(name);
   return (

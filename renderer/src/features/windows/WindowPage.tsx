@@ -1,11 +1,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Audience, Campaign, NoticeKind, Window } from '../../../../shared/contract/windows.js';
+import type { Campaign, Window } from '../../../../shared/contract/windows.js';
 import { useApi, useEvent, useQuery } from '../../api/context.js';
 import { ErrorBox, PageHeader, Section, Spinner } from '../../components/Bits.js';
 import { ConfirmDialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
-import { errorMessage } from '../../lib/form.js';
 import { useLiveQuery } from '../../lib/hooks.js';
 import { href, navigate } from '../../lib/router.js';
 import { CountsBar, OutboxBanner } from '../notices/status.js';
@@ -58,7 +57,7 @@ export function WindowPage({ id }: { id: number }) {
     void cq.reload();
     void aq.reload();
     void campaigns.reload();
-  }, [wq.reload, cq.reload, aq.reload, campaigns.reload]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [wq.reload, cq.reload, aq.reload, campaigns.reload]);
   useEvent(
     'windows.changed',
     useCallback((p: { id: number }) => void (p.id === id && reloadAll()), [id, reloadAll]),
@@ -358,4 +357,3 @@ function Timeline({ w, zone, items, error, onCancel }: { w: Window; zone: string
   );
 }
 
-export type { Audience, NoticeKind };

@@ -263,9 +263,11 @@ export function TransitionDialog({
             <p className="muted small">{notify ? 'It goes out as soon as the SMTP server answers (it waits in the outbox while offline).' : 'Nobody is told of this change.'}</p>
           </>
         ) : (
-          <p className="muted">Nothing is sent by this step. Use “Schedule notices” to send the announcement and reminders.</p>
+          <p className="muted">{w.state === 'draft' ? 'Nobody was told about this draft, so nothing is sent.' : 'Nothing is sent by this step.'}</p>
         )}
-        {spec.to === 'cancelled' && <p>Scheduled reminders of this window will not go out.</p>}
+        {spec.to === 'cancelled' && <p>Notices of this window still waiting (announcement, reminders) will not go out.</p>}
+        {spec.to === 'in_progress' && <p className="muted small">Announcement and reminders not sent yet are dropped: the window has started.</p>}
+        {spec.to === 'extended' && <p className="muted small">Reminders still to come move with the window.</p>}
       </div>
       <ErrorLine error={error} />
     </Dialog>

@@ -60,9 +60,10 @@ export interface TransitionSpec {
 export function transitionsFrom(state: WindowState): TransitionSpec[] {
   switch (state) {
     case 'draft':
+      // Announcing goes through the schedule dialog (announcement + reminders).
       return [
-        { to: 'announced', label: 'Mark announced', notice: null },
-        { to: 'cancelled', label: 'Cancel window', notice: 'cancelled', danger: true },
+        { to: 'in_progress', label: 'Start', notice: 'started' },
+        { to: 'cancelled', label: 'Cancel window', notice: null, danger: true },
       ];
     case 'announced':
       return [
@@ -79,6 +80,7 @@ export function transitionsFrom(state: WindowState): TransitionSpec[] {
       return [
         { to: 'done', label: 'Complete', notice: 'completed' },
         { to: 'extended', label: 'Extend again…', notice: 'extended' },
+        { to: 'cancelled', label: 'Cancel window', notice: 'cancelled', danger: true },
       ];
     default:
       return [];

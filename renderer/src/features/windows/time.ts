@@ -51,6 +51,20 @@ export const COMMON_ZONES = [
   'Pacific/Auckland',
 ];
 
+/**
+ * The zone's abbreviation at that instant (CET/CEST, EST/EDT, BST…): each English locale knows only
+ * its own region's names, so try both before falling back to "GMT+9".
+ */
+export function zoneAbbr(d: DateTime): string {
+  let fallback = '';
+  for (const locale of ['en-GB', 'en-US']) {
+    const n = d.setLocale(locale).offsetNameShort ?? '';
+    if (n && !/^GMT[+-]/.test(n)) return n;
+    fallback ||= n;
+  }
+  return fallback || d.toFormat('ZZ');
+}
+
 export function inZone(iso: string, zone: string): DateTime {
   return DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone);
 }
@@ -58,7 +72,7 @@ export function inZone(iso: string, zone: string): DateTime {
 /** "Tue 1 Dec 2026, 22:00 CET". */
 export function fmtDateTime(iso: string, zone: string, locale = 'en-GB'): string {
   const d = inZone(iso, zone).setLocale(locale);
-  return `${d.toFormat('ccc d LLL yyyy, HH:mm')} ${d.offsetNameShort ?? d.toFormat('ZZ')}`;
+  return `${d.toFormat('ccc d LLL yyyy, HH:mm')} ${zoneAbbr(d)}`;
 }
 
 export function fmtTime(iso: string, zone: string): string {
@@ -69,8 +83,8 @@ export function fmtTime(iso: string, zone: string): string {
 export function fmtSpan(startIso: string, endIso: string, zone: string, locale = 'en-GB'): string {
   const s = inZone(startIso, zone).setLocale(locale);
   const e = inZone(endIso, zone).setLocale(locale);
-  const abbrS = s.offsetNameShort ?? s.toFormat('ZZ');
-  const abbrE = e.offsetNameShort ?? e.toFormat('ZZ');
+  const abbrS = zoneAbbr(s);
+  const abbrE = zoneAbbr(e);
   const sameDay = s.hasSame(e, 'day');
   const days = Math.round(e.startOf('day').diff(s.startOf('day'), 'days').days);
   const endPart = sameDay ? e.toFormat('HH:mm') : days === 1 ? `${e.toFormat('HH:mm')} (next day)` : e.toFormat('ccc d LLL HH:mm');

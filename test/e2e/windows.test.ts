@@ -1,0 +1,183 @@
+/**
+ * Windows and notices through the UI, against a real core and a real SMTP server on loopback:
+ * configure SMTP (and "Send test"), plan a window, see the audience per customer (opted-out
+ * excluded, times in each customer's zone), preview for a recipient (ICS included), announce while
+ * the SMTP server is down (the UI says messages wait), bring the server back, watch the ledger
+ * reach "sent" — and the server received exactly one message per recipient.
+ */
+import { DateTime } from 'luxon';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
+import { startApp, type App } from './harness.js';
+import { seedWindowsInventory, type WindowsSeed } from './windows-seed.js';
+
+let app: App;
+let smtp: TestSmtp;
+let seed: WindowsSeed;
+let page: Page;
+
+beforeAll(async () => {
+  smtp = await startSmtp();
+  app = await startApp();
+  seed = await seedWindowsInventory(app.call);
+  page = await app.newPage();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await smtp?.close().catch(() => undefined);
+});
+
+const tid = (id: string) => `[data-testid="${id}"]`;
+
+describe('windows and notices (e2e)', () => {
+  it('configures SMTP in the UI and sends a test message', async () => {
+    await page.goto(app.base + '#/notices?tab=smtp');
+    await page.waitForSelector(tid('smtp-form'));
+    const form = page.locator(tid('smtp-form'));
+    await form.getByLabel('Host').fill(smtp.host);
+    await form.getByLabel('Port', { exact: true }).fill(String(smtp.port));
+    await form.getByLabel('Sender (From)').fill('Release desk <ops@puesta.test>');
+    await form.getByLabel('Messages per second').fill('50');
+    await page.click(tid('smtp-save'));
+    await page.waitForSelector(`${tid('toast-success')}:has-text("SMTP settings saved")`);
+    const saved = await app.call('smtp.get', {});
+    expect(saved).toMatchObject({ host: smtp.host, port: smtp.port, from: 'Release desk <ops@puesta.test>', configured: true, hasPassword: false });
+
+    await page.fill(tid('smtp-test-to'), 'me@puesta.test');
+    await page.click(tid('smtp-test'));
+    await expect.poll(() => page.locator(tid('smtp-test-result')).textContent(), { timeout: 15_000 }).toContain('Sent to me@puesta.test');
+    expect(smtp.received.filter((m) => m.to.includes('me@puesta.test'))).toHaveLength(1);
+  });
+
+  let windowId = 0;
+  const start = DateTime.utc().plus({ days: 5 }).set({ hour: 21, minute: 0, second: 0, millisecond: 0 });
+
+  it('plans a window in the calendar and shows it', async () => {
+    await page.goto(app.base + '#/windows');
+    await page.waitForSelector(tid('windows-screen'));
+    await page.click(tid('new-window'));
+    const form = page.locator(tid('window-form'));
+    await form.getByLabel('Title').fill('Billing 4.2 upgrade');
+    // The browser runs in UTC (harness), so the operator's zone is UTC.
+    await page.fill(tid('window-start'), start.toFormat("yyyy-LL-dd'T'HH:mm"));
+    await page.fill(tid('window-end'), start.plus({ hours: 3 }).toFormat("yyyy-LL-dd'T'HH:mm"));
+    await form.getByRole('group', { name: 'Applications touched' }).getByLabel('billing').check();
+    await form.getByLabel('Impact (what users will notice)').fill('Invoices are read-only.');
+    await page.waitForSelector(tid('draft-conflicts'));
+    await page.click(tid('window-save'));
+    await page.waitForSelector(tid('window-page'));
+    windowId = Number(/#\/windows\/(\d+)/.exec(page.url())![1]);
+    expect(windowId).toBeGreaterThan(0);
+    const w = await app.call('windows.get', { id: windowId });
+    expect(w).toMatchObject({ title: 'Billing 4.2 upgrade', state: 'draft', applicationIds: [seed.billing] });
+    expect(Date.parse(w.start)).toBe(start.toMillis());
+    expect(Date.parse(w.end) - Date.parse(w.start)).toBe(3 * 3_600_000);
+    expect(await page.textContent(tid('window-state'))).toBe('Draft');
+
+    // The calendar (month view) shows it on its day.
+    await page.goto(app.base + `#/windows?d=${start.toISODate()}`);
+    await page.click(tid('view-month'));
+    const chip = page.locator(`.cal-day[data-date="${start.toISODate()}"] ${tid('cal-chip')}`);
+    await expect.poll(() => chip.textContent()).toContain('Billing 4.2 upgrade');
+    await chip.click();
+    await page.waitForSelector(tid('window-page'));
+  });
+
+  it('shows the audience per customer, opted-out contacts excluded, times in each zone', async () => {
+    await page.waitForSelector(tid('audience'));
+    expect(await page.textContent(tid('audience-summary'))).toContain('3 contacts at 2 customers will be told · 1 opted out');
+    const madrid = page.locator(`${tid('audience-row')}[data-customer="Acme Madrid"]`);
+    const ny = page.locator(`${tid('audience-row')}[data-customer="Globex New York"]`);
+    expect(await madrid.locator(tid('audience-count')).textContent()).toBe('2');
+    expect(await madrid.locator(tid('audience-optedout')).textContent()).toBe('1');
+    expect(await ny.locator(tid('audience-count')).textContent()).toBe('1');
+    expect(await ny.locator(tid('audience-optedout')).textContent()).toBe('0');
+    expect(await page.textContent(tid('audience-total'))).toBe('3');
+    // Each customer's own zone: luxon gives the offset that applies on that date (DST-aware).
+    const inMadrid = start.setZone('Europe/Madrid');
+    const inNy = start.setZone('America/New_York');
+    expect(await madrid.textContent()).toContain(`${inMadrid.toFormat('HH:mm')} – ${inMadrid.plus({ hours: 3 }).toFormat('HH:mm')} (next day) ${inMadrid.isInDST ? 'CEST' : 'CET'}`);
+    expect(await ny.textContent()).toContain(`${inNy.toFormat('HH:mm')} – ${inNy.plus({ hours: 3 }).toFormat('HH:mm')} ${inNy.isInDST ? 'EDT' : 'EST'}`);
+    // Contacts: Olga opted out and is not listed.
+    await madrid.click();
+    const names = await page.locator(tid('audience-contact')).allTextContents();
+    expect(names.join(' ')).toContain('ana@acme.test');
+    expect(names.join(' ')).toContain('bob@acme.test');
+    expect(names.join(' ')).not.toContain('olga@acme.test');
+  });
+
+  it('previews the notice for one recipient, in their language and zone, with the ICS', async () => {
+    await page.click(`${tid('preview-contact')}:has-text("Ana García")`);
+    await page.selectOption(tid('compose-kind'), 'announce');
+    await expect.poll(() => page.textContent(tid('preview-to'))).toContain('ana@acme.test');
+    expect(await page.textContent(tid('preview-zone'))).toContain('Europe/Madrid');
+    expect(await page.textContent(tid('preview-zone'))).toContain('es');
+    await page.click(tid('preview-tab-ics'));
+    const ics = (await page.textContent(tid('preview-ics')))!;
+    expect(ics).toContain('BEGIN:VCALENDAR');
+    expect(ics).toContain(`UID:window-${windowId}@puesta`);
+    expect(ics).toContain(`DTSTART:${start.toFormat("yyyyLLdd'T'HHmmss'Z'")}`);
+    await page.click(tid('preview-tab-text'));
+    expect(await page.textContent(tid('preview-text'))).toContain('Ana García');
+
+    // Another recipient: New York, English.
+    await page.selectOption(tid('compose-recipient'), String(seed.contacts.carla));
+    await expect.poll(() => page.textContent(tid('preview-to'))).toContain('carla@globex.test');
+    expect(await page.textContent(tid('preview-zone'))).toContain('America/New_York');
+  });
+
+  it('announces while the SMTP server is down: the UI says messages wait; they go out once when it is back', async () => {
+    const port = smtp.port;
+    const before = smtp.received.length;
+    await smtp.close();
+
+    await page.evaluate("document.querySelector('.main')?.scrollTo(0, 0)");
+    await page.click(tid('schedule-notices'));
+    const summary = page.locator(tid('schedule-summary'));
+    expect(await summary.textContent()).toContain('3 recipients at 2 customers');
+    expect(await page.locator(tid('reminder-chip')).allTextContents()).toEqual(['72 h', '24 h', '1 h']);
+    expect(await page.textContent(tid('schedule-confirm'))).toBe('Announce to 3 recipients now');
+    await page.click(tid('schedule-confirm'));
+    await expect.poll(() => page.textContent(tid('window-state'))).toBe('Announced');
+
+    // Offline: the banner says the messages wait.
+    const banner = page.locator(`${tid('outbox-banner')}[data-state="offline"]`);
+    await banner.waitFor({ timeout: 20_000 });
+    expect(await banner.textContent()).toMatch(/3 messages wait in the outbox and go out by themselves when it answers again/);
+    const announce = page.locator(`${tid('timeline-item')}[data-kind="announce"]`);
+    expect(await announce.locator(tid('counts-text')).textContent()).toContain('0/3 sent');
+    const reminders = page.locator(`${tid('timeline-item')}[data-kind="reminder"]`);
+    expect(await reminders.count()).toBe(3);
+
+    // Back online: a new server on the same port; "Try now" wakes the sender.
+    smtp = await startSmtp({ port });
+    await banner.locator('button:has-text("Try now")').click();
+    await expect.poll(() => announce.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
+    expect(await announce.locator(tid('counts-text')).textContent()).toContain('3/3 sent');
+    await expect.poll(() => page.locator(`${tid('outbox-banner')}[data-state="offline"]`).count()).toBe(0);
+
+    // The ledger: three rows, all sent.
+    await announce.locator('a:has-text("Recipients")').click();
+    await page.waitForSelector(tid('ledger-table'));
+    const rows = page.locator(tid('ledger-row'));
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await page.locator(`${tid('ledger-row')}[data-state="sent"]`).count()).toBe(3);
+    const emails: string[] = [];
+    for (let i = 0; i < 3; i++) emails.push((await rows.nth(i).getAttribute('data-email')) ?? '');
+    emails.sort();
+    expect(emails).toEqual(['ana@acme.test', 'bob@acme.test', 'carla@globex.test']);
+    await page.click(tid('filter-failed'));
+    await page.waitForSelector(tid('ledger-empty'));
+
+    // Exactly one message per recipient reached the server, none to the opted-out contact.
+    await new Promise((r) => setTimeout(r, 500));
+    const got = smtp.received.flatMap((m) => m.to).sort();
+    expect(got).toEqual(['ana@acme.test', 'bob@acme.test', 'carla@globex.test']);
+    expect(new Set(smtp.received.map((m) => m.messageId)).size).toBe(3);
+    expect(before).toBe(1); // only the SMTP test message went to the first server
+    const raw = smtp.received.find((m) => m.to.includes('ana@acme.test'))!.raw;
+    expect(raw).toMatch(/text\/calendar/);
+  });
+});
