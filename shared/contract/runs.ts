@@ -231,7 +231,7 @@ export const RollbackOffer = z.object({
   kind: z.literal('rollback'),
   applicationId: Id,
   environmentId: Id,
-  /** Pass to runs.plan / runs.start as rollbackTo (null: each host's previous release). */
+  /** Pass to runs.plan / runs.start as rollbackTo: the release current before the aborted run (null when hosts differ: each host's previous release). */
   rollbackTo: z.string().nullable(),
   serverIds: z.array(Id),
 });
@@ -264,7 +264,7 @@ export const Run = RunSummary.extend({
   excludedServerIds: z.array(Id),
   steps: z.array(RunStepView),
   cells: z.array(RunCell),
-  /** Set after an abort (or a failure) of an install/upgrade: the rollback the UI should offer. */
+  /** Set after an abort of an install/upgrade when the hosts had a release before it: the rollback the UI should offer. */
   rollbackOffer: RollbackOffer.nullable(),
 });
 export type Run = z.infer<typeof Run>;

@@ -235,7 +235,7 @@ describe('guided runs on 3 sshd hosts', () => {
       await other.cleanup();
     }
     const ab = await call(tc.core, 'runs.act', { id: first.id, action: 'abort', note: 'not today' });
-    expect(ab.rollbackOffer).toMatchObject({ kind: 'rollback', serverIds: ids.serverIds });
+    expect(ab.rollbackOffer).toMatchObject({ kind: 'rollback', rollbackTo: keys.v1, serverIds: ids.serverIds });
     await call(tc.core, 'checklists.save', { applicationId: ids.appId, kind: 'upgrade', steps: up.steps });
     for (const h of hs.hosts) expect((await h.rootExec(`ls -a ${BASE}`)).stdout).not.toContain('.puesta-lock');
   });

@@ -141,7 +141,7 @@ describe('guided runs on the local executor', () => {
     expect((await call(core, 'locks.list', {})).items[0]).toMatchObject({ runId: up.id, expired: false });
     const ab = await call(core, 'runs.act', { id: up.id, action: 'abort', note: 'customer said no' });
     expect(ab.state).toBe('aborted');
-    expect(ab.rollbackOffer).toMatchObject({ kind: 'rollback', applicationId: appId, environmentId: envId, serverIds: fx.serverIds });
+    expect(ab.rollbackOffer).toEqual({ kind: 'rollback', applicationId: appId, environmentId: envId, rollbackTo: run.releaseKey, serverIds: fx.serverIds });
     expect((await call(core, 'locks.list', {})).items).toEqual([]);
   });
 

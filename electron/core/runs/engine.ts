@@ -540,10 +540,16 @@ export class RunsEngine {
         try {
           this.controllers.get(run.id)?.abort('abort');
           await this.driving.get(run.id);
+          // the rollback goes back to what was current on each host before this run (hosts that had nothing are left out)
+          const before = run.hosts
+            .filter((h) => !run.excluded.includes(h.serverId))
+            .map((h) => ({ serverId: h.serverId, key: String(run.context.vars[String(h.serverId)]?.['release.previous'] ?? '') }))
+            .filter((x) => x.key !== '');
+          const keys = [...new Set(before.map((x) => x.key))];
           const offer =
-            run.kind === 'rollback'
+            run.kind === 'rollback' || before.length === 0
               ? null
-              : { kind: 'rollback' as const, applicationId: run.applicationId, environmentId: run.environmentId, rollbackTo: null, serverIds: run.hosts.map((h) => h.serverId).filter((s) => !run.excluded.includes(s)) };
+              : { kind: 'rollback' as const, applicationId: run.applicationId, environmentId: run.environmentId, rollbackTo: keys.length === 1 ? keys[0]! : null, serverIds: before.map((x) => x.serverId) };
           core.tx(() => {
             for (const c of cellsOf(core, run.id)) if (c.state === 'running' || c.state === 'waiting') this.setCell(c.id, { state: 'failed', error: 'aborted', finishedAt: nowIso() });
             updateRun(core, run.id, { state: 'aborted', waitingFor: null, finishedAt: nowIso(), rollbackOffer: offer, error: input.note ? `Aborted: ${input.note}` : 'Aborted by the operator.' });
