@@ -48,7 +48,12 @@ describe('guided runs through the UI', () => {
     await page.getByLabel('Step key').fill('tell-support');
     await page.getByLabel('Step kind').selectOption('manual');
     // move it up to just before "switch"
-    const keys = async () => page.locator('.cl-step').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.step));
+    const keys = async () => {
+      const steps = page.locator('.cl-step');
+      const out: (string | null)[] = [];
+      for (let i = 0; i < (await steps.count()); i++) out.push(await steps.nth(i).getAttribute('data-step'));
+      return out;
+    };
     while ((await keys()).indexOf('tell-support') > (await keys()).indexOf('switch')) {
       await page.getByRole('button', { name: 'Move Tell the support desk up' }).click();
     }
