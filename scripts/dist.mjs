@@ -12,7 +12,10 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const nodeBinary = path.join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
 const saved = path.join(root, '.cache', 'node-abi', 'better_sqlite3.node');
-const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+// Debian's npm sets npm_config_nodedir=/usr: node-gyp would then compile the "Electron" rebuild
+// against Node's headers and package a better-sqlite3 that Electron cannot load. Drop it.
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_nodedir$/i.test(k)));
+const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env, shell: process.platform === 'win32' });
 
 let status = run(process.execPath, [path.join(root, 'scripts', 'build.mjs')]).status;
 if (status !== 0) {

@@ -123,7 +123,7 @@ async function start(): Promise<void> {
 
   const dir = dataDir();
   mkdirSync(dir, { recursive: true });
-  const nativeBinding = await electronSqliteBinding({ appRoot, electronVersion: process.versions.electron, isPackaged: app.isPackaged });
+  const nativeBinding = await electronSqliteBinding({ appRoot, electronVersion: process.versions.electron, expectedAbi: process.versions.modules, isPackaged: app.isPackaged });
   const cipher = chooseCipher(dir);
   core = createCore({
     dataDir: dir,
