@@ -63,28 +63,42 @@ export class NoticeRenderer {
     return t;
   }
 
+  private readonly zoned = new Map<string, Omit<Variables, 'customerName' | 'contactName'>>();
+  private operatorName: string | null = null;
+
+  /** Everything that depends only on the zone and language (formatted once per pair, not per recipient). */
+  private zonedVars(tz: string, lang: string): Omit<Variables, 'customerName' | 'contactName'> {
+    const key = `${tz}|${lang}`;
+    let v = this.zoned.get(key);
+    if (!v) {
+      const w = this.window;
+      this.operatorName ??= this.core.operator();
+      v = {
+        windowTitle: w.title,
+        start: formatLocal(w.start, tz, lang),
+        end: formatLocal(w.end, tz, lang),
+        startDate: formatDate(w.start, tz, lang),
+        startTime: formatTime(w.start, tz, lang),
+        endTime: formatTime(w.end, tz, lang),
+        timezone: tz,
+        duration: formatDuration(w.start, w.end),
+        services: this.services.join(', '),
+        servicesList: this.services,
+        impact: w.impact,
+        hoursBefore: this.params.offsetHours ?? Math.max(0, Math.round((Date.parse(w.start) - Date.now()) / 3_600_000)),
+        previousEnd: this.params.previousEnd ? formatLocal(this.params.previousEnd, tz, lang) : '',
+        operator: this.operatorName,
+      };
+      this.zoned.set(key, v);
+    }
+    return v;
+  }
+
   render(r: Recipient): RenderedNotice {
     const w = this.window;
     const lang = baseLanguage(r.language);
     const tz = r.timezone || 'UTC';
-    const vars: Variables = {
-      customerName: r.customerName,
-      contactName: r.contactName,
-      windowTitle: w.title,
-      start: formatLocal(w.start, tz, lang),
-      end: formatLocal(w.end, tz, lang),
-      startDate: formatDate(w.start, tz, lang),
-      startTime: formatTime(w.start, tz, lang),
-      endTime: formatTime(w.end, tz, lang),
-      timezone: tz,
-      duration: formatDuration(w.start, w.end),
-      services: this.services.join(', '),
-      servicesList: this.services,
-      impact: w.impact,
-      hoursBefore: this.params.offsetHours ?? Math.max(0, Math.round((Date.parse(w.start) - Date.now()) / 3_600_000)),
-      previousEnd: this.params.previousEnd ? formatLocal(this.params.previousEnd, tz, lang) : '',
-      operator: this.core.operator(),
-    };
+    const vars: Variables = { ...this.zonedVars(tz, lang), customerName: r.customerName, contactName: r.contactName };
     const parts = renderParts(this.template(lang), vars);
     const method = this.kind === 'cancelled' ? 'CANCEL' : 'REQUEST';
     const ics = buildIcs({

@@ -9,9 +9,10 @@
  * - temporary errors (4xx) → `queued` again with exponential back-off; permanent (5xx) → `failed`;
  *   the server unreachable (connection, greeting, login, 421) → the row waits (attempt not counted),
  *   the sender backs off as a whole and reports `outbox.status {online:false}`;
- * - throttling: message k after an idle period is handed over no earlier than
+ * - throttling: message k after an idle period (> 1 s) is handed over no earlier than
  *   (completion of the first) + k/rate, with at most maxConnections×2 messages in flight.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Transporter } from 'nodemailer';
 import type { OutboxStatus } from '../../../shared/contract/windows.js';
 import type { Core } from '../core.js';
@@ -83,6 +84,7 @@ export class MailService {
   private inflight = 0;
   private nextSlot = 0;
   private warmingUp = false;
+  private lastActivity = 0;
   private online = true;
   private lastError: string | undefined;
   private offlineUntil = 0;
@@ -91,6 +93,10 @@ export class MailService {
   private progressTimer: NodeJS.Timeout | null = null;
   private idleWaiters: (() => void)[] = [];
   private lastStatusJson = '';
+  private stmts = new Map<string, Statement>();
+  private smtpCache: { value: ReturnType<typeof getSmtp>; hasPassword: boolean; at: number } | null = null;
+  private lastMaterialise = 0;
+  private immediate = false;
 
   constructor(
     private readonly core: Core,
@@ -103,10 +109,9 @@ export class MailService {
     this.started = true;
     const ts = new Date().toISOString();
     const n = this.core.tx(() => {
-      const ids = (this.core.db.prepare("SELECT id, campaign_id FROM outbox WHERE state = 'sending'").all() as { id: number; campaign_id: number }[]);
+      const ids = (this.q("SELECT id, campaign_id FROM outbox WHERE state = 'sending'").all() as { id: number; campaign_id: number }[]);
       if (!ids.length) return 0;
-      this.core.db
-        .prepare(
+      this.q(
           "UPDATE outbox SET state = 'unknown', last_error = 'Puesta stopped while this message was being handed to the SMTP server: it may or may not have been delivered. Resend it or mark it sent.', updated_at = ? WHERE state = 'sending'",
         )
         .run(ts);
@@ -125,11 +130,13 @@ export class MailService {
       this.start();
       return;
     }
+    this.lastMaterialise = 0;
     this.schedule(0);
   }
 
   /** SMTP settings changed: drop the transport and any offline back-off. */
   reconfigure(): void {
+    this.smtpCache = null;
     this.dropTransport();
     this.offlineUntil = 0;
     this.offlineFailures = 0;
@@ -142,14 +149,14 @@ export class MailService {
   /** "Send now": forget back-offs (the server's and the rows') and try at once. */
   sendNow(): OutboxStatus {
     this.offlineUntil = 0;
-    this.core.db.prepare("UPDATE outbox SET next_attempt_at = ? WHERE state = 'queued' AND next_attempt_at > ?").run(new Date().toISOString(), new Date().toISOString());
+    this.q("UPDATE outbox SET next_attempt_at = ? WHERE state = 'queued' AND next_attempt_at > ?").run(new Date().toISOString(), new Date().toISOString());
     this.kick();
     return this.status();
   }
 
   status(): OutboxStatus {
-    const smtp = getSmtp(this.core);
-    const counts = this.core.db.prepare("SELECT sum(state = 'queued') AS q, sum(state = 'unknown') AS u FROM outbox WHERE state IN ('queued', 'unknown')").get() as {
+    const smtp = this.smtp();
+    const counts = this.q("SELECT sum(state = 'queued') AS q, sum(state = 'unknown') AS u FROM outbox WHERE state IN ('queued', 'unknown')").get() as {
       q: number | null;
       u: number | null;
     };
@@ -183,14 +190,32 @@ export class MailService {
 
   // ---------------------------------------------------------------- internals
 
+  /** Prepared once per statement text (the send path runs these per message). */
+  private q(sql: string): Statement {
+    let st = this.stmts.get(sql);
+    if (!st) {
+      st = this.core.db.prepare(sql);
+      this.stmts.set(sql, st);
+    }
+    return st;
+  }
+
+  /** SMTP settings, re-read at most once a second (smtp.save calls reconfigure() at once). */
+  private smtp(): ReturnType<typeof getSmtp> {
+    if (!this.smtpCache || Date.now() - this.smtpCache.at > 1000) {
+      this.smtpCache = { value: getSmtp(this.core), hasPassword: this.core.secrets.has(PASSWORD_KEY), at: Date.now() };
+    }
+    return this.smtpCache.value;
+  }
+
   private isIdle(): boolean {
     if (this.inflight > 0) return false;
     const now = new Date().toISOString();
-    const dueRow = this.core.db.prepare("SELECT 1 FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? LIMIT 1").get(now);
-    const dueCampaign = this.core.db.prepare("SELECT 1 FROM campaigns WHERE state = 'scheduled' AND scheduled_at <= ? LIMIT 1").get(now);
+    const dueRow = this.q("SELECT 1 FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? LIMIT 1").get(now);
+    const dueCampaign = this.q("SELECT 1 FROM campaigns WHERE state = 'scheduled' AND scheduled_at <= ? LIMIT 1").get(now);
     if (!dueRow && !dueCampaign) return true;
     // Work is due but cannot go (offline or not configured): that is idle too.
-    return !getSmtp(this.core).configured || (!!dueRow && !dueCampaign && this.offlineUntil > Date.now());
+    return !this.smtp().configured || (!!dueRow && !dueCampaign && this.offlineUntil > Date.now());
   }
 
   private checkIdle(): void {
@@ -199,6 +224,16 @@ export class MailService {
 
   private schedule(ms: number): void {
     if (this.closed) return;
+    if (ms <= 0) {
+      // Now: setImmediate (a 0 ms timer costs ~1 ms per message on the send path).
+      if (this.immediate) return;
+      this.immediate = true;
+      setImmediate(() => {
+        this.immediate = false;
+        this.pump();
+      });
+      return;
+    }
     const at = Date.now() + Math.max(0, ms);
     if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
@@ -223,8 +258,8 @@ export class MailService {
   }
 
   private ensureTransport(): Transporter {
-    const s = getSmtp(this.core);
-    const key = JSON.stringify([s.host, s.port, s.secure, s.user, s.maxConnections, this.core.secrets.has(PASSWORD_KEY)]);
+    const s = this.smtp();
+    const key = JSON.stringify([s.host, s.port, s.secure, s.user, s.maxConnections, this.smtpCache?.hasPassword]);
     if (!this.transport || key !== this.transportKey) {
       this.dropTransport();
       this.transport = makeTransport(this.core, true);
@@ -236,8 +271,11 @@ export class MailService {
   private pump(): void {
     if (this.closed || !this.core.db.open) return;
     try {
-      for (const id of materialiseDue(this.core)) this.markDirty(id);
-      const smtp = getSmtp(this.core);
+      if (Date.now() - this.lastMaterialise > 250 || this.inflight === 0) {
+        this.lastMaterialise = Date.now();
+        for (const id of materialiseDue(this.core)) this.markDirty(id);
+      }
+      const smtp = this.smtp();
       if (!smtp.configured) {
         this.emitStatus();
         this.checkIdle();
@@ -260,7 +298,7 @@ export class MailService {
         }
         const row = this.claim(t);
         if (!row) break;
-        if (this.inflight === 0 && this.nextSlot + interval < t) {
+        if (this.inflight === 0 && t - this.lastActivity > 1000) {
           // Cold start: the next slots count from this message's completion (see the header).
           this.warmingUp = true;
         }
@@ -278,16 +316,15 @@ export class MailService {
   }
 
   private nextWake(): number {
-    const r = this.core.db.prepare("SELECT min(next_attempt_at) AS t FROM outbox WHERE state = 'queued'").get() as { t: string | null };
-    const c = this.core.db.prepare("SELECT min(scheduled_at) AS t FROM campaigns WHERE state = 'scheduled'").get() as { t: string | null };
+    const r = this.q("SELECT min(next_attempt_at) AS t FROM outbox WHERE state = 'queued'").get() as { t: string | null };
+    const c = this.q("SELECT min(scheduled_at) AS t FROM campaigns WHERE state = 'scheduled'").get() as { t: string | null };
     let wake = Date.now() + this.opts.idleMs * 15;
     for (const t of [r.t, c.t]) if (t) wake = Math.min(wake, Date.parse(t));
     return Math.max(0, wake - Date.now());
   }
 
   private claim(now: number): Claimed | undefined {
-    return this.core.db
-      .prepare(
+    return this.q(
         `UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
          WHERE id = (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1)
          RETURNING id, campaign_id, email, contact_name, subject, html, text, ics, ics_method, message_id, attempts`,
@@ -324,6 +361,7 @@ export class MailService {
 
   private finish(row: Claimed, error: unknown, interval: number, response = ''): void {
     this.inflight--;
+    this.lastActivity = Date.now();
     if (this.warmingUp) {
       this.warmingUp = false;
       this.nextSlot = Date.now() + interval;
@@ -331,8 +369,7 @@ export class MailService {
     if (this.closed && !this.core.db.open) return;
     const ts = new Date().toISOString();
     if (!error) {
-      this.core.db
-        .prepare("UPDATE outbox SET state = 'sent', smtp_message_id = ?, sent_at = ?, last_error = NULL, updated_at = ? WHERE id = ?")
+      this.q("UPDATE outbox SET state = 'sent', smtp_message_id = ?, sent_at = ?, last_error = NULL, updated_at = ? WHERE id = ?")
         .run(response.slice(0, 500), ts, ts, row.id);
       if (!this.online || this.lastError) {
         this.online = true;
@@ -343,8 +380,7 @@ export class MailService {
     } else {
       const c = classify(error);
       if (c.kind === 'offline') {
-        this.core.db
-          .prepare("UPDATE outbox SET state = 'queued', attempts = max(attempts - 1, 0), last_error = ?, updated_at = ? WHERE id = ?")
+        this.q("UPDATE outbox SET state = 'queued', attempts = max(attempts - 1, 0), last_error = ?, updated_at = ? WHERE id = ?")
           .run(c.message, ts, row.id);
         if (this.offlineUntil <= Date.now()) {
           this.offlineFailures++;
@@ -356,12 +392,10 @@ export class MailService {
         this.emitStatus(true);
       } else if (c.kind === 'temporary' && row.attempts < this.opts.maxAttempts) {
         const delay = Math.min(this.opts.retryBaseMs * 2 ** (row.attempts - 1), this.opts.retryMaxMs);
-        this.core.db
-          .prepare("UPDATE outbox SET state = 'queued', last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?")
+        this.q("UPDATE outbox SET state = 'queued', last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?")
           .run(`Temporary error (attempt ${row.attempts}), will retry: ${c.message}`, new Date(Date.now() + delay).toISOString(), ts, row.id);
       } else {
-        this.core.db
-          .prepare("UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?")
+        this.q("UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?")
           .run(c.kind === 'temporary' ? `Gave up after ${row.attempts} attempts: ${c.message}` : c.message, ts, row.id);
       }
     }
@@ -389,7 +423,7 @@ export class MailService {
     const ids = [...this.dirty];
     this.dirty.clear();
     for (const id of ids) {
-      const w = this.core.db.prepare('SELECT window_id FROM campaigns WHERE id = ?').get(id) as { window_id: number } | undefined;
+      const w = this.q('SELECT window_id FROM campaigns WHERE id = ?').get(id) as { window_id: number } | undefined;
       if (!w) continue;
       const c = campaignCounts(this.core, id);
       this.core.events.emit('outbox.progress', { campaignId: id, windowId: w.window_id, queued: c.queued, sending: c.sending, sent: c.sent, failed: c.failed, unknown: c.unknown });
