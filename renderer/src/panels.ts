@@ -8,3 +8,9 @@ import { ApplicationReleases } from './features/runs/Releases.js';
  */
 export const SERVER_PANELS: ComponentType<{ serverId: number }>[] = [];
 export const APPLICATION_PANELS: ComponentType<{ applicationId: number }>[] = [ApplicationReleases];
+
+/**
+ * Panels of the Today screen. `slot` 'runs', 'windows' or 'servers' replaces the matching
+ * placeholder; any other slot is added after them. The component renders its own <Section>.
+ */
+export const TODAY_PANELS: { slot: string; component: ComponentType }[] = [];

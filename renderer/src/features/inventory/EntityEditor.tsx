@@ -28,7 +28,7 @@ export interface EditorSpec {
   related?: (rec: Rec) => ReactNode;
   /** What deleting removes, in a sentence. */
   deleteNote?: (rec: Rec) => ReactNode;
-  /** Related panels first and wide (the application page) or in a side column. */
+  /** Related panels in a side column (default) or full width under the form. */
   layout?: 'side' | 'stack';
 }
 
@@ -140,8 +140,8 @@ function EditorBody({ spec, rec }: { spec: EditorSpec; rec: Rec | null }) {
       />
       {related && spec.layout === 'stack' ? (
         <div className="stack">
-          {related}
           {formEl}
+          <div className="related-grid">{related}</div>
         </div>
       ) : related ? (
         <div className="split">

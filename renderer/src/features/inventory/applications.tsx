@@ -109,13 +109,13 @@ function ApplicationForm({ form }: { form: F }) {
     <>
       <div className="card">
         <header className="card-head"><h2>Release</h2></header>
-        <div className="card-body grid-2">
-          <TextField form={form} name="name" label="Name" placeholder="billing-api" />
-          <TextField form={form} name="runtimeUser" label="Runtime user" placeholder="billing" mono hint="The Unix user the services run as." />
-          <TextField form={form} name="basePath" label="Base path" placeholder="/srv/billing" mono hint="Holds releases/, shared/ and the current link." />
-          <NumberField form={form} name="keepReleases" label="Releases to keep" min={1} max={100} hint="Older releases are removed after a successful upgrade." />
-          <Segmented form={form} name="sourceKind" label="Release source" options={SOURCE_KINDS.map((k) => ({ value: k, label: SOURCE_LABEL[k]! }))} />
-          <Segmented form={form} name="strategy" label="Switch strategy" options={STRATEGIES.map((k) => ({ value: k, label: STRATEGY_LABEL[k]! }))} />
+        <div className="card-body grid-4">
+          <TextField form={form} name="name" label="Name" placeholder="billing-api" className="span-2" />
+          <TextField form={form} name="runtimeUser" label="Runtime user" placeholder="billing" mono hint="Services run as this user." />
+          <NumberField form={form} name="keepReleases" label="Releases to keep" min={1} max={100} hint="Older ones are pruned." />
+          <TextField form={form} name="basePath" label="Base path" placeholder="/srv/billing" mono className="span-2" hint="Holds releases/, shared/ and the current link." />
+          <Segmented form={form} name="strategy" label="Switch strategy" options={STRATEGIES.map((k) => ({ value: k, label: STRATEGY_LABEL[k]! }))} className="span-2" />
+          <SelectField form={form} name="sourceKind" label="Release source" options={SOURCE_KINDS.map((k) => ({ value: k, label: SOURCE_LABEL[k]! }))} className="span-2" />
           <TextField form={form} name="source" label="Source" mono className="span-2" hint={SOURCE_HINT[sourceKind]} />
         </div>
       </div>
@@ -123,17 +123,17 @@ function ApplicationForm({ form }: { form: F }) {
       <div className="card">
         <header className="card-head"><h2>Health check</h2></header>
         <div className="card-body grid-4">
-          <Segmented form={form} name="healthCheck.kind" label="Kind" options={[{ value: 'http', label: 'HTTP' }, { value: 'command', label: 'Command' }]} />
+          <Segmented form={form} name="healthCheck.kind" label="Kind" options={[{ value: 'http', label: 'HTTP' }, { value: 'command', label: 'Command' }]} className="span-2" />
+          {hcKind !== 'command' ? <NumberField form={form} name="healthCheck.expectStatus" label="Expected status" min={0} max={599} /> : <div />}
+          <NumberField form={form} name="healthCheck.timeoutSeconds" label="Timeout (s)" min={1} max={3600} />
           <TextField
             form={form}
             name="healthCheck.target"
             label={hcKind === 'command' ? 'Command' : 'URL'}
             mono
-            className="span-3"
+            className="span-4"
             placeholder={hcKind === 'command' ? 'curl -fsS localhost:8080/health' : 'http://127.0.0.1:8080/health'}
           />
-          {hcKind !== 'command' && <NumberField form={form} name="healthCheck.expectStatus" label="Expected status" min={0} max={599} />}
-          <NumberField form={form} name="healthCheck.timeoutSeconds" label="Timeout (s)" min={1} max={3600} />
         </div>
       </div>
       <div className="card">

@@ -165,12 +165,7 @@ export function ContactsPanel({ customerId }: { customerId: number }) {
           danger
           onClose={() => setDeleting(null)}
           onConfirm={async () => {
-            try {
-              await api.call('contacts.delete', { id: deleting.id });
-            } catch (e) {
-              toast.error(errorMessage(e));
-              throw e;
-            }
+            await api.call('contacts.delete', { id: deleting.id });
             toast.success(`Deleted contact “${deleting.name}”.`);
           }}
         />

@@ -1,12 +1,14 @@
 import { useState } from 'react';
-import { CONTRACT_STATES, ContractFields, type Contract } from '../../../../shared/contract/inventory.js';
+import { CONTRACT_STATES, ContractFields, type Contact, type Contract } from '../../../../shared/contract/inventory.js';
+import { Badge, Section } from '../../components/Bits.js';
 import type { Column } from '../../components/DataTable.js';
 import { FieldShell, MultiSelectField, NumberField, SelectField, TextArea, TextField } from '../../components/Fields.js';
 import { addDays, daysUntil, formatDate, todayIso } from '../../lib/format.js';
 import type { Form } from '../../lib/form.js';
+import { useLiveQuery } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
 import { ContractStateBadge, ExpiryBadge } from './contractBits.js';
-import { EntityEditor, type Draft, type EditorSpec } from './EntityEditor.js';
+import { EntityEditor, type Draft, type EditorSpec, type Rec } from './EntityEditor.js';
 import { EntityList } from './EntityList.js';
 import { useApplications, useCustomers } from './lookups.js';
 
@@ -63,7 +65,7 @@ function AllowedHoursField({ form }: { form: Form<Draft> }) {
     .map(([k, m]) => `${k.replace('allowedHours.', '').replace('allowedHours', 'hours')}: ${m}`)
     .join('; ');
   return (
-    <FieldShell id="ah" label="Maintenance allowed" error={err || undefined} className="span-2" hint="Windows outside these hours (in the customer’s time zone) are flagged when planning.">
+    <FieldShell id="ah" label="Maintenance allowed" error={err || undefined} className="span-4" hint="Windows outside these hours (in the customer’s time zone) are flagged when planning.">
       <div className="allowed-hours">
         <label className="check">
           <input
@@ -139,6 +141,52 @@ function ContractForm({ form, rec }: { form: Form<Draft>; rec: Record<string, un
   );
 }
 
+/** Who hears about this contract (its customer's contacts) and what it covers. */
+function ContractRelated({ rec }: { rec: Rec }) {
+  const apps = useApplications();
+  const q = useLiveQuery('contacts.list', { customerId: Number(rec.customerId), limit: 500, sort: 'name' }, ['contacts']);
+  const contacts: Contact[] = q.data?.items ?? [];
+  const ids = (rec.applicationIds as number[]) ?? [];
+  const reached = contacts.filter((c) => !c.optedOut).length;
+  return (
+    <>
+      <Section title="Applications covered" count={ids.length}>
+        {ids.length ? (
+          <ul className="link-list">
+            {ids.map((id) => (
+              <li key={id}>
+                <a href={href(`/applications/${id}`)}>{apps.byId.get(id)?.name ?? `#${id}`}</a>
+                <span className="muted mono small">{apps.byId.get(id)?.basePath}</span>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">This contract covers no application yet.</p>
+        )}
+      </Section>
+      <Section title="Notices reach" count={reached}>
+        {contacts.length ? (
+          <ul className="link-list">
+            {contacts.map((c) => (
+              <li key={c.id}>
+                <a href={href(`/contacts/${c.id}`)}>{c.name}</a>
+                <span className="muted small">{c.email}</span>
+                <span className="spacer" />
+                {c.optedOut && <Badge tone="amber">opted out</Badge>}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">
+            {String(rec.customerName)} has no contact: nobody would be told about maintenance or suspension.{' '}
+            <a href={href(`/customers/${String(rec.customerId)}`)}>Add one</a>.
+          </p>
+        )}
+      </Section>
+    </>
+  );
+}
+
 export const contractSpec: EditorSpec = {
   entity: 'contracts',
   schema: ContractFields,
@@ -163,6 +211,7 @@ export const contractSpec: EditorSpec = {
   ),
   label: (r) => String(r.reference),
   form: (form, rec) => <ContractForm form={form} rec={rec} />,
+  related: (rec) => <ContractRelated rec={rec} />,
 };
 
 export function ContractPage({ id }: { id: number | 'new' }) {

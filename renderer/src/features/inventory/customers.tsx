@@ -71,7 +71,7 @@ function CustomerContracts({ customerId }: { customerId: number }) {
           {items.map((c) => (
             <li key={c.id}>
               <a href={href(`/contracts/${c.id}`)}>{c.reference}</a>
-              <span className="muted small">until {formatDate(c.endDate)}</span>
+              <span className="muted small">{formatDate(c.endDate)}</span>
               <span className="spacer" />
               <ContractStateBadge state={c.state} />
               <ExpiryBadge days={daysUntil(c.endDate)} state={c.state} />
@@ -93,13 +93,14 @@ export const customerSpec: EditorSpec = {
   subtitle: (rec) => `${String(rec.timezone)} · ${String(rec.language)} · updated ${formatDateTime(String(rec.updatedAt))}`,
   label: (r) => String(r.name),
   deleteNote: (r) => `Contacts and contracts of “${String(r.name)}” must be removed first.`,
+  layout: 'stack',
   form: (form) => (
     <div className="card">
-      <div className="card-body grid-2">
+      <div className="card-body grid-4">
         <TextField form={form} name="name" label="Name" placeholder="Acme Logistics" className="span-2" />
         <TimeZoneField form={form} />
         <TextField form={form} name="language" label="Language" placeholder="en, es-ES…" hint="Notices are written in this language." />
-        <TextArea form={form} name="notes" label="Notes" className="span-2" rows={4} />
+        <TextArea form={form} name="notes" label="Notes" className="span-4" rows={2} />
       </div>
     </div>
   ),

@@ -121,12 +121,12 @@ export function PlacementsPanel({ applicationId }: { applicationId: number }) {
               const e = s?.environmentId ? envs.byId.get(s.environmentId) : undefined;
               return (
                 <tr key={p.id}>
-                  <td>
+                  <td className="placement-server">
                     <a href={href(`/servers/${p.serverId}`)}>{p.serverName}</a>
                     {s && <div className="muted mono small">{s.host}</div>}
                   </td>
                   <td>{e ? <EnvTag name={e.name} colour={e.colour} /> : null}</td>
-                  <td>
+                  <td className="placement-badges">
                     <Badge tone="blue">{p.role}</Badge> {p.slot && <Badge tone="violet">{p.slot}</Badge>}
                   </td>
                   <td className="row-actions">
@@ -164,12 +164,7 @@ export function PlacementsPanel({ applicationId }: { applicationId: number }) {
           danger
           onClose={() => setRemoving(null)}
           onConfirm={async () => {
-            try {
-              await api.call('placements.delete', { id: removing.id });
-            } catch (e) {
-              toast.error(errorMessage(e));
-              throw e;
-            }
+            await api.call('placements.delete', { id: removing.id });
             toast.success(`Removed the placement on ${removing.serverName}.`);
           }}
         />

@@ -48,12 +48,8 @@ export function useEntityDelete(entity: EntityName) {
   const toast = useToast();
   return useCallback(
     async (id: number, label: string) => {
-      try {
-        await api.call(`${entity}.delete` as MethodName, { id } as MethodInput<MethodName>);
-      } catch (e) {
-        toast.error(errorMessage(e));
-        throw e;
-      }
+      // A refusal (REFERENCED, CONFLICT) is thrown to the confirmation dialog, which shows it.
+      await api.call(`${entity}.delete` as MethodName, { id } as MethodInput<MethodName>);
       toast.success(`Deleted ${META[entity].singular} “${label}”.`);
     },
     [api, entity, toast],

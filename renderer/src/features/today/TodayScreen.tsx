@@ -9,6 +9,14 @@ import { useLiveQuery } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
 import { ContractStateBadge, ExpiryBadge } from '../inventory/contractBits.js';
 import { META } from '../inventory/meta.js';
+import { TODAY_PANELS } from '../../panels.js';
+
+/** Places on Today that other features fill (see TODAY_PANELS in panels.ts); until then, an honest note. */
+const TODAY_SLOTS = [
+  { slot: 'runs', title: 'Runs in progress', pending: 'running and recently failed runs will be listed here by the Runs feature.' },
+  { slot: 'windows', title: 'Next maintenance windows', pending: 'the next windows, their countdown and where their notices stand will show here.' },
+  { slot: 'servers', title: 'Servers that failed their last check', pending: 'connection checks will report unreachable servers here.' },
+];
 
 function useCounts(): Partial<Record<EntityName, number>> {
   const api = useApi();
@@ -40,19 +48,21 @@ function ContractRows({ items, empty }: { items: Contract[]; empty: string }) {
       <tbody>
         {items.map((c) => (
           <tr key={c.id}>
-            <td>
+            <td className="nowrap">
               <a href={href(`/contracts/${c.id}`)}>
                 <strong>{c.reference}</strong>
               </a>
-            </td>
-            <td>
-              <a href={href(`/customers/${c.customerId}`)}>{c.customerName}</a>
+              <div className="small">
+                <a className="muted" href={href(`/customers/${c.customerId}`)}>
+                  {c.customerName}
+                </a>
+              </div>
             </td>
             <td className="nowrap muted">{formatDate(c.endDate)}</td>
             <td>
               <ContractStateBadge state={c.state} />
             </td>
-            <td className="right">
+            <td className="right nowrap">
               <ExpiryBadge days={daysUntil(c.endDate)} state={c.state} />
             </td>
           </tr>
@@ -91,12 +101,19 @@ export function TodayScreen() {
         <Section title="Suspended contracts" count={suspended.length}>
           <ContractRows items={suspended} empty="No contract is suspended." />
         </Section>
-        <Section title="Runs in progress">
-          <p className="muted placeholder-note">Guided runs are not part of this build yet. Running and recently failed runs will be listed here.</p>
-        </Section>
-        <Section title="Next maintenance windows">
-          <p className="muted placeholder-note">Maintenance windows are not part of this build yet. The next windows, their countdown and where their notices stand will show here.</p>
-        </Section>
+        {TODAY_SLOTS.map((slot) => {
+          const panel = TODAY_PANELS.find((p) => p.slot === slot.slot);
+          return panel ? (
+            <panel.component key={slot.slot} />
+          ) : (
+            <Section key={slot.slot} title={slot.title}>
+              <p className="muted placeholder-note">Not connected yet: {slot.pending}</p>
+            </Section>
+          );
+        })}
+        {TODAY_PANELS.filter((p) => !TODAY_SLOTS.some((s) => s.slot === p.slot)).map((p) => (
+          <p.component key={p.slot} />
+        ))}
       </div>
     </div>
   );

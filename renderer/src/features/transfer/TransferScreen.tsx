@@ -5,7 +5,7 @@ import { useApi } from '../../api/context.js';
 import { PageHeader, Section } from '../../components/Bits.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
-import { errorMessage } from '../../lib/form.js';
+import { errorMessage, humanMessage } from '../../lib/form.js';
 import { META } from '../inventory/meta.js';
 
 type RowError = ImportOutput['errors'][number];
@@ -205,7 +205,7 @@ function ImportPanel() {
                   <td>{META[e.entity]?.plural ?? e.entity}</td>
                   <td className="right mono">{e.row}</td>
                   <td className="mono">{e.field ?? '—'}</td>
-                  <td>{e.message}</td>
+                  <td>{humanMessage(e.message)}</td>
                 </tr>
               ))}
             </tbody>
