@@ -10,10 +10,28 @@ import type { Handlers } from '../handlers.js';
 import { targetOf } from '../ssh/handlers.js';
 import { sshOf } from '../ssh/index.js';
 import { healthUrlOf, parseStats, statsScript } from './monitoring.js';
-import { provisionSteps } from './index.js';
+import { provisionSteps, type ProvisionOptions } from './index.js';
 import { reviewUpgrade } from './review.js';
 
 type ProvisionMethod = 'provision.steps' | 'provision.review' | 'stats.collect' | 'stats.history';
+
+const optionsByCore = new WeakMap<Core, ProvisionOptions>();
+
+/**
+ * Per-core provisioning options (where config files live, how supervisorctl and PostgreSQL are
+ * reached). Defaults are Debian's; tests point them at private copies.
+ */
+export function configureProvision(core: Core, opts: ProvisionOptions): void {
+  optionsByCore.set(core, opts);
+}
+export function provisionOptionsOf(core: Core): ProvisionOptions {
+  return optionsByCore.get(core) ?? {};
+}
+
+/** The provisioning steps of an application with this core's options: what the install checklist includes. */
+export function provisionStepsFor(core: Core, applicationId: number) {
+  return provisionSteps(applicationOf(core, applicationId), provisionOptionsOf(core));
+}
 
 export function applicationOf(core: Core, id: number): Application {
   return Application.parse(core.inventory.applications.get(id));
@@ -47,7 +65,8 @@ export async function collectStats(core: Core, serverId: number, app: Applicatio
   const base = { id: null, at, serverId, serverName: target.name, applicationId: app?.id ?? null, applicationName: app?.name ?? null };
   let item: HostStats;
   try {
-    const script = statsScript(app);
+    const o = provisionOptionsOf(core);
+    const script = statsScript(app, { ...(o.paths ? { paths: o.paths } : {}), ...(o.group ? { group: o.group } : {}), ...(o.manager ? { manager: o.manager } : {}) });
     const r = await sshOf(core).exec(target, script, { sudo: target.user !== 'root', timeoutMs: 45_000, ...(signal ? { signal } : {}) });
     let stats: CollectedStats;
     try {
@@ -97,7 +116,7 @@ export function statsHistory(core: Core, serverId: number, applicationId: number
 }
 
 export const provisionHandlers: Handlers<ProvisionMethod> = {
-  'provision.steps': (core, input) => ({ items: provisionSteps(applicationOf(core, input.applicationId)) }),
+  'provision.steps': (core, input) => ({ items: provisionStepsFor(core, input.applicationId) }),
 
   'provision.review': (core, input) => reviewUpgrade(core, applicationOf(core, input.applicationId), { serverId: input.serverId ?? null }),
 

@@ -49,39 +49,47 @@ export const supervisorManager: ServiceManager = {
     const ctl = shJoin(paths.supervisorctl);
     const conf = confPath(l, paths);
     const running = app.services.filter((s) => s.instances > 0);
+    const down = `echo "supervisord is not running (or not reachable with: ${paths.supervisorctl.join(' ')}): start it (service supervisor start) and retry." >&2; exit 1`;
     const lines = [
       `command -v supervisorctl >/dev/null 2>&1 || { echo "supervisor is not installed on this host: apt-get install supervisor, then retry." >&2; exit 1; }`,
       `sup() { ${ctl} "$@"; }`,
-      `sup pid >/dev/null 2>&1 || { echo "supervisord is not running (or not reachable with: ${paths.supervisorctl.join(' ')}): start it (service supervisor start) and retry." >&2; exit 1; }`,
       running.length ? putFile(conf, '644', 'root:root', renderConf(app, l)) : `remove_file ${shq(conf)}`,
       `if [ -e ${shq(l.current)} ]; then`,
-      `  _rr=$(sup reread 2>&1 || true)`,
+      `  _rr=$(sup reread 2>&1) || { printf '%s\\n' "$_rr" >&2; ${down}; }`,
       // only this application's groups: the inventory's services plus any of ours that disappeared
-      `  _gone=$(printf '%s\\n' "$_rr" | sed -n ${shq(`s/^\\(puesta-${l.slug}-[a-z0-9-]*\\): disappeared$/\\1/p`)})`,
-      `  _upd=$(sup update ${shJoin(app.services.map((s) => `puesta-${l.slug}-${s.name}`))} $_gone 2>&1 || true)`,
-      `  if printf '%s\\n' "$_upd" | grep -q -E ': (added|updated|removed)'; then`,
-      `    PUESTA_CHANGED=1; printf '%s\\n' "$_upd" | grep -E ': (added|updated|removed)' | sed 's/^/changed: supervisor /'`,
+      `  if printf '%s\\n' "$_rr" | grep -q ${shq(`^puesta-${l.slug}-[a-z0-9-]*: `)}; then`,
+      `    _gone=$(printf '%s\\n' "$_rr" | sed -n ${shq(`s/^\\(puesta-${l.slug}-[a-z0-9-]*\\): disappeared$/\\1/p`)})`,
+      `    _upd=$(sup update ${shJoin(app.services.map((s) => `puesta-${l.slug}-${s.name}`))} $_gone 2>&1 || true)`,
+      `    if printf '%s\\n' "$_upd" | grep -q -E ': (added|updated|removed)'; then`,
+      `      PUESTA_CHANGED=1; printf '%s\\n' "$_upd" | grep -E ': (added|updated|removed)' | sed 's/^/changed: supervisor /'`,
+      `    fi`,
       `  fi`,
     ];
-    app.services.forEach((s, i) => {
-      if (s.instances < 1) return;
+    running.forEach((s) => {
+      const i = app.services.indexOf(s);
       const prog = `puesta-${l.slug}-${s.name}`;
+      lines.push(`  if [ "\${PUESTA_RESTART_${i}:-0}" = 1 ]; then sup restart ${shq(`${prog}:*`)} >/dev/null 2>&1 || true; changed ${shq(`${s.name} restarted (its command changed)`)}; fi`);
+    });
+    if (running.length) {
+      // one status call per poll for every program; start what is stopped; wait for RUNNING
+      lines.push(`  _tries=0`, `  while :; do`, `    _st=$(sup status 2>&1 || true); _ok=1`);
+      for (const s of running) {
+        const prog = `puesta-${l.slug}-${s.name}`;
+        lines.push(
+          `    _n=$(printf '%s\\n' "$_st" | grep -c -E ${shq(`^${prog}:[^ ]+ +RUNNING`)} || true)`,
+          `    if [ "$_n" -lt ${s.instances} ]; then _ok=0; if printf '%s\\n' "$_st" | grep -q -E ${shq(`^${prog}:[^ ]+ +(STOPPED|EXITED|FATAL)`)}; then sup start ${shq(`${prog}:*`)} >/dev/null 2>&1 || true; changed ${shq(`${s.name} started`)}; fi; fi`,
+        );
+      }
       lines.push(
-        `  if [ "\${PUESTA_RESTART_${i}:-0}" = 1 ] && sup status ${shq(`${prog}:*`)} | grep -q RUNNING; then sup restart ${shq(`${prog}:*`)} >/dev/null; changed ${shq(`${s.name} restarted (its command changed)`)}; fi`,
-        `  _n=0; _tries=0`,
-        `  while :; do`,
-        `    _st=$(sup status ${shq(`${prog}:*`)} 2>&1 || true)`,
-        `    _n=$(printf '%s\\n' "$_st" | grep -c ' RUNNING ' || true)`,
-        `    [ "$_n" -ge ${s.instances} ] && break`,
+        `    [ "$_ok" = 1 ] && break`,
         `    _tries=$((_tries + 1))`,
-        `    if [ "$_tries" -gt 40 ]; then echo ${shq(`${s.name}: only`)} "$_n" ${shq(`of ${s.instances} processes are RUNNING:`)} >&2; printf '%s\\n' "$_st" >&2; exit 1; fi`,
-        `    if printf '%s\\n' "$_st" | grep -q -E ' (STOPPED|EXITED|FATAL) '; then sup start ${shq(`${prog}:*`)} >/dev/null 2>&1 || true; changed ${shq(`${s.name} started`)}; fi`,
+        `    if [ "$_tries" -gt 60 ]; then echo 'not every process reached RUNNING:' >&2; printf '%s\\n' "$_st" | grep ${shq(`^puesta-${l.slug}-`)} >&2; exit 1; fi`,
         `    sleep 0.25`,
         `  done`,
-        `  note ${shq(`${s.name}: ${s.instances} of ${s.instances} processes RUNNING`)}`,
+        `  note ${shq(running.map((s) => `${s.name}: ${s.instances} RUNNING`).join(', '))}`,
       );
-    });
-    lines.push(`else`, `  note ${shq(`services written; not started: ${l.current} does not exist yet (no release switched in)`)}`, `fi`);
+    }
+    lines.push(`else`, `  sup pid >/dev/null 2>&1 || { ${down}; }`, `  note ${shq(`services written; not started: ${l.current} does not exist yet (no release switched in)`)}`, `fi`);
     return lines.join('\n');
   },
 
@@ -94,13 +102,12 @@ export const supervisorManager: ServiceManager = {
 
   statusFragment(app, l, paths) {
     const ctl = shJoin(paths.supervisorctl);
-    return app.services
-      .map((s) => {
+    return [
+      `_st=$(${ctl} status 2>/dev/null || true)`,
+      ...app.services.map((s) => {
         const prog = `puesta-${l.slug}-${s.name}`;
-        return s.instances > 0
-          ? `_n=$(${ctl} status ${shq(`${prog}:*`)} 2>/dev/null | grep -c ' RUNNING ' || true); echo "PUESTA_SERVICE ${s.name} ${s.instances} $_n"`
-          : `echo "PUESTA_SERVICE ${s.name} 0 0"`;
-      })
-      .join('\n');
+        return `_n=$(printf '%s\\n' "$_st" | grep -c -E ${shq(`^${prog}:[^ ]+ +RUNNING`)} || true); echo "PUESTA_SERVICE ${s.name} ${s.instances} $_n"`;
+      }),
+    ].join('\n');
   },
 };
