@@ -27,12 +27,12 @@ if (process.env.PUESTA_SKIP_ELECTRON_DOWNLOAD === '1') {
     console.log('[puesta] fetching the Electron binary (needed for the desktop window only)…');
     const r = spawnSync(process.execPath, [installer], { stdio: 'pipe', timeout: 180_000, encoding: 'utf8' });
     if (r.status === 0 && electronBinaryPresent()) {
-      console.log('[puesta] Electron binary installed: `npm start` opens the desktop window.');
+      console.log('[puesta] Electron binary installed: `npm start` opens the desktop window (its first start builds SQLite for Electron, about a minute).');
     } else {
       const lines = (r.stderr || r.stdout || String(r.error ?? '')).split('\n').map((l) => l.trim()).filter(Boolean);
       const why = lines.find((l) => /error|ENOTFOUND|EAI_AGAIN|ECONN/i.test(l)) ?? lines[0] ?? (r.error ? String(r.error) : 'unknown error');
       console.log(`[puesta] could not fetch the Electron binary (${why.trim()}).`);
-      console.log('[puesta] That is fine: `npm start` will serve the same app in your browser instead.');
+      console.log('[puesta] That is fine: `npm start` will serve the same app in your browser instead (run `npm install` again later to get the desktop window).');
     }
   }
 } else {

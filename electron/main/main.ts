@@ -102,6 +102,10 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
+  win.webContents.on('render-process-gone', (_e, details) => {
+    console.error(`[puesta] the window's renderer stopped (${details.reason}); reloading it.`);
+    if (details.reason !== 'clean-exit' && !win.isDestroyed()) win.reload();
+  });
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
@@ -119,10 +123,12 @@ function fatal(e: unknown): void {
 async function start(): Promise<void> {
   handleAppProtocol(rendererDir);
   hardenSession(session.defaultSession);
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, { devTools: !app.isPackaged, productName: app.getName() })));
-
   const dir = dataDir();
   mkdirSync(dir, { recursive: true });
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(menuTemplate(process.platform, { devTools: !app.isPackaged, productName: app.getName(), openDataFolder: () => void shell.openPath(dir) })),
+  );
+
   const nativeBinding = await electronSqliteBinding({ appRoot, electronVersion: process.versions.electron, expectedAbi: process.versions.modules, isPackaged: app.isPackaged });
   const cipher = chooseCipher(dir);
   core = createCore({
@@ -141,6 +147,7 @@ async function start(): Promise<void> {
 }
 
 app.enableSandbox();
+if (process.platform === 'win32') app.setAppUserModelId('app.puesta.desktop'); // = appId in build/electron-builder.yml
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

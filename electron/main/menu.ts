@@ -5,7 +5,14 @@
  */
 import type { MenuItemConstructorOptions } from 'electron';
 
-export function menuTemplate(platform: NodeJS.Platform, opts: { devTools: boolean; productName?: string }): MenuItemConstructorOptions[] {
+export interface MenuOptions {
+  devTools: boolean;
+  productName?: string;
+  /** File → Open Data Folder (the SQLite file, backups, key file). */
+  openDataFolder?: () => void;
+}
+
+export function menuTemplate(platform: NodeJS.Platform, opts: MenuOptions): MenuItemConstructorOptions[] {
   const mac = platform === 'darwin';
   const name = opts.productName ?? 'Puesta';
   const view: MenuItemConstructorOptions[] = [
@@ -38,7 +45,13 @@ export function menuTemplate(platform: NodeJS.Platform, opts: { devTools: boolea
           },
         ] as MenuItemConstructorOptions[])
       : []),
-    { label: '&File', submenu: [mac ? { role: 'close' } : { role: 'quit' }] },
+    {
+      label: '&File',
+      submenu: [
+        ...(opts.openDataFolder ? ([{ label: 'Open Data Folder', click: opts.openDataFolder }, { type: 'separator' }] as MenuItemConstructorOptions[]) : []),
+        mac ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
     {
       label: '&Edit',
       submenu: [

@@ -21,6 +21,8 @@ const log: string[] = [];
 const appListeners = new Map<string, Fn[]>();
 const ipcHandlers = new Map<string, (event: unknown, input: unknown) => Promise<Envelope<unknown>>>();
 const opened: string[] = [];
+const openedPaths: string[] = [];
+let menu: { label?: string; submenu?: { label?: string; click?: () => void }[] }[] = [];
 let protocolHandler: ((req: Request) => Promise<Response>) | null = null;
 let privileged: unknown = null;
 let permissionRequest: ((wc: unknown, permission: string, cb: (ok: boolean) => void, details: { requestingUrl: string }) => void) | null = null;
@@ -83,9 +85,9 @@ const fakeElectron = {
     exit: (code: number) => void (exitCode = code),
   },
   BrowserWindow: FakeWindow,
-  Menu: { buildFromTemplate: (t: unknown[]) => ({ items: t }), setApplicationMenu: () => void log.push('menu') },
+  Menu: { buildFromTemplate: (t: typeof menu) => ((menu = t), { items: t }), setApplicationMenu: () => void log.push('menu') },
   dialog: { showErrorBox: (title: string, msg: string) => void log.push(`error: ${title}: ${msg}`) },
-  shell: { openExternal: async (url: string) => void opened.push(url) },
+  shell: { openExternal: async (url: string) => void opened.push(url), openPath: async (p: string) => (openedPaths.push(p), '') },
   safeStorage: {
     isEncryptionAvailable: () => true,
     getSelectedStorageBackend: () => 'basic_text',
@@ -238,6 +240,16 @@ describe('Electron main process (bundled main.cjs, stand-in Electron API)', () =
     permissionRequest!({}, 'media', (ok) => answers.push(ok), { requestingUrl: 'app://puesta/index.html' });
     permissionRequest!({}, 'clipboard-sanitized-write', (ok) => answers.push(ok), { requestingUrl: 'app://puesta/index.html' });
     expect(answers).toEqual([false, true]);
+  });
+
+  it('has a menu whose File → Open Data Folder opens the data folder', () => {
+    expect(log).toContain('menu');
+    const item = menu.find((m) => m.label === '&File')?.submenu?.find((i) => i.label === 'Open Data Folder');
+    expect(item).toBeDefined();
+    item!.click!();
+    expect(openedPaths).toEqual([path.join(tmp, 'data')]);
+    const view = menu.find((m) => m.label === '&View')?.submenu as { role?: string }[];
+    expect(view.map((i) => i.role)).toContain('toggleDevTools'); // not packaged
   });
 
   it('closes the core and exits cleanly on quit', async () => {
