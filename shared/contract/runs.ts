@@ -128,9 +128,14 @@ export const CELL_STATES = ['pending', 'running', 'waiting', 'succeeded', 'faile
 export type CellState = (typeof CELL_STATES)[number];
 
 export const ReleaseSource = z.object({
-  /** tarball: a local .tar.gz uploaded as is; directory: a local folder packed into one. */
-  kind: z.enum(['tarball', 'directory']),
+  /**
+   * tarball: a local .tar.gz uploaded as is; directory: a local folder packed into one;
+   * git: `path` is a repository URL fetched ON THE HOST (git must be installed there) at `ref`.
+   */
+  kind: z.enum(['tarball', 'directory', 'git']),
   path: z.string().min(1).max(4096),
+  /** git only: branch, tag or commit (default HEAD). */
+  ref: z.string().trim().max(200).regex(/^[A-Za-z0-9._/-]*$/, 'a branch, tag or commit').optional(),
 });
 
 export const RunRequest = z

@@ -325,5 +325,32 @@ describe('guided runs on 3 sshd hosts', () => {
     const rel = await call(tc.core, 'releases.list', { applicationId: ids.appId, serverId: ids.serverIds[1]!, includeRemoved: true });
     expect(rel.items.filter((x) => !x.removedAt).map((x) => x.key).sort()).toEqual(ls);
     expect(rel.items.find((x) => x.current)!.key).toBe(r.releaseKey);
+    await call(tc.core, 'checklists.save', { applicationId: ids.appId, kind: 'upgrade', steps: up.steps });
+  });
+
+  it('upgrades from a git tag fetched on the hosts', async () => {
+    const repo = path.join(os.tmpdir(), `puesta-runs-git-${process.pid}`);
+    rmSync(repo, { recursive: true, force: true });
+    const d = release('v5', 'directory').path;
+    const git = (...args: string[]) => expect(spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).status).toBe(0);
+    mkdirSync(repo, { recursive: true });
+    git('init', '-q');
+    copyFileSync(path.join(d, 'server.py'), path.join(repo, 'server.py'));
+    writeFileSync(path.join(repo, 'VERSION'), 'v5\n');
+    git('add', '.');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'v5');
+    git('tag', 'v5');
+    writeFileSync(path.join(repo, 'VERSION'), 'v6-unreleased\n');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qam', 'wip');
+    spawnSync('chown', ['-R', `${hs.hosts[0]!.user}:`, repo]);
+    try {
+      const r = await runToEnd(tc.core, { applicationId: ids.appId, environmentId: ids.envId, kind: 'upgrade', source: { kind: 'git', path: repo, ref: 'v5' }, label: 'v5' });
+      expect(r.state, JSON.stringify(r.cells.filter((c) => c.state !== 'succeeded'))).toBe('succeeded');
+      expect(await answers()).toEqual(['v5', 'v5', 'v5']);
+      const rel = await call(tc.core, 'releases.list', { applicationId: ids.appId, serverId: ids.serverIds[0]! });
+      expect(rel.items.find((x) => x.current)).toMatchObject({ label: 'v5', source: `git ${repo} v5`, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });

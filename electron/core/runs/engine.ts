@@ -157,7 +157,7 @@ export class RunsEngine {
     const planned = await buildPlan(core, req, { pack: true });
     const operator = core.operator();
     const token = randomUUID();
-    const context: RunContext = { vars: planned.vars, archive: planned.archive, lockToken: token, serverIds: planned.hosts.map((h) => h.serverId) };
+    const context: RunContext = { vars: planned.vars, archive: planned.archive, git: planned.git, lockToken: token, serverIds: planned.hosts.map((h) => h.serverId) };
     const id = core.tx(() => {
       const runId = insertRun(core, {
         applicationId: planned.app.id,
@@ -364,7 +364,11 @@ export class RunsEngine {
         if (!r.ok) error = r.error;
       } else {
         exitCode = 0;
-        if (step.action === 'upload') {
+        if (step.action === 'upload' && run.context.git) {
+          await this.fetchGit(run, target, vars, signal, log);
+          command = commandOf(step, vars); // now with the archive's sha256
+          this.setCell(cell.id, { command });
+        } else if (step.action === 'upload') {
           const a = run.context.archive;
           if (!a?.path) throw new PuestaError('PRECONDITION_FAILED', 'This run has no release archive to upload.');
           const dest = String(vars['upload.path']);
@@ -396,6 +400,40 @@ export class RunsEngine {
     this.setCell(cell.id, { state, exitCode, finishedAt: nowIso(), durationMs: Date.now() - started, error });
   }
 
+  /**
+   * Git source: fetches the ref on the host into a temp folder and packs it at {{upload.path}}
+   * (without .git), so the step's own command (checksum, extract) runs as for an uploaded archive.
+   */
+  private async fetchGit(run: RunRow, target: SshTarget, vars: Record<string, unknown>, signal: AbortSignal, log: (s: 'stdout' | 'stderr' | 'system', t: string) => void): Promise<void> {
+    const g = run.context.git!;
+    const up = String(vars['upload.path']);
+    const tmp = `${String(vars['release.path'])}.git-tmp`;
+    log('system', `fetching ${g.url} at ${g.ref} on ${target.name}\n`);
+    const r = await this.executor.exec(
+      target,
+      sh`set -e
+rm -rf ${tmp}
+git init -q ${tmp}
+git -C ${tmp} fetch -q --depth 1 ${g.url} ${g.ref}
+git -C ${tmp} -c advice.detachedHead=false checkout -q FETCH_HEAD
+echo "commit $(git -C ${tmp} rev-parse HEAD)"
+mkdir -p ${String(vars['app.releases'])}
+tar -czf ${up} -C ${tmp} --exclude=./.git .
+rm -rf ${tmp}
+sha256sum ${up}`,
+      { onChunk: (c) => log(c.stream, c.text), signal, timeoutMs: 1_800_000 },
+    );
+    const sha = /^([0-9a-f]{64}) /m.exec(r.stdout)?.[1];
+    if (r.exitCode !== 0 || !sha) throw new PuestaError('COMMAND_FAILED', `Fetching ${g.url} at ${g.ref} on ${target.name} failed (exit ${r.exitCode}); see the log. Is git installed there and the repository reachable from it?`);
+    const commit = /^commit ([0-9a-f]+)/m.exec(r.stdout)?.[1] ?? '';
+    vars['upload.sha256'] = sha;
+    const fresh = getRun(this.core, run.id);
+    fresh.context.vars[String(target.id)]!['upload.sha256'] = sha;
+    updateRun(this.core, run.id, { context: fresh.context });
+    run.context.vars[String(target.id)]!['upload.sha256'] = sha;
+    log('system', `packed commit ${commit || '?'} (sha256 ${sha})\n`);
+  }
+
   /** Reads what is on the host (current link, releases/) and records it. */
   private async record(run: RunRow, target: SshTarget, vars: Record<string, unknown>, log: (s: 'system', t: string) => void): Promise<void> {
     const base = String(vars['app.base']);
@@ -408,7 +446,21 @@ export class RunsEngine {
     this.core.tx(() => {
       for (const k of present) {
         const mine = k === key && run.kind !== 'rollback';
-        upsertRelease(this.core, run.applicationId, target.id, k, `${base}/releases/${k}`, mine ? { label: run.label, sha256: run.context.archive?.sha256 ?? '', source: run.context.archive?.source ?? '', runId: run.id } : {});
+        upsertRelease(
+          this.core,
+          run.applicationId,
+          target.id,
+          k,
+          `${base}/releases/${k}`,
+          mine
+            ? {
+                label: run.label,
+                sha256: run.context.archive?.sha256 ?? String(vars['upload.sha256'] ?? ''),
+                source: run.context.archive?.source ?? (run.context.git ? `git ${run.context.git.url} ${run.context.git.ref}` : ''),
+                runId: run.id,
+              }
+            : {},
+        );
       }
       markRemoved(this.core, run.applicationId, target.id, present);
       const relId = upsertRelease(this.core, run.applicationId, target.id, key, `${base}/releases/${key}`);

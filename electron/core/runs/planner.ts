@@ -27,6 +27,7 @@ export interface Planned {
   hosts: PlanHost[];
   vars: Record<string, Vars>;
   archive: { path: string; sha256: string; bytes: number; source: string } | null;
+  git: { url: string; ref: string } | null;
 }
 
 export function newReleaseKey(label: string, now = new Date()): string {
@@ -56,11 +57,17 @@ export function targetsOf(core: Core, applicationId: number, environmentId: numb
   return { hosts, servers };
 }
 
-async function prepareArchive(core: Core, req: ParsedRunRequest, app: Application, releaseKey: string, pack: boolean): Promise<Planned['archive']> {
-  const src = req.source ?? (app.sourceKind === 'tarball' || app.sourceKind === 'directory' ? (app.source ? { kind: app.sourceKind, path: app.source } : null) : null);
+function sourceOf(req: ParsedRunRequest, app: Application): { kind: 'tarball' | 'directory' | 'git'; path: string; ref?: string | undefined } {
+  const src = req.source ?? (app.source && app.sourceKind !== 'build' ? { kind: app.sourceKind, path: app.source } : null);
   if (!src) {
-    throw new PuestaError('INVALID_INPUT', `No release to deploy: give a source (a local .tar.gz or folder), or set the application's source to one.`);
+    throw new PuestaError('INVALID_INPUT', `No release to deploy: give a source (a local .tar.gz or folder, or a git URL), or set the application's source to one.`);
   }
+  return src;
+}
+
+async function prepareArchive(core: Core, req: ParsedRunRequest, app: Application, releaseKey: string, pack: boolean): Promise<Planned['archive']> {
+  const src = sourceOf(req, app);
+  if (src.kind === 'git') return null;
   if (!existsSync(src.path)) throw new PuestaError('INVALID_INPUT', `The release source ${src.path} does not exist on this computer.`);
   const st = statSync(src.path);
   if (src.kind === 'tarball') {
@@ -92,6 +99,8 @@ export async function buildPlan(core: Core, input: RunRequest, opts: { pack: boo
   const warnings: string[] = [];
   const releaseKey = opts.releaseKey ?? (req.kind === 'rollback' ? (req.rollbackTo ?? '(previous)') : newReleaseKey(req.label));
   const archive = req.kind === 'rollback' ? null : await prepareArchive(core, req, app, releaseKey, opts.pack);
+  const src = req.kind === 'rollback' ? null : sourceOf(req, app);
+  const git = src?.kind === 'git' ? { url: src.path, ref: src.ref || 'HEAD' } : null;
   const base = app.basePath.replace(/\/+$/, '');
   const vars: Record<string, Vars> = {};
   for (const h of hosts) {
@@ -121,7 +130,7 @@ export async function buildPlan(core: Core, input: RunRequest, opts: { pack: boo
       'release.path': `${base}/releases/${key}`,
       'release.previous': cur?.key ?? '',
       'upload.path': `${base}/releases/.upload-${key}.tar.gz`,
-      'upload.sha256': archive?.sha256 ?? '',
+      'upload.sha256': archive?.sha256 ?? (git ? '(computed on the host)' : ''),
       'host.name': s.name,
       'host.address': s.host,
       'host.user': s.user,
@@ -152,10 +161,10 @@ export async function buildPlan(core: Core, input: RunRequest, opts: { pack: boo
       cells:
         st.kind === 'manual'
           ? [{ serverId: null, command: null, detail: render(st.instructions, vars[String(hosts[0]!.serverId)]!, 'text') }]
-          : hosts.filter((h) => stepApplies(st, h)).map((h) => cellPlan(st, h.serverId, vars[String(h.serverId)]!, archive)),
+          : hosts.filter((h) => stepApplies(st, h)).map((h) => cellPlan(st, h.serverId, vars[String(h.serverId)]!, archive, git)),
     })),
   };
-  return { plan, app, env, servers, steps, hosts, vars, archive };
+  return { plan, app, env, servers, steps, hosts, vars, archive, git };
 }
 
 export function commandOf(step: ChecklistStep, v: Vars): string | null {
@@ -164,13 +173,15 @@ export function commandOf(step: ChecklistStep, v: Vars): string | null {
   return step.command.trim() ? render(step.command, v, 'shell') : null;
 }
 
-function cellPlan(step: ChecklistStep, serverId: number, v: Vars, archive: Planned['archive']): Plan['steps'][number]['cells'][number] {
+function cellPlan(step: ChecklistStep, serverId: number, v: Vars, archive: Planned['archive'], git: Planned['git']): Plan['steps'][number]['cells'][number] {
   let detail = '';
   if (step.kind === 'check' && step.check) {
     detail =
       step.check.kind === 'http'
         ? `GET ${render(step.check.url, v, 'url')} → ${step.check.expectStatus}${step.check.expectText ? ` containing "${step.check.expectText}"` : ''}, retried up to ${step.check.deadlineSeconds} s`
         : `exit 0${step.check.expectText ? ` and output containing "${step.check.expectText}"` : ''}, retried up to ${step.check.deadlineSeconds} s`;
+  } else if (step.action === 'upload' && git) {
+    detail = `fetch ${git.url} at ${git.ref} on the host and pack it into ${String(v['upload.path'])}`;
   } else if (step.action === 'upload') {
     detail = `upload ${archive?.source ?? '(archive)'} (sha256 ${archive?.sha256 ?? '?'}) to ${String(v['upload.path'])}`;
   } else if (step.action === 'record') {

@@ -164,6 +164,8 @@ export interface RunContext {
   vars: Record<string, Vars>;
   /** The release archive on the laptop (install / upgrade). */
   archive: { path: string; sha256: string; bytes: number; source: string } | null;
+  /** A git source, fetched and packed on each host by the upload step instead of an SFTP upload. */
+  git?: { url: string; ref: string } | null;
   /** Identifies this run's lock file on the hosts (run ids are only unique per laptop). */
   lockToken: string;
   serverIds: number[];
