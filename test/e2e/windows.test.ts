@@ -180,4 +180,49 @@ describe('windows and notices (e2e)', () => {
     const raw = smtp.received.find((m) => m.to.includes('ana@acme.test'))!.raw;
     expect(raw).toMatch(/text\/calendar/);
   });
+  it('rows caught mid-send wait for the operator: mark sent (with a note) or resend, each after a confirmation', async () => {
+    // The state a crash mid-send leaves behind (the sender's recovery marks "sending" rows unknown).
+    app.core.db
+      .prepare("UPDATE outbox SET state = 'unknown', sent_at = NULL, last_error = 'The app stopped while sending this message.' WHERE email IN ('ana@acme.test', 'bob@acme.test')")
+      .run();
+    const sentBefore = smtp.received.length;
+    // After a crash the app starts afresh: load the page anew.
+    await page.goto(app.base + '#/notices?tab=ledger');
+    await page.reload();
+    const warn = page.locator(tid('outbox-unknown'));
+    await warn.waitFor();
+    expect(await warn.textContent()).toContain('2 messages were caught mid-send');
+    await page.click(tid('filter-unknown'));
+    const rows = page.locator(tid('ledger-row'));
+    await expect.poll(() => rows.count()).toBe(2);
+    // Nothing was sent by itself.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(smtp.received.length).toBe(sentBefore);
+
+    // Mark Ana's as sent: a note is required.
+    await page.getByLabel('Select ana@acme.test').check();
+    await page.click(tid('mark-sent'));
+    await page.getByRole('dialog').getByRole('button', { name: 'Mark 1 sent' }).click();
+    expect(await page.textContent(tid('confirm-error'))).toContain('Say why');
+    await page.fill(tid('mark-note'), 'Found in the relay log');
+    await page.getByRole('dialog').getByRole('button', { name: 'Mark 1 sent' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    const ana = (await app.call('outbox.list', { query: 'ana@acme.test' })).items[0]!;
+    expect(ana.state).toBe('sent');
+    expect(ana.note).toContain('Found in the relay log');
+
+    // Resend Bob's: the dialog warns it may arrive twice; it goes out again with the same Message-ID.
+    await page.getByLabel('Select bob@acme.test').check();
+    await page.click(tid('resend'));
+    expect(await page.locator('.dialog').textContent()).toContain('may get it twice');
+    await page.getByRole('dialog').getByRole('button', { name: 'Resend 1' }).click();
+    await page.click(tid('filter-all'));
+    await expect.poll(async () => (await app.call('outbox.list', { query: 'bob@acme.test' })).items[0]!.state, { timeout: 20_000 }).toBe('sent');
+    await expect.poll(() => page.locator(`${tid('ledger-row')}[data-email="bob@acme.test"]`).getAttribute('data-state')).toBe('sent');
+    const toBob = smtp.received.filter((m) => m.to.includes('bob@acme.test'));
+    expect(toBob).toHaveLength(2);
+    expect(toBob[0]!.messageId).toBe(toBob[1]!.messageId);
+    expect(smtp.received.filter((m) => m.to.includes('ana@acme.test'))).toHaveLength(1);
+    await expect.poll(() => page.locator(tid('outbox-unknown')).count()).toBe(0);
+  });
 });

@@ -77,9 +77,10 @@ export function OutboxBanner({ compact }: { compact?: boolean }) {
       <div className="callout callout-warn outbox-banner" key="off" data-testid="outbox-banner" data-state="offline">
         <Icon name="warn" />
         <span>
-          <strong>Offline — the SMTP server does not answer</strong>
-          {status.lastError ? ` (${status.lastError})` : ''}. {pending ? `${pending} message${pending === 1 ? '' : 's'} wait` : 'Messages wait'} in the outbox and go out by
-          themselves when it answers again{status.nextAttemptAt ? `; next try ${fmtRelative(status.nextAttemptAt)}` : ''}.
+          <strong>Offline — the SMTP server does not answer.</strong> {pending ? `${pending} message${pending === 1 ? '' : 's'} wait` : 'Messages wait'} in the outbox and go out by
+          themselves when it answers again
+          {status.nextAttemptAt ? `; next try ${Date.parse(status.nextAttemptAt) - Date.now() < 60_000 ? 'in a moment' : fmtRelative(status.nextAttemptAt)}` : ''}.
+          {status.lastError && <span className="banner-detail">{status.lastError}</span>}
         </span>
         <button className="btn btn-small" disabled={busy} onClick={() => void tryNow()}>
           Try now
@@ -136,6 +137,7 @@ export function CountsBar({ counts, label }: { counts: { queued: number; sending
         {counts.sent}/{counts.total} sent
         {counts.failed ? `, ${counts.failed} failed` : ''}
         {counts.unknown ? `, ${counts.unknown} unknown` : ''}
+        {counts.queued + counts.sending ? `, ${counts.queued + counts.sending} waiting` : ''}
       </span>
     </div>
   );

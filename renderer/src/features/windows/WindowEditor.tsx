@@ -191,6 +191,7 @@ export function WindowEditor({ window: rec, zone, initialStart, onClose, onSaved
           <DateTimeField form={f} name="end" label="Ends" zone={zone} testId="window-end" />
         </div>
         {d.start && d.end && Date.parse(d.end) > Date.parse(d.start) && <div className="muted small duration">Lasts {fmtDuration(d.start, d.end)}.</div>}
+        <DraftConflicts draft={d} excludeId={rec?.id} />
         <div className="w-row">
           <MultiSelectField form={f} name="applicationIds" label="Applications touched" options={apps.options} hint="Their customers (through contracts in force) are the audience." />
           <MultiSelectField form={f} name="serverIds" label="Other servers touched" options={servers.options} hint="Servers hosting the chosen applications count already; add shared ones (proxy, database)." />
@@ -202,7 +203,6 @@ export function WindowEditor({ window: rec, zone, initialStart, onClose, onSaved
         </div>
         <button type="submit" hidden />
       </form>
-      <DraftConflicts draft={d} excludeId={rec?.id} />
     </Dialog>
   );
 }

@@ -248,8 +248,12 @@ function ScopeView({ w, zone }: { w: Window; zone: string }) {
     <dl className="kv" data-testid="scope">
       <dt>Your time</dt>
       <dd>{fmtSpan(w.start, w.end, zone)}</dd>
-      <dt>UTC</dt>
-      <dd className="muted">{fmtSpan(w.start, w.end, 'UTC')}</dd>
+      {zone !== 'UTC' && (
+        <>
+          <dt>UTC</dt>
+          <dd className="muted">{fmtSpan(w.start, w.end, 'UTC')}</dd>
+        </>
+      )}
       <dt>Applications</dt>
       <dd>
         {w.applicationNames.length ? (

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Blackout, Window, WindowState } from '../../../../shared/contract/windows.js';
 import { WINDOW_STATES } from '../../../../shared/contract/windows.js';
 import { useEvent, useQuery } from '../../api/context.js';
@@ -55,7 +55,7 @@ export function WindowsScreen() {
       <PageHeader
         icon="windows"
         title="Maintenance windows"
-        subtitle={<>Times in {zone}. Plan offline; notices go out when the SMTP server answers.</>}
+        subtitle={<>Times in {zone}. Plans work offline.</>}
         actions={
           <>
             <ZonePicker zone={zone} onChange={setZone} />
@@ -185,7 +185,19 @@ function CalendarView({ view, anchor, zone, onNew }: { view: 'month' | 'week'; a
 
 function WeekView({ days, items, zone, blackoutOf, onNew }: { days: DateTime[]; items: Window[]; zone: string; blackoutOf: (d: DateTime) => Blackout | undefined; onNew: (d: DateTime, hour: number) => void }) {
   const today = DateTime.now().setZone(zone);
-  const HOUR_PX = 26;
+  const HOUR_PX = 28;
+  const body = useRef<HTMLDivElement>(null);
+  // Open on the earliest window of the week (or 07:00).
+  const firstHour = useMemo(() => {
+    const hours = items.map((w) => {
+      const s = DateTime.fromISO(w.start).setZone(zone);
+      return s < days[0]! ? 0 : s.hour;
+    });
+    return hours.length ? Math.min(...hours) : 7;
+  }, [items, zone, days]);
+  useEffect(() => {
+    body.current?.scrollTo(0, Math.max(0, firstHour - 1) * HOUR_PX);
+  }, [firstHour]);
   return (
     <div className="cal-week" data-testid="cal-week">
       <div className="cal-week-head">
@@ -200,8 +212,8 @@ function WeekView({ days, items, zone, blackoutOf, onNew }: { days: DateTime[]; 
           );
         })}
       </div>
-      <div className="cal-week-body" style={{ height: 24 * HOUR_PX }}>
-        <div className="cal-gutter">
+      <div className="cal-week-body" ref={body}>
+        <div className="cal-gutter" style={{ height: 24 * HOUR_PX }}>
           {Array.from({ length: 24 }, (_, h) => (
             <div key={h} className="cal-hour-label" style={{ height: HOUR_PX }}>
               {String(h).padStart(2, '0')}:00
@@ -231,9 +243,12 @@ function WeekView({ days, items, zone, blackoutOf, onNew }: { days: DateTime[]; 
                     style={{ top: `${f.top * 100}%`, height: `max(${(f.bottom - f.top) * 100}%, 18px)`, left: `${(lane / n) * 100}%`, width: `${100 / n}%` }}
                     title={`${w.title} — ${fmtSpan(w.start, w.end, zone)}`}
                   >
-                    <strong>{w.title}</strong>
-                    <span>
-                      {DateTime.fromISO(w.start).setZone(zone).toFormat('HH:mm')}–{DateTime.fromISO(w.end).setZone(zone).toFormat('HH:mm')}
+                    <span className="cal-block-line">
+                      <span className="cal-chip-time">{DateTime.fromISO(w.start).setZone(zone).toFormat('HH:mm')}</span> <strong>{w.title}</strong>
+                    </span>
+                    <span className="cal-block-sub">
+                      until {DateTime.fromISO(w.end).setZone(zone).toFormat('HH:mm')}
+                      {w.applicationNames.length ? ` · ${w.applicationNames.join(', ')}` : ''}
                     </span>
                   </a>
                 );
