@@ -211,6 +211,7 @@ describe('inventory through the UI', () => {
     const text = await box.textContent();
     expect(text).toContain('nothing was imported');
     expect(text).toContain('port');
+    expect(text).toContain('at most 65535');
     await expect(box.locator('tbody tr').count()).resolves.toBe(1);
     await expect(box.locator('tbody tr td').nth(1).textContent()).resolves.toBe('2');
     expect((await app.call('servers.list', {})).total).toBe(before);
@@ -242,5 +243,7 @@ describe('inventory through the UI', () => {
     await input.press('Enter');
     await page.waitForURL(/#\/servers\/\d+$/);
     await expect(field('Name').inputValue()).resolves.toBe('web-01');
+    // The record's history comes from the audit log.
+    await expect(page.getByTestId('history').textContent()).resolves.toContain('created it');
   });
 });

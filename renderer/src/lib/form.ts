@@ -7,14 +7,16 @@ export type FieldErrors = Record<string, string>;
 
 /** Makes zod's generic messages read like the contract's own ones. */
 export function humanMessage(msg: string): string {
-  if (/expected number/i.test(msg)) return 'a number is required';
   if (/expected string to have >=1 characters/i.test(msg)) return 'required';
-  if (/expected string, received (undefined|null)/i.test(msg)) return 'required';
   if (/expected array to have >=1 items/i.test(msg)) return 'choose at least one';
-  const tooBig = /Too big: expected (?:string|number) to (?:have|be) <=?(\d+)/i.exec(msg);
+  const tooLong = /Too big: expected string to have <=?(\d+) characters/i.exec(msg);
+  if (tooLong) return `at most ${tooLong[1]} characters`;
+  const tooBig = /Too big: expected number to be <=?(-?\d+)/i.exec(msg);
   if (tooBig) return `at most ${tooBig[1]}`;
   const tooSmall = /Too small: expected number to be >=?(-?\d+)/i.exec(msg);
   if (tooSmall) return `at least ${tooSmall[1]}`;
+  if (/expected number, received/i.test(msg)) return 'a number is required';
+  if (/expected string, received (undefined|null)/i.test(msg)) return 'required';
   const opt = /Invalid option: expected one of (.*)$/i.exec(msg);
   if (opt) return `choose one of ${opt[1]!.replace(/"/g, '').replace(/\|/g, ', ')}`;
   if (/Invalid input: expected int/i.test(msg)) return 'a whole number is required';

@@ -9,6 +9,7 @@ import { useForm, pick, type Form } from '../../lib/form.js';
 import { useHotkey, useLiveQuery } from '../../lib/hooks.js';
 import { currentLocation, navigate } from '../../lib/router.js';
 import { detailPath, META } from './meta.js';
+import { HistoryPanel } from './HistoryPanel.js';
 import { useEntityDelete, useEntitySave } from './save.js';
 
 export type Draft = Record<string, unknown>;
@@ -84,7 +85,6 @@ function EditorBody({ spec, rec }: { spec: EditorSpec; rec: Rec | null }) {
     if (!rec || loadedAt === rec.updatedAt || form.dirty) return;
     setLoadedAt(rec.updatedAt);
     form.reset(pick(rec, keys));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [rec]);
 
   const onSave = useCallback(async () => {
@@ -95,7 +95,6 @@ function EditorBody({ spec, rec }: { spec: EditorSpec; rec: Rec | null }) {
       setLoadedAt(r.updatedAt);
       form.reset(pick(r, keys));
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [save, form, rec, spec.entity]);
   useHotkey('s', () => void onSave());
 
@@ -128,7 +127,12 @@ function EditorBody({ spec, rec }: { spec: EditorSpec; rec: Rec | null }) {
     </form>
   );
 
-  const related = rec && spec.related ? spec.related(rec) : null;
+  const related = rec ? (
+    <>
+      {spec.related?.(rec)}
+      <HistoryPanel entity={spec.entity} id={rec.id} />
+    </>
+  ) : null;
   return (
     <div className="page" data-testid={`editor-${spec.entity}`}>
       <PageHeader

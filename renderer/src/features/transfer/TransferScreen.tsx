@@ -210,6 +210,7 @@ function ImportPanel() {
               ))}
             </tbody>
           </table>
+          <p className="muted small">Rows are counted from the first data row{format === 'csv' ? ' (the header line is not counted)' : ' of each section'}.</p>
         </div>
       )}
     </Section>
