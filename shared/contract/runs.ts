@@ -135,7 +135,7 @@ export const ReleaseSource = z.object({
   kind: z.enum(['tarball', 'directory', 'git']),
   path: z.string().min(1).max(4096),
   /** git only: branch, tag or commit (default HEAD). */
-  ref: z.string().trim().max(200).regex(/^[A-Za-z0-9._/-]*$/, 'a branch, tag or commit').optional(),
+  ref: z.string().trim().max(200).regex(/^(?!-)[A-Za-z0-9._/-]*$/, 'a branch, tag or commit (not starting with -)').optional(),
 });
 
 export const RunRequest = z

@@ -414,7 +414,7 @@ export class RunsEngine {
       sh`set -e
 rm -rf ${tmp}
 git init -q ${tmp}
-git -C ${tmp} fetch -q --depth 1 ${g.url} ${g.ref}
+git -C ${tmp} fetch -q --depth 1 -- ${g.url} ${g.ref}
 git -C ${tmp} -c advice.detachedHead=false checkout -q FETCH_HEAD
 echo "commit $(git -C ${tmp} rev-parse HEAD)"
 mkdir -p ${String(vars['app.releases'])}
