@@ -7,9 +7,9 @@
  *   a channel-open refusal is retried after a short wait.
  * - Host keys: never accepted blindly — the verifier consults the pins (HOST_KEY_UNKNOWN /
  *   HOST_KEY_CHANGED carry the SHA-256 fingerprint).
- * - Exec: the command runs under a tiny wrapper that first prints the remote process-group id, so a
- *   timeout or cancellation kills the whole remote process group (TERM, then KILL) over another
- *   channel; env/cwd/sudo are applied with `shq`.
+ * - Exec: the command goes to the login shell as `ssh host cmd` would send it (no wrapper process);
+ *   a timeout or cancellation sends SSH signal requests (TERM, then KILL), which OpenSSH delivers to
+ *   the session's whole process group; env/cwd/sudo are applied with `shq`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
@@ -366,17 +366,47 @@ class HostConn {
   }
 }
 
-function buildRemoteCommand(command: string, opts: ExecOptions): string {
-  const parts: string[] = [`printf '%s\\n' "$$"`];
+/**
+ * The command line sent to sshd, which runs it with the user's login shell exactly like
+ * `ssh host cmd` — no wrapper process, no extra output: a pooled command costs one channel and
+ * the session's own shell. With a working directory or environment, `cd -- <q> && export <q>… &&
+ * eval <q(command)>` (builtins only, still no extra process). Under sudo the command runs as
+ * `sudo -n [-u user] -- env … /bin/sh -c <q(command)>`, after printing the session's pid on the
+ * first stdout line (consumed by the engine). Every value goes through `shq`.
+ */
+export function buildRemoteCommand(command: string, opts: ExecOptions): string {
+  const parts: string[] = [];
   if (opts.cwd) parts.push(`cd -- ${shq(opts.cwd)}`);
-  let run = '';
-  if (opts.sudo) run += typeof opts.sudo === 'object' ? `sudo -n -u ${shq(opts.sudo.user)} -- ` : 'sudo -n -- ';
   const env = Object.entries(opts.env ?? {});
   for (const [k] of env) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new PuestaError('INVALID_INPUT', `"${k}" is not a valid environment variable name.`);
-  if (env.length) run += 'env -- ' + env.map(([k, v]) => shq(`${k}=${v}`)).join(' ') + ' ';
-  run += `/bin/sh -c ${shq(command)}`;
-  parts.push(`exec ${run}`);
+  if (opts.sudo) {
+    // Root processes cannot be signalled by the login user, and sudo relays a signal only to its
+    // direct child: print the session's pid (= its process group) first, so a stop can also run
+    // `sudo kill -- -<pgid>` on another channel.
+    parts.unshift(`printf '%s\\n' "$$"`);
+    let run = typeof opts.sudo === 'object' ? `exec sudo -n -u ${shq(opts.sudo.user)} -- ` : 'exec sudo -n -- ';
+    if (env.length) run += 'env -- ' + env.map(([k, v]) => shq(`${k}=${v}`)).join(' ') + ' ';
+    parts.push(run + `/bin/sh -c ${shq(command)}`);
+  } else {
+    if (env.length) parts.push('export ' + env.map(([k, v]) => shq(`${k}=${v}`)).join(' '));
+    parts.push(parts.length ? `eval ${shq(command)}` : command);
+  }
   return parts.join(' && ');
+}
+
+/**
+ * Sends an SSH "signal" channel request. ssh2's `channel.signal()` refuses once our side has sent
+ * EOF (we close stdin right after exec, as `ssh -n` would), although the protocol allows it while
+ * the channel is open — so the request goes through ssh2's protocol object in that case.
+ */
+function sendSignal(ch: ClientChannel, sig: string): void {
+  const c = ch as unknown as { outgoing?: { id: number; state: string }; _client?: { _protocol?: { signal(id: number, name: string): void } } };
+  try {
+    if ((c.outgoing?.state === 'open' || c.outgoing?.state === 'eof') && c._client?._protocol) c._client._protocol.signal(c.outgoing.id, sig);
+    else ch.signal(sig);
+  } catch {
+    // the channel is already closing
+  }
 }
 
 /** Exit status per channel, recorded by a listener attached synchronously in the open callback:
@@ -534,17 +564,18 @@ export class SshPool implements SshEngine {
     const keep = opts.keepBytes ?? 1024 * 1024;
     return new Promise<ExecResult>((resolve, reject) => {
       let seq = 0;
-      let pgid: number | null = null;
-      let pidBuf = '';
       const out = { stdout: '', stderr: '' };
       const dec = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
       let exitCode: number | null = null;
       let exitSignal: string | null = null;
       let stopReason: PuestaError | null = null;
       let settled = false;
-      let killRequested = false;
       let timer: NodeJS.Timeout | null = null;
       let forceTimer: NodeJS.Timeout | null = null;
+      // sudo commands: the first stdout line is the remote process group (see buildRemoteCommand)
+      let pgid: number | null = null;
+      let pidBuf: Buffer | null = opts.sudo ? Buffer.alloc(0) : null;
+      let sudoKillPending = false;
 
       const emit = (stream: OutputStream, text: string) => {
         if (!text) return;
@@ -566,31 +597,49 @@ export class SshPool implements SshEngine {
         if (e) reject(e);
         else resolve({ exitCode, signal: exitSignal, durationMs: Date.now() - started, stdout: out.stdout, stderr: out.stderr });
       };
+      /**
+       * Stops the remote command: SSH "signal" requests (OpenSSH ≥ 7.9 signals the session's whole
+       * process group — the login shell and everything it started; sudo relays it to its command):
+       * TERM, then KILL after the grace period. If the server still does not end the session, the
+       * channel is closed and the error says the processes may still run.
+       */
       const killRemote = () => {
+        const send = (sig: string) => {
+          sendSignal(ch, sig);
+          if (opts.sudo) sudoKill(sig);
+        };
+        send('TERM');
+        forceTimer = setTimeout(() => {
+          send('KILL');
+          forceTimer = setTimeout(() => {
+            try {
+              ch.close();
+            } catch {
+              // already closed
+            }
+            const r = stopReason!;
+            settle(
+              new PuestaError(
+                r.code,
+                `${r.message} The server did not confirm that the remote processes ended (it may not accept SSH signals; OpenSSH older than 7.9?): check for leftover processes on ${h}.`,
+                { ...(r.details as object), stopConfirmed: false },
+              ),
+            );
+          }, 3000);
+        }, this.opt.killGraceMs);
+      };
+      const sudoKill = (sig: string) => {
         if (pgid === null) {
-          killRequested = true;
+          sudoKillPending = true;
           return;
         }
-        const sudo = opts.sudo ? 'sudo -n ' : '';
-        const g = String(pgid);
-        const grace = Math.max(1, Math.round(this.opt.killGraceMs / 100));
-        const killCmd = `${sudo}kill -TERM -- -${g} 2>/dev/null; i=0; while [ $i -lt ${grace} ] && ${sudo}kill -0 -- -${g} 2>/dev/null; do sleep 0.1; i=$((i+1)); done; ${sudo}kill -KILL -- -${g} 2>/dev/null; true`;
-        void this.channel(c, killCmd)
+        void this.channel(c, `sudo -n kill -${sig} -- -${pgid} 2>/dev/null; true`)
           .then((kc) => {
             kc.on('data', () => undefined);
             kc.stderr.on('data', () => undefined);
             kc.end();
           })
           .catch(() => undefined);
-        // If the channel does not close on its own, close it and report anyway.
-        forceTimer = setTimeout(() => {
-          try {
-            ch.close();
-          } catch {
-            // already closed
-          }
-          settle(stopReason);
-        }, this.opt.killGraceMs + 5000);
       };
       const stop = (reason: PuestaError) => {
         if (stopReason || settled) return;
@@ -623,14 +672,14 @@ export class SshPool implements SshEngine {
       );
 
       ch.on('data', (buf: Buffer) => {
-        if (pgid === null) {
-          pidBuf += buf.toString('latin1');
-          const nl = pidBuf.indexOf('\n');
+        if (pidBuf) {
+          pidBuf = Buffer.concat([pidBuf, buf]);
+          const nl = pidBuf.indexOf(10);
           if (nl < 0) return;
-          pgid = Number(pidBuf.slice(0, nl));
-          const rest = Buffer.from(pidBuf.slice(nl + 1), 'latin1');
-          pidBuf = '';
-          if (killRequested) killRemote();
+          pgid = Number(pidBuf.subarray(0, nl).toString('latin1')) || null;
+          const rest = pidBuf.subarray(nl + 1);
+          pidBuf = null;
+          if (sudoKillPending && pgid !== null) sudoKill('TERM');
           if (rest.length) emit('stdout', dec.stdout.write(rest));
           return;
         }
