@@ -92,7 +92,15 @@ function Campaigns() {
     },
     { key: 'kind', label: 'Notice', width: '150px', render: (c) => `${KIND_LABEL[c.kind]}${c.offsetHours != null ? ` (${c.offsetHours} h)` : ''}` },
     { key: 'state', label: 'State', width: '100px', render: (c) => <span className={`tl-state tl-state-${c.state}`}>{c.state}</span> },
-    { key: 'progress', label: 'Progress', width: '300px', render: (c) => (c.state === 'scheduled' ? <span className="muted small">not due yet</span> : <CountsBar counts={c.counts} />) },
+    { key: 'progress', label: 'Progress', width: '300px', render: (c) =>
+        c.state === 'scheduled' ? (
+          <span className="muted small">not due yet</span>
+        ) : c.state === 'cancelled' && c.counts.total === 0 ? (
+          <span className="muted small">nothing was sent</span>
+        ) : (
+          <CountsBar counts={c.counts} />
+        ),
+    },
     {
       key: 'act',
       label: '',

@@ -340,7 +340,13 @@ function Timeline({ w, zone, items, error, onCancel }: { w: Window; zone: string
               </span>
             </div>
             <div className="tl-progress">
-              {c.state === 'scheduled' ? <span className="muted small">Recipients are fixed when it is due.</span> : <CountsBar counts={c.counts} label={`${KIND_LABEL[c.kind]} progress`} />}
+              {c.state === 'scheduled' ? (
+                <span className="muted small">Recipients are fixed when it is due.</span>
+              ) : c.state === 'cancelled' && c.counts.total === 0 ? (
+                <span className="muted small">Cancelled before it was due: nothing was sent.</span>
+              ) : (
+                <CountsBar counts={c.counts} label={`${KIND_LABEL[c.kind]} progress`} />
+              )}
             </div>
             <div className="tl-actions">
               {c.counts.total > 0 && (
