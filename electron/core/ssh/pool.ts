@@ -277,6 +277,13 @@ class HostConn {
       const fail = (e: unknown) => {
         if (settled) return;
         settled = true;
+        if (!hostKeyError && pins.length && /no matching.*host ?key|host key.*(algorithm|format)/i.test((e as Error)?.message ?? '')) {
+          hostKeyError = new PuestaError(
+            'HOST_KEY_CHANGED',
+            `${hostLabel(t)} no longer offers the pinned host key type (${pins.map((p) => p.keyType).join(', ')}). Nothing was run. Confirm the server's new key with its administrator before replacing the pin.`,
+            { host: t.host, port: t.port, serverId: t.id, fingerprint: null, keyType: null, pinned: pins.map((p) => ({ keyType: p.keyType, fingerprint: p.fingerprint })) },
+          );
+        }
         clearTimeout(timer);
         sock.destroy();
         client.removeAllListeners();
