@@ -295,6 +295,20 @@ describe('host keys', () => {
     }
   });
 
+  it('a server that no longer offers the pinned key type → HOST_KEY_CHANGED', async () => {
+    const fresh = makeCore();
+    try {
+      const h = host(1);
+      pinHostKey(fresh.core, { host: h.host, port: h.port, keyType: 'ssh-rsa', fingerprint: 'SHA256:' + 'B'.repeat(43), serverId: null });
+      const t: SshTarget = { ...target(1), id: 9600 };
+      const e = await caught(sshOf(fresh.core).exec(t, 'true'));
+      expect(e.code).toBe('HOST_KEY_CHANGED');
+      expect(e.message).toContain('ssh-rsa');
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
   it('a regenerated host key → HOST_KEY_CHANGED and nothing runs', async () => {
     const pool = sshOf(tc.core);
     const old = host(2).fingerprint;
