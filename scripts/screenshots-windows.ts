@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     }
 
     const page = await app.newPage({ colorScheme: dark ? 'dark' : 'light' });
-    const suffix = dark ? '-dark' : '';
+    const suffix = dark ? '-dark' : '-light';
     const shot = async (p: Page, name: string) => {
       await p.waitForTimeout(250);
       await p.screenshot({ path: path.join(out, `${name}${suffix}.png`) });
