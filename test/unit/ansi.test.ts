@@ -98,4 +98,21 @@ describe('log store', () => {
     expect(p.filter(1, "").length).toBe(1);
     expect(p.filter(null, 'ok').map((i) => p.text(i))).toEqual(['Step two OK']);
   });
+
+  it('joins a line cut across chunks even when the other stream wrote in between, and keeps a search up to date', () => {
+    const st = new LogStore();
+    const p = st.pane(1);
+    st.add([line(1, 'first\nbench-li')]);
+    expect(p.filter(null, 'bench-line')).toEqual([]);
+    st.add([line(2, 'oops\n', { stream: 'stderr' }), line(3, 'ne 1\nbench-line 2\n')]);
+    expect([0, 1, 2, 3].map((i) => p.text(i))).toEqual(['first', 'bench-line 1', 'oops', 'bench-line 2']);
+    expect(p.filter(null, 'bench-line')).toEqual([1, 3]);
+    expect(p.indexSome(10)).toBe(false);
+  });
+
+  it('ends the colour state cheaply at a reset and carries it otherwise', () => {
+    expect(endState(`\x1b[31mred\x1b[0m`, PLAIN)).toBe(PLAIN);
+    expect(endState(`\x1b[31mred`, PLAIN).fg).toBe(1);
+  });
 });
+

@@ -4,7 +4,8 @@ import type { PlanHost } from '../../../../shared/contract/runs.js';
 import { Icon } from '../../components/Icon.js';
 import { Kbd } from '../../components/Bits.js';
 import { AnsiText } from './AnsiText.js';
-import type { LogStore, PaneLines } from './logStore.js';
+import type { PaneLines } from './logStore.js';
+import { useRunLogs } from './useRunLogs.js';
 
 const ROW = 18;
 
@@ -19,8 +20,7 @@ interface PaneDef {
  * Each pane is virtualized (only the visible rows are in the DOM) and reads the compact LogStore.
  */
 export function LogPanes({
-  store,
-  version,
+  runId,
   hosts,
   hostStates,
   stepFilter,
@@ -30,8 +30,7 @@ export function LogPanes({
   setFollow,
   searchRef,
 }: {
-  store: LogStore;
-  version: number;
+  runId: number;
   hosts: PlanHost[];
   /** serverId → the state of its current cell (for the tab dot). */
   hostStates: Map<number, string>;
@@ -42,6 +41,8 @@ export function LogPanes({
   setFollow: (f: boolean) => void;
   searchRef?: React.RefObject<HTMLInputElement | null>;
 }) {
+  // the logs live here, not in the run view: a frame with new lines re-renders the panes only
+  const { store, version, error } = useRunLogs(runId);
   const panes: PaneDef[] = useMemo(() => {
     const list: PaneDef[] = hosts.map((h) => ({ key: h.serverId, label: h.serverName, state: hostStates.get(h.serverId) }));
     if (store.has(null)) list.unshift({ key: 0, label: 'Run' });
@@ -139,6 +140,12 @@ export function LogPanes({
         ))}
         {!shown.length && <div className="log-empty muted">No host in this run.</div>}
       </div>
+      {error && (
+        <div className="callout callout-error" role="alert">
+          <Icon name="warn" />
+          <span>The stored log could not be read: {error.message}</span>
+        </div>
+      )}
     </div>
   );
 }
@@ -171,8 +178,9 @@ function LogPane({
   const virt = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 12 });
 
   useLayoutEffect(() => {
-    if (follow && count > 0) virt.scrollToIndex(count - 1, { align: 'end' });
-  }, [follow, count, version, virt]);
+    // rows have a fixed height: the bottom is known without asking the virtualizer to measure
+    if (follow && count > 0 && scroller.current) scroller.current.scrollTop = count * ROW;
+  }, [follow, count, version]);
 
   return (
     <div className="log-pane" data-testid={`log-pane-${label}`} data-lines={count}>
@@ -190,7 +198,7 @@ function LogPane({
         }}
         onScroll={(e) => {
           const el = e.currentTarget;
-          const gap = el.scrollHeight - el.scrollTop - el.clientHeight;
+          const gap = count * ROW - el.scrollTop - el.clientHeight;
           if (!follow && gap <= 2) onBottom();
           else if (follow && gap > ROW * 3) onUnfollow();
         }}

@@ -12,7 +12,6 @@ import { navigate } from '../../lib/router.js';
 import { useEnvironments } from '../inventory/lookups.js';
 import { LogPanes } from './LogPanes.js';
 import { PlanTable, runAsPlan } from './PlanTable.js';
-import { useRunLogs } from './useRunLogs.js';
 import { cellsOf, formatDuration, isFinal, isOverdue, KIND_LABEL, progressOf, runStateText, runTone, stepElapsed, stepState } from './util.js';
 import './runs.css';
 
@@ -52,7 +51,6 @@ export function RunScreen({ id }: { id: number }) {
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState('');
   const searchRef = useRef<HTMLInputElement>(null);
-  const logs = useRunLogs(id);
 
   const load = useCallback(async () => {
     try {
@@ -275,8 +273,7 @@ export function RunScreen({ id }: { id: number }) {
           })}
         </ol>
         <LogPanes
-          store={logs.store}
-          version={logs.version}
+          runId={id}
           hosts={run.hosts}
           hostStates={hostStates}
           stepFilter={selected}
@@ -287,7 +284,6 @@ export function RunScreen({ id }: { id: number }) {
           searchRef={searchRef}
         />
       </div>
-      {logs.error && <ErrorBox error={logs.error} />}
 
       {dialog === 'plan' && (
         <Dialog title="Plan of this run" onClose={() => setDialog(null)} wide>

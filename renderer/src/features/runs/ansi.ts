@@ -153,7 +153,10 @@ export function parseAnsi(text: string, start: AnsiState = PLAIN): { segments: A
 
 /** The SGR state after a text (cheap when the text has no escapes). */
 export function endState(text: string, start: AnsiState): AnsiState {
-  if (text.indexOf('\x1b') < 0) return start;
+  const esc = text.lastIndexOf('\x1b');
+  if (esc < 0) return start;
+  // the usual case: the line's last escape is a full reset — whatever came before, it ends plain
+  if (text.startsWith('\x1b[0m', esc) || text.startsWith('\x1b[m', esc)) return PLAIN;
   let state = start;
   ESCAPES.lastIndex = 0;
   for (let m = ESCAPES.exec(text); m; m = ESCAPES.exec(text)) {

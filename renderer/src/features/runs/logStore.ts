@@ -17,8 +17,12 @@ export class PaneLines {
   private starts: (AnsiState | null)[] = [];
   /** Lower-case text without escapes, filled lazily on the first search. */
   private lower: string[] = [];
-  /** The last line is still open (its chunk had no trailing newline); its key is step/attempt/stream. */
-  private openKey: string | null = null;
+  /**
+   * Per stream (stdout, stderr, system): the line still open (its chunk had no trailing newline)
+   * and its step/attempt. The rest of it may come after chunks of the other streams.
+   */
+  private openAt: number[] = [-1, -1, -1];
+  private openKey: string[] = ['', '', ''];
   private ansiEnd: AnsiState[] = [PLAIN, PLAIN, PLAIN];
   private cache: { step: number | null; q: string; scanned: number; result: number[] } | null = null;
   version = 0;
@@ -41,21 +45,21 @@ export class PaneLines {
 
   append(l: LogLine): void {
     const code = STREAM_CODE[l.stream];
-    const key = `${l.stepIndex}/${l.attempt}/${code}`;
+    const key = `${l.stepIndex}/${l.attempt}`;
     const meta = (l.stepIndex << 2) | code;
     const parts = l.text.split('\n');
     // a chunk ending in \n gives a last empty part: nothing open after it
     const endsClosed = parts[parts.length - 1] === '';
     if (endsClosed) parts.pop();
     let first = 0;
-    if (this.openKey === key && parts.length) {
-      const i = this.texts.length - 1;
-      this.texts[i] = clean(this.texts[i]! + parts[0]!);
-      if (this.lower.length > i) this.lower.length = i;
+    let state = this.ansiEnd[code]!;
+    const open = this.openAt[code]!;
+    if (open >= 0 && this.openKey[code] === key && parts.length) {
+      this.texts[open] = clean(this.texts[open]! + parts[0]!);
+      this.touched(open);
+      state = endState(parts[0]!, state);
       first = 1;
     }
-    let state = this.ansiEnd[code]!;
-    if (first === 1) state = endState(parts[0]!, state);
     for (let p = first; p < parts.length; p++) {
       const t = clean(parts[p]!);
       this.texts.push(t);
@@ -64,15 +68,35 @@ export class PaneLines {
       state = endState(t, state);
     }
     this.ansiEnd[code] = state;
-    this.openKey = endsClosed ? null : key;
+    if (endsClosed) this.openAt[code] = -1;
+    else if (parts.length > first) this.openAt[code] = this.texts.length - 1;
+    this.openKey[code] = key;
     this.version++;
+  }
+
+  /** A line already indexed/scanned changed: forget what was derived from it. */
+  private touched(i: number): void {
+    if (i < this.lower.length) this.lower[i] = undefined as unknown as string;
+    if (this.cache && i < this.cache.scanned) {
+      const c = this.cache;
+      c.scanned = i;
+      while (c.result.length && c.result[c.result.length - 1]! >= i) c.result.pop();
+    }
+  }
+
+  /** Builds some of the search index (lower-case text without escapes); false when complete. */
+  indexSome(max: number): boolean {
+    const n = Math.min(this.texts.length, this.lower.length + max);
+    for (let j = this.lower.length; j < n; j++) this.lower[j] = stripAnsi(this.texts[j]!).toLowerCase();
+    return this.lower.length < this.texts.length;
   }
 
   private lowerOf(i: number): string {
     let s = this.lower[i];
     if (s === undefined) {
       for (let j = this.lower.length; j <= i; j++) this.lower[j] = stripAnsi(this.texts[j]!).toLowerCase();
-      s = this.lower[i]!;
+      s = this.lower[i];
+      if (s === undefined) s = this.lower[i] = stripAnsi(this.texts[i]!).toLowerCase();
     }
     return s;
   }
@@ -84,16 +108,13 @@ export class PaneLines {
   filter(step: number | null, q: string): number[] {
     let c = this.cache;
     if (!c || c.step !== step || c.q !== q) c = this.cache = { step, q, scanned: 0, result: [] };
-    // the last line may have grown since the previous scan: look at it again
-    const from = Math.max(0, Math.min(c.scanned, this.texts.length) - 1);
-    while (c.result.length && c.result[c.result.length - 1]! >= from) c.result.pop();
     const n = this.texts.length;
-    if (q && n > 0) this.lowerOf(n - 1);
-    for (let i = from; i < n; i++) {
+    for (let i = c.scanned; i < n; i++) {
       if (step !== null && this.meta[i]! >> 2 !== step) continue;
-      if (q && this.lower[i]!.indexOf(q) < 0) continue;
+      if (q && this.lowerOf(i).indexOf(q) < 0) continue;
       c.result.push(i);
     }
+    // a line that grows later (its chunk had no newline) is scanned again: see touched()
     c.scanned = n;
     return c.result;
   }
@@ -120,6 +141,13 @@ export class LogStore {
       this.panes.set(k, p);
     }
     return p;
+  }
+
+  /** Builds some of every pane's search index; false when all is indexed. */
+  indexSome(max: number): boolean {
+    let more = false;
+    for (const p of this.panes.values()) if (p.indexSome(max)) more = true;
+    return more;
   }
 
   has(serverId: number | null): boolean {

@@ -9,7 +9,8 @@ const PAGE = 10_000;
  * A run's log lines: the stored history (paged through runs.logs), then the live 'runs.log' events.
  * Events that arrive while the history loads are held and applied after it (ids already seen are
  * ignored). Lines are applied at most once per animation frame, whatever the event rate, so the UI
- * renders once per frame and not once per chunk.
+ * renders once per frame and not once per chunk. In idle time, the search index is built ahead so
+ * a search over a long log answers at once.
  */
 export function useRunLogs(runId: number) {
   const api = useApi();
@@ -24,14 +25,36 @@ export function useRunLogs(runId: number) {
   useEffect(() => {
     let alive = true;
     ready.current = false;
+    // at most ~6 ms of log work per frame: a burst is spread over the next frames, never one long frame
     const flush = () => {
       frame.current = null;
       if (!alive) return;
-      const batches = queue.current;
-      queue.current = [];
+      const t0 = performance.now();
+      const q = queue.current;
       let n = 0;
-      for (const b of batches) n += store.add(b);
-      if (n) setVersion((v) => v + 1);
+      while (q.length && performance.now() - t0 < 6) {
+        const batch = q[0]!;
+        const take = Math.min(batch.length, 200);
+        n += store.add(take === batch.length ? batch : batch.slice(0, take));
+        if (take === batch.length) q.shift();
+        else q[0] = batch.slice(take);
+      }
+      if (n) {
+        setVersion((v) => v + 1);
+        scheduleIndex();
+      }
+      if (q.length) schedule();
+    };
+    let idle: number | null = null;
+    const index = (d: IdleDeadline) => {
+      idle = null;
+      if (!alive) return;
+      let more = true;
+      while (more && d.timeRemaining() > 2) more = store.indexSome(2000);
+      if (more) scheduleIndex();
+    };
+    const scheduleIndex = () => {
+      if (idle === null && typeof requestIdleCallback === 'function') idle = requestIdleCallback(index, { timeout: 2000 });
     };
     const schedule = () => {
       if (frame.current === null) frame.current = requestAnimationFrame(flush);
@@ -72,6 +95,7 @@ export function useRunLogs(runId: number) {
       alive = false;
       off();
       if (frame.current !== null) cancelAnimationFrame(frame.current);
+      if (idle !== null) cancelIdleCallback(idle);
     };
   }, [api, runId, store]);
 
