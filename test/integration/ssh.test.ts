@@ -157,6 +157,20 @@ describe('exec', () => {
     expect(pool.stats(target(1).id).connects).toBe(1);
   });
 
+  it('closes an idle connection and opens a new one on the next command', async () => {
+    const pool = new SshPool({ hostKeys: hostKeyLookup(tc.core), secret: () => null, idleCloseMs: 300 });
+    try {
+      await pool.exec(target(1), 'true');
+      await pool.exec(target(1), 'sleep 0.5'); // busy longer than the idle time: not closed meanwhile
+      expect(pool.stats(target(1).id)).toMatchObject({ connects: 1, connected: true });
+      expect(await waitFor(() => !pool.stats(target(1).id).connected, 3000)).toBe(true);
+      expect((await pool.exec(target(1), 'echo again')).stdout).toBe('again\n');
+      expect(pool.stats(target(1).id).connects).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('reconnects on the next command after the server drops the connection', async () => {
     const pool = sshOf(tc.core);
     await pool.exec(target(2), 'true');
