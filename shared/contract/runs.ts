@@ -363,6 +363,16 @@ export const runsMethods = {
     'Record a release that is already on a host (installed by hand), optionally as current',
   ),
 
+  'releases.scan': method(
+    z.object({ applicationId: Id, environmentId: Id }).strict(),
+    z.object({
+      items: z.array(
+        z.object({ serverId: Id, serverName: z.string(), currentKey: z.string().nullable(), present: z.array(z.string()), error: z.string().nullable() }),
+      ),
+    }),
+    'Read each host (current link, releases/ folders) and bring the release records in line',
+  ),
+
   'runs.plan': method(RunRequest, Plan, 'Dry-run: the host × step table with the exact commands, nothing is run'),
   'runs.start': method(StartInput, Run, 'Start a run (takes the application × environment lock on the laptop and on the hosts)'),
   'runs.get': method(z.object({ id: Id }).strict(), Run, 'A run with its steps and per-host cells'),

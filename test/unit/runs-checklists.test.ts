@@ -198,6 +198,24 @@ describe('locks and releases API', () => {
     await call(core, 'runs.act', { id: second.id, action: 'abort' });
   });
 
+  it('releases.scan reads the hosts and brings the records in line (a release switched by hand, one deleted by hand)', async () => {
+    fx = await runsFixture();
+    const { core, appId, envId, base, serverIds } = fx;
+    const run = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') }, label: 'v1' });
+    await runsOf(core).settled(run.id);
+    const { mkdirSync, rmSync, symlinkSync, renameSync } = await import('node:fs');
+    mkdirSync(path.join(base, 'releases', 'hotfix-by-hand'));
+    symlinkSync(path.join(base, 'releases', 'hotfix-by-hand'), path.join(base, 'cur.tmp'));
+    renameSync(path.join(base, 'cur.tmp'), path.join(base, 'current'));
+    rmSync(path.join(base, 'releases', run.releaseKey), { recursive: true });
+    const scan = await call(core, 'releases.scan', { applicationId: appId, environmentId: envId });
+    expect(scan.items).toEqual([{ serverId: serverIds[0], serverName: 'local-1', currentKey: 'hotfix-by-hand', present: ['hotfix-by-hand'], error: null }]);
+    const cur = await call(core, 'releases.current', { applicationId: appId });
+    expect(cur.items[0]).toMatchObject({ key: 'hotfix-by-hand', previousKey: run.releaseKey });
+    const all = await call(core, 'releases.list', { applicationId: appId, includeRemoved: true });
+    expect(all.items.find((r) => r.key === run.releaseKey)!.removedAt).not.toBeNull();
+  });
+
   it('registers a release installed by hand, as current; rollback targets need a previous release', async () => {
     fx = await runsFixture();
     const { core, appId, envId, serverIds } = fx;

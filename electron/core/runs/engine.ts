@@ -24,7 +24,7 @@ import { sh } from '../ssh/quote.js';
 import type { SshEngine, SshTarget } from '../ssh/types.js';
 import { HOST_LEASE_S, HOST_RENEW_MS, hostLockScript, hostUnlockScript, leaseFromNow, lockInfo, releaseLocalLock, takeLocalLock } from './locks.js';
 import { LogWriter } from './logwriter.js';
-import { buildPlan, commandOf, stepApplies } from './planner.js';
+import { buildPlan, commandOf, stepApplies, targetsOf } from './planner.js';
 import {
   cellsOf,
   getCell,
@@ -437,10 +437,7 @@ sha256sum ${up}`,
   /** Reads what is on the host (current link, releases/) and records it. */
   private async record(run: RunRow, target: SshTarget, vars: Record<string, unknown>, log: (s: 'system', t: string) => void): Promise<void> {
     const base = String(vars['app.base']);
-    const r = await this.executor.exec(target, sh`readlink -- ${base}/current; echo ---; ls -1 -- ${base}/releases 2>/dev/null`, { timeoutMs: 30_000 });
-    const [head = '', list = ''] = r.stdout.split('---\n');
-    const currentKey = path.basename(head.trim());
-    const present = list.split('\n').map((s) => s.trim()).filter((s) => s && !s.startsWith('.'));
+    const { currentKey, present } = await this.inspect(target, base);
     const key = String(vars['release.key']);
     if (currentKey !== key) throw new PuestaError('COMMAND_FAILED', `current on ${target.name} points at "${currentKey || 'nothing'}", not at ${key}: run the switch step again.`);
     this.core.tx(() => {
@@ -467,6 +464,40 @@ sha256sum ${up}`,
       setCurrent(this.core, run.applicationId, target.id, relId, run.id);
     });
     log('system', `recorded ${key} as current on ${target.name}; ${present.length} release(s) on the host\n`);
+  }
+
+  /** What is on a host: the release `current` points at, and the folders under releases/. */
+  async inspect(target: SshTarget, base: string): Promise<{ currentKey: string; present: string[] }> {
+    const r = await this.executor.exec(target, sh`readlink -- ${base}/current; echo ---; ls -1 -- ${base}/releases 2>/dev/null; true`, { timeoutMs: 30_000 });
+    const [head = '', list = ''] = r.stdout.split('---\n');
+    return {
+      currentKey: head.trim() ? path.basename(head.trim()) : '',
+      present: list.split('\n').map((s) => s.trim()).filter((s) => s && !s.startsWith('.') && !s.endsWith('.tmp') && !s.endsWith('.git-tmp')),
+    };
+  }
+
+  /** releases.scan: reads every host of the application in the environment and brings the records in line. */
+  async scan(applicationId: number, environmentId: number): Promise<{ serverId: number; serverName: string; currentKey: string | null; present: string[]; error: string | null }[]> {
+    const app = this.core.inventory.applications.get(applicationId) as { basePath: string };
+    const base = app.basePath.replace(/\/+$/, '');
+    const { hosts } = targetsOf(this.core, applicationId, environmentId);
+    const out: { serverId: number; serverName: string; currentKey: string | null; present: string[]; error: string | null }[] = [];
+    await pool(hosts, 8, async (h) => {
+      try {
+        const { currentKey, present } = await this.inspect(this.target(h.serverId), base);
+        this.core.tx(() => {
+          for (const k of present) upsertRelease(this.core, applicationId, h.serverId, k, `${base}/releases/${k}`);
+          markRemoved(this.core, applicationId, h.serverId, present);
+          if (currentKey && present.includes(currentKey)) {
+            setCurrent(this.core, applicationId, h.serverId, upsertRelease(this.core, applicationId, h.serverId, currentKey, `${base}/releases/${currentKey}`), null);
+          }
+        });
+        out.push({ serverId: h.serverId, serverName: h.serverName, currentKey: currentKey || null, present, error: null });
+      } catch (e) {
+        out.push({ serverId: h.serverId, serverName: h.serverName, currentKey: null, present: [], error: (e as Error).message });
+      }
+    });
+    return out.sort((a, b) => a.serverName.localeCompare(b.serverName));
   }
 
   private async runCheck(

@@ -82,6 +82,11 @@ export const runsHandlers: Handlers<RunsMethod> = {
     return getRelease(core, id);
   },
 
+  'releases.scan': async (core, { applicationId, environmentId }) => {
+    const items = await runsOf(core).scan(applicationId, environmentId);
+    core.audit.write(core.operator(), 'scan', 'releases', applicationId, null, { environmentId, hosts: items.map((i) => ({ server: i.serverName, current: i.currentKey, error: i.error })) });
+    return { items };
+  },
   'runs.plan': async (core, input) => (await buildPlan(core, input, { pack: false })).plan,
   'runs.start': (core, input) => runsOf(core).start(input),
   'runs.get': (core, { id }) => runsOf(core).view(id),
