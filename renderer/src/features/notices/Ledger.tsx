@@ -11,7 +11,8 @@ import { useDebounced } from '../../lib/hooks.js';
 import { navigate } from '../../lib/router.js';
 import { RenderedView } from '../windows/ComposeSection.js';
 import { KIND_LABEL, OUTBOX_LABEL, OUTBOX_TONE } from '../windows/meta.js';
-import { fmtDateTime, fmtRelative, operatorZone } from '../windows/time.js';
+import { fmtDateTime, fmtRelative } from '../windows/time.js';
+import { operatorZone } from '../windows/zone.js';
 import { useThrottle } from './NoticesScreen.js';
 import { CountsBar } from './status.js';
 

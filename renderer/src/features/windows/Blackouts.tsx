@@ -8,7 +8,7 @@ import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { apiErrorToFields, errorMessage, useForm, type Form } from '../../lib/form.js';
 import { formatDate } from '../../lib/format.js';
-import { operatorZone } from './time.js';
+import { operatorZone } from './zone.js';
 
 /** Blackout date ranges (freezes): listed, added, removed. Windows on those days are flagged. */
 export function BlackoutsDialog({ onClose }: { onClose: () => void }) {

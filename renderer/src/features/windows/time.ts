@@ -5,19 +5,6 @@
  */
 import { DateTime, Interval } from 'luxon';
 
-export const ZONE_KEY = 'puesta:windows:zone';
-
-/** The zone the operator reads times in: a stored choice, else the machine's. */
-export function operatorZone(): string {
-  try {
-    const z = window.localStorage.getItem(ZONE_KEY);
-    if (z && DateTime.local().setZone(z).isValid) return z;
-  } catch {
-    /* storage disabled */
-  }
-  return DateTime.local().zoneName ?? 'UTC';
-}
-
 export function systemZone(): string {
   return DateTime.local().zoneName ?? 'UTC';
 }

@@ -1,5 +1,20 @@
 import { useCallback, useState } from 'react';
-import { COMMON_ZONES, isValidZone, operatorZone, systemZone, ZONE_KEY } from './time.js';
+import { DateTime } from 'luxon';
+import { COMMON_ZONES, isValidZone, systemZone } from './time.js';
+
+export const ZONE_KEY = 'puesta:windows:zone';
+
+/** The zone the operator reads times in: a stored choice, else the machine's. */
+export function operatorZone(): string {
+  try {
+    const z = window.localStorage.getItem(ZONE_KEY);
+    if (z && DateTime.local().setZone(z).isValid) return z;
+  } catch {
+    /* storage disabled */
+  }
+  return DateTime.local().zoneName ?? 'UTC';
+}
+
 
 /** The operator's zone (machine zone unless chosen), kept in localStorage. */
 export function useOperatorZone(): [string, (z: string) => void] {
