@@ -22,6 +22,7 @@ export const DEFAULT_DEPLOY_USER = 'puesta-deploy';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SSHD = '/usr/sbin/sshd';
 const HOST_PACKAGES = ['openssh-server', 'openssh-client', 'sudo', 'iptables', 'util-linux', 'procps'];
+const NGINX_PACKAGES = ['nginx'];
 
 export interface RootExecResult {
   code: number;
@@ -60,6 +61,14 @@ export interface TestHost {
   /** sshd processes serving this host: the listener plus one per open connection (and its privsep child). */
   connectionCount(): number;
   logPath: string;
+  /**
+   * With `withNginx`: this host's own nginx (private /etc/nginx, /var/lib/nginx, /var/log/nginx in
+   * its mount namespace), listening on `host:httpPort`. Sites go in /etc/nginx/sites-enabled/ on the
+   * host (e.g. over SSH with sudo) and must `listen <host>:<httpPort>` (all hosts share the network);
+   * `sudo nginx -s reload` over SSH reloads this host's nginx only. GET /__puesta_health answers ok.
+   */
+  httpPort: number | null;
+  nginx: { reload(): Promise<void>; running(): boolean } | null;
 }
 
 export interface TestHosts {
@@ -83,6 +92,8 @@ export interface StartHostsOptions {
 }
 
 const live = new Set<TestHosts>();
+/** nginx pid files of live hosts, for the exit hook (nginx daemonises: it is not an sshd child). */
+const nginxPidFiles = new Set<string>();
 let exitHookInstalled = false;
 
 function run(cmd: string, args: string[], opts: { input?: string } = {}): RootExecResult {
@@ -96,9 +107,9 @@ function must(cmd: string, args: string[], opts: { input?: string } = {}): strin
   return r.stdout;
 }
 
-function ensureSystem(): void {
+function ensureSystem(withNginx: boolean): void {
   if (process.platform !== 'linux') throw new Error('test hosts need Linux (sshd, mount namespaces, iptables).');
-  const missing = HOST_PACKAGES.filter((p) => !/install ok installed/.test(run('dpkg-query', ['-W', '-f=${Status}', p]).stdout));
+  const missing = [...HOST_PACKAGES, ...(withNginx ? NGINX_PACKAGES : [])].filter((p) => !/install ok installed/.test(run('dpkg-query', ['-W', '-f=${Status}', p]).stdout));
   if (missing.length) {
     if (process.getuid?.() !== 0) {
       throw new Error(`test hosts need these Debian packages: ${missing.join(' ')} — install them with: sudo apt-get install -y ${missing.join(' ')}`);
@@ -188,6 +199,24 @@ function alive(pid: number): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function waitHttp(host: string, port: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const s = net.connect({ host, port }, () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > until) reject(new Error(`nginx on ${host}:${port} did not start listening`));
+        else setTimeout(attempt, 20);
+      });
+    };
+    attempt();
+  });
+}
+
 function waitListening(host: string, port: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
@@ -213,7 +242,7 @@ interface HostState {
 }
 
 export async function startHosts(opts: StartHostsOptions): Promise<TestHosts> {
-  ensureSystem();
+  ensureSystem(!!opts.withNginx);
   const user = opts.deployUser ?? DEFAULT_DEPLOY_USER;
   const account = ensureDeployUser(user);
   let password: string | null = null;
@@ -232,6 +261,8 @@ export async function startHosts(opts: StartHostsOptions): Promise<TestHosts> {
 
   const hosts: TestHost[] = [];
   const states: HostState[] = [];
+  /** Hosts being torn down for good: their nginx stops with their sshd. */
+  const stopAllToo = new Set<TestHost>();
   const first = opts.firstIndex ?? 2;
   const set: TestHosts = {
     hosts,
@@ -242,6 +273,7 @@ export async function startHosts(opts: StartHostsOptions): Promise<TestHosts> {
       live.delete(set);
       for (const h of hosts) {
         await h.restore().catch(() => undefined);
+        stopAllToo.add(h);
         await h.stop().catch(() => undefined);
       }
       if (opts.password) run('usermod', ['-p', '*', user]);
@@ -256,6 +288,13 @@ export async function startHosts(opts: StartHostsOptions): Promise<TestHosts> {
         const pid = h.pid();
         if (pid) for (const p of [...descendants(pid), pid]) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
         run('iptables', ['-D', 'INPUT', '-d', h.host, '-p', 'tcp', '--dport', String(h.port), '-j', 'DROP']);
+      }
+      for (const f of nginxPidFiles) {
+        try {
+          process.kill(Number(readFileSync(f, 'utf8').trim()), 'SIGTERM');
+        } catch {
+          // not running
+        }
       }
     });
   }
@@ -300,12 +339,71 @@ export async function startHosts(opts: StartHostsOptions): Promise<TestHosts> {
           '',
         ].join('\n'),
       );
+      let httpPort: number | null = null;
+      const nginxDirs = { etc: path.join(hdir, 'etc-nginx'), lib: path.join(hdir, 'var-lib-nginx'), log: path.join(hdir, 'var-log-nginx') };
+      if (opts.withNginx) {
+        httpPort = await freePort(address);
+        nginxPidFiles.add(path.join(nginxDirs.lib, 'nginx.pid'));
+        for (const d of Object.values(nginxDirs)) mkdirSync(d, { recursive: true });
+        for (const d of ['sites-enabled', 'sites-available', 'conf.d']) mkdirSync(path.join(nginxDirs.etc, d), { recursive: true });
+        for (const f of ['mime.types', 'fastcgi_params', 'proxy_params', 'scgi_params', 'uwsgi_params']) {
+          if (existsSync(`/etc/nginx/${f}`)) writeFileSync(path.join(nginxDirs.etc, f), readFileSync(`/etc/nginx/${f}`));
+        }
+        writeFileSync(
+          path.join(nginxDirs.etc, 'nginx.conf'),
+          [
+            '# test host ' + `host${index}` + ': private nginx (see test/hosts/index.ts)',
+            'user www-data;',
+            'worker_processes 1;',
+            'pid /var/lib/nginx/nginx.pid;',
+            'error_log /var/log/nginx/error.log;',
+            'events { worker_connections 256; }',
+            'http {',
+            '  include /etc/nginx/mime.types;',
+            '  default_type application/octet-stream;',
+            '  access_log /var/log/nginx/access.log;',
+            '  client_body_temp_path /var/lib/nginx/body;',
+            '  proxy_temp_path /var/lib/nginx/proxy;',
+            '  fastcgi_temp_path /var/lib/nginx/fastcgi;',
+            '  uwsgi_temp_path /var/lib/nginx/uwsgi;',
+            '  scgi_temp_path /var/lib/nginx/scgi;',
+            '  server {',
+            `    listen ${address}:${httpPort} default_server;`,
+            '    location = /__puesta_health { return 200 "ok\\n"; }',
+            '    location / { return 404; }',
+            '  }',
+            '  include /etc/nginx/conf.d/*.conf;',
+            '  include /etc/nginx/sites-enabled/*;',
+            '}',
+            '',
+          ].join('\n'),
+        );
+        for (const d of ['/etc/nginx', '/var/lib/nginx', '/var/log/nginx']) mkdirSync(d, { recursive: true });
+      }
       const t = run(SSHD, ['-t', '-f', conf]);
       if (t.code !== 0) throw new Error(`sshd -t rejected ${conf}: ${t.stderr}`);
       const state: HostState = { proc: null, cut: false };
       states.push(state);
       const fp = fingerprintOf(hostKeyPath + '.pub');
 
+      const nginxPid = (): number | null => {
+        try {
+          const pid = Number(readFileSync(path.join(nginxDirs.lib, 'nginx.pid'), 'utf8').trim());
+          return pid > 0 && alive(pid) ? pid : null;
+        } catch {
+          return null;
+        }
+      };
+      const stopNginx = async () => {
+        const pid = nginxPid();
+        if (!pid) return;
+        const all = [...descendants(pid), pid];
+        for (const p of all) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+        const until = Date.now() + 5000;
+        while (all.some(alive) && Date.now() < until) await sleep(10);
+        rmSync(path.join(nginxDirs.lib, 'nginx.pid'), { force: true });
+        nginxPidFiles.delete(path.join(nginxDirs.lib, 'nginx.pid'));
+      };
       const host: TestHost = {
         index,
         name: `host${index}`,
@@ -318,6 +416,16 @@ export async function startHosts(opts: StartHostsOptions): Promise<TestHosts> {
         hostKeyPath,
         password,
         logPath,
+        httpPort,
+        nginx: opts.withNginx
+          ? {
+              running: () => nginxPid() !== null,
+              reload: async () => {
+                const r = await host.rootExec('nginx -s reload');
+                if (r.code !== 0) throw new Error(`nginx reload on ${address} failed: ${r.stderr}`);
+              },
+            }
+          : null,
         pid: () => (state.proc?.pid && state.proc.exitCode === null && state.proc.signalCode === null ? state.proc.pid : null),
         rootExec: (cmd) =>
           new Promise((resolve) => {
@@ -332,18 +440,27 @@ export async function startHosts(opts: StartHostsOptions): Promise<TestHosts> {
           if (host.pid()) return;
           // Private mount namespace: /srv is this host's own directory. Falls back to the shared
           // filesystem when namespaces are not allowed (then hosts share /srv).
-          const inner = `mount --make-rprivate / && mount --bind ${srv} /srv && exec ${SSHD} -D -f ${conf} -E ${logPath}`;
+          const binds = [`mount --bind ${srv} /srv`];
+          if (opts.withNginx) binds.push(`mount --bind ${nginxDirs.etc} /etc/nginx`, `mount --bind ${nginxDirs.lib} /var/lib/nginx`, `mount --bind ${nginxDirs.log} /var/log/nginx`);
+          const inner = `mount --make-rprivate / && ${binds.join(' && ')} && exec ${SSHD} -D -f ${conf} -E ${logPath}`;
           const canUnshare = run('unshare', ['-m', '--propagation', 'private', 'true']).code === 0;
+          if (!canUnshare && opts.withNginx) throw new Error('test hosts with nginx need mount namespaces (unshare -m), which this machine refuses.');
           const proc = canUnshare
             ? spawn('unshare', ['-m', '--propagation', 'private', '--', '/bin/sh', '-c', inner], { stdio: 'ignore' })
             : spawn(SSHD, ['-D', '-f', conf, '-E', logPath], { stdio: 'ignore' });
           state.proc = proc;
           proc.on('exit', () => undefined);
           await waitListening(address, port, 10_000);
+          if (opts.withNginx && !host.nginx?.running()) {
+            const r = await host.rootExec('nginx');
+            if (r.code !== 0) throw new Error(`nginx on ${address} did not start: ${r.stderr}`);
+            await waitHttp(address, httpPort!, 10_000);
+          }
         },
         stop: async () => {
           const proc = state.proc;
           if (!proc?.pid) return;
+          if (stopAllToo.has(host)) await stopNginx();
           const all = [...descendants(proc.pid), proc.pid];
           for (const p of all) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
           const until = Date.now() + 5000;
@@ -384,9 +501,6 @@ export async function startHosts(opts: StartHostsOptions): Promise<TestHosts> {
   } catch (e) {
     await set.stop();
     throw e;
-  }
-  if (opts.withNginx) {
-    // nginx per host is provided by the deploy helpers; nothing to do here yet.
   }
   return set;
 }
