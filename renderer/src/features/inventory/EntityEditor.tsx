@@ -29,7 +29,9 @@ export interface EditorSpec {
   related?: (rec: Rec) => ReactNode;
   /** What deleting removes, in a sentence. */
   deleteNote?: (rec: Rec) => ReactNode;
-  /** Related panels in a side column (default) or full width under the form. */
+  /** Stack layout only: panels of the narrower right column under the form (History goes there too). */
+  relatedSide?: (rec: Rec) => ReactNode;
+  /** Related panels in a side column (default) or in two columns under the form ('stack'). */
   layout?: 'side' | 'stack';
 }
 
@@ -145,7 +147,13 @@ function EditorBody({ spec, rec }: { spec: EditorSpec; rec: Rec | null }) {
       {related && spec.layout === 'stack' ? (
         <div className="stack">
           {formEl}
-          <div className="related-grid">{related}</div>
+          <div className="related-grid">
+            <div className="related-col">{spec.related?.(rec!)}</div>
+            <div className="related-col">
+              {spec.relatedSide?.(rec!)}
+              <HistoryPanel entity={spec.entity} id={rec!.id} />
+            </div>
+          </div>
         </div>
       ) : related ? (
         <div className="split">

@@ -104,12 +104,8 @@ export const customerSpec: EditorSpec = {
       </div>
     </div>
   ),
-  related: (rec: Rec) => (
-    <>
-      <ContactsPanel customerId={rec.id} />
-      <CustomerContracts customerId={rec.id} />
-    </>
-  ),
+  related: (rec: Rec) => <ContactsPanel customerId={rec.id} />,
+  relatedSide: (rec: Rec) => <CustomerContracts customerId={rec.id} />,
 };
 
 export function CustomerPage({ id }: { id: number | 'new' }) {
