@@ -122,6 +122,17 @@ describe('inventory CRUD through the handler table', () => {
     expect((await ok<{ total: number }>('customers.list', {})).total).toBe(0);
   });
 
+  it('an application or server planned in a maintenance window cannot be deleted, and the message says why', async () => {
+    const s = await seed();
+    await ok('windows.create', { title: 'Upgrade', start: '2026-12-01T22:00:00Z', end: '2026-12-01T23:00:00Z', applicationIds: [s.app.id], serverIds: [s.srv.id] });
+    await ok('placements.delete', { id: s.plc.id });
+    await ok('contracts.update', { id: s.ctr.id, applicationIds: [] });
+    const e = await fails('applications.delete', { id: s.app.id });
+    expect(e.code).toBe('REFERENCED');
+    expect(e.message).toMatch(/1 maintenance window/);
+    expect((await fails('servers.delete', { id: s.srv.id })).message).toMatch(/1 maintenance window/);
+  });
+
   it('writes an audit entry with before/after for each change, by the operator', async () => {
     await ok('settings.setOperator', { name: 'maria' });
     const s = await seed();

@@ -15,7 +15,10 @@ export const ENTITY_DEFS: Record<EntityName, EntityDef> = {
     bool: ['confirmRuns'],
     search: ['t.name', 't.notes'],
     sortable: { name: 't.name COLLATE NOCASE', createdAt: 't.created_at', updatedAt: 't.updated_at' },
-    referencedBy: [['servers', 'environment_id', 'server']],
+    referencedBy: [
+      ['servers', 'environment_id', 'server'],
+      ['runs', 'environment_id', 'run'],
+    ],
     unique: ['name'],
     display: name,
   },
@@ -30,7 +33,11 @@ export const ENTITY_DEFS: Record<EntityName, EntityDef> = {
     sortable: { name: 't.name COLLATE NOCASE', host: 't.host', port: 't.port', user: 't.user', environmentId: 't.environment_id', updatedAt: 't.updated_at' },
     filters: { environmentId: 't.environment_id', role: "EXISTS (SELECT 1 FROM json_each(t.roles) WHERE value = ?)" },
     foreignKeys: { environmentId: ['environments', 'environment'] },
-    referencedBy: [['placements', 'server_id', 'placement']],
+    referencedBy: [
+      ['placements', 'server_id', 'placement'],
+      ['window_servers', 'server_id', 'maintenance window'],
+      ['run_steps', 'server_id', 'run step'],
+    ],
     unique: ['name'],
     display: name,
   },
@@ -49,6 +56,8 @@ export const ENTITY_DEFS: Record<EntityName, EntityDef> = {
     referencedBy: [
       ['placements', 'application_id', 'placement'],
       ['contract_applications', 'application_id', 'contract'],
+      ['window_applications', 'application_id', 'maintenance window'],
+      ['runs', 'application_id', 'run'],
     ],
     unique: ['name'],
     display: name,
