@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useQuery } from './api/context.js';
 import { Icon } from './components/Icon.js';
 import { Kbd } from './components/Bits.js';
+import { OPERATOR_CHANGED } from './features/settings/SettingsScreen.js';
 import { CommandPalette } from './components/CommandPalette.js';
 import { useHotkey } from './lib/hooks.js';
 import { href, matchPath, useLocation } from './lib/router.js';
@@ -9,6 +10,12 @@ import { NAV_GROUPS, ROUTES } from './routes.js';
 
 function Sidebar({ path }: { path: string }) {
   const info = useQuery('system.info', {});
+  const { reload } = info;
+  useEffect(() => {
+    const on = () => void reload();
+    window.addEventListener(OPERATOR_CHANGED, on);
+    return () => window.removeEventListener(OPERATOR_CHANGED, on);
+  }, [reload]);
   const section = '/' + (path.split('/')[1] ?? '');
   return (
     <nav className="sidebar" aria-label="Main">

@@ -233,6 +233,16 @@ describe('inventory through the UI', () => {
     expect(doc.customers![0]!.name).toBe('Acme Logistics');
   });
 
+  it('shows settings with the secret-store warning and changes the operator name', async () => {
+    await go('/settings');
+    await expect(page.getByTestId('secret-warning').textContent()).resolves.toContain('not stored securely');
+    await expect(page.getByTestId('settings').textContent()).resolves.toContain(app.dataDir);
+    await field('Operator name').fill('Marta Ruiz');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.sidebar .operator', { hasText: 'Marta Ruiz' }).waitFor();
+    expect((await app.call('system.info', {})).operator).toBe('Marta Ruiz');
+  });
+
   it('finds a server with the command palette (Ctrl+K) and opens it with Enter', async () => {
     await go('/');
     await page.keyboard.press('Control+k');

@@ -6,6 +6,9 @@ import { useToast } from '../../components/Toasts.js';
 import { formatBytes, formatDateTime } from '../../lib/format.js';
 import { errorMessage } from '../../lib/form.js';
 
+/** Window event after the operator name changes (the sidebar shows it). */
+export const OPERATOR_CHANGED = 'puesta:operator-changed';
+
 function OperatorForm({ current, onSaved }: { current: string; onSaved: () => void }) {
   const api = useApi();
   const toast = useToast();
@@ -20,6 +23,7 @@ function OperatorForm({ current, onSaved }: { current: string; onSaved: () => vo
       const r = await api.call('settings.setOperator', { name: name.trim() });
       setError(null);
       toast.success(`The audit log now records changes as “${r.operator}”.`);
+      window.dispatchEvent(new Event(OPERATOR_CHANGED));
       onSaved();
     } catch (e) {
       setError(errorMessage(e));
