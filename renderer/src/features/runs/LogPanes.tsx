@@ -72,56 +72,60 @@ export function LogPanes({
   return (
     <div className="logs" data-testid="log-panes">
       <div className="logs-bar">
-        <div className="log-tabs" role="tablist" aria-label="Hosts">
-          {panes.length > 1 && (
-            <button role="tab" aria-selected={tab === 'all'} className={'log-tab' + (tab === 'all' ? ' on' : '')} onClick={() => setTab('all')}>
-              All hosts
-            </button>
+        <div className="logs-row">
+          <div className="log-tabs" role="tablist" aria-label="Hosts">
+            {panes.length > 1 && (
+              <button role="tab" aria-selected={tab === 'all'} className={'log-tab' + (tab === 'all' ? ' on' : '')} onClick={() => setTab('all')}>
+                All hosts
+              </button>
+            )}
+            {panes.map((p) => (
+              <button key={p.key} role="tab" aria-selected={tab === p.key} className={'log-tab' + (tab === p.key ? ' on' : '')} onClick={() => setTab(p.key)}>
+                {p.state && <span className={`cell-dot cell-${p.state}`} aria-hidden="true" />}
+                {p.label}
+                <span className="count">{store.pane(p.key === 0 ? null : p.key).count}</span>
+              </button>
+            ))}
+          </div>
+          <div className="spacer" />
+          {stepLabel && (
+            <span className="chip" data-testid="log-step-filter">
+              {stepLabel}
+              <button type="button" aria-label="Show every step" onClick={onClearStep}>
+                <Icon name="close" size={11} />
+              </button>
+            </span>
           )}
-          {panes.map((p) => (
-            <button key={p.key} role="tab" aria-selected={tab === p.key} className={'log-tab' + (tab === p.key ? ' on' : '')} onClick={() => setTab(p.key)}>
-              {p.state && <span className={`cell-dot cell-${p.state}`} aria-hidden="true" />}
-              {p.label}
-              <span className="count">{store.pane(p.key === 0 ? null : p.key).count}</span>
-            </button>
-          ))}
         </div>
-        <div className="spacer" />
-        {stepLabel && (
-          <span className="chip" data-testid="log-step-filter">
-            {stepLabel}
-            <button type="button" aria-label="Show every step" onClick={onClearStep}>
-              <Icon name="close" size={11} />
-            </button>
+        <div className="logs-row">
+          <div className="search-box log-search">
+            <Icon name="search" />
+            <input
+              ref={searchRef}
+              type="search"
+              placeholder="Search the logs…"
+              aria-label="Search the logs"
+              value={query}
+              data-testid="log-search"
+              onChange={(e) => {
+                typedAt.current = performance.now();
+                setQuery(e.target.value);
+              }}
+            />
+          </div>
+          <span className="muted small log-matches" data-testid="log-matches" ref={timing}>
+            {search || stepFilter !== null ? `${matches.toLocaleString()} ${matches === 1 ? 'line' : 'lines'}` : ''}
           </span>
-        )}
-        <div className="search-box log-search">
-          <Icon name="search" />
-          <input
-            ref={searchRef}
-            type="search"
-            placeholder="Search the logs…"
-            aria-label="Search the logs"
-            value={query}
-            data-testid="log-search"
-            onChange={(e) => {
-              typedAt.current = performance.now();
-              setQuery(e.target.value);
-            }}
-          />
+          <button
+            className={'btn btn-small' + (follow ? ' btn-on' : '')}
+            aria-pressed={follow}
+            title="Keep the newest line in view (F)"
+            data-testid="log-follow"
+            onClick={() => setFollow(!follow)}
+          >
+            <Icon name="down" /> Follow <Kbd>F</Kbd>
+          </button>
         </div>
-        <span className="muted small log-matches" data-testid="log-matches" ref={timing}>
-          {search || stepFilter !== null ? `${matches.toLocaleString()} ${matches === 1 ? 'line' : 'lines'}` : ''}
-        </span>
-        <button
-          className={'btn btn-small' + (follow ? ' btn-on' : '')}
-          aria-pressed={follow}
-          title="Keep the newest line in view (F)"
-          data-testid="log-follow"
-          onClick={() => setFollow(!follow)}
-        >
-          <Icon name="down" /> Follow <Kbd>F</Kbd>
-        </button>
       </div>
       <div className={'log-stack' + (shown.length > 1 ? ' log-split' : '')}>
         {shown.map((p) => (

@@ -329,7 +329,7 @@ function StartDialog({ plan, request, onClose }: { plan: Plan; request: RunReque
     >
       <div className="confirm-body">
         <p>
-          The {steps.length} steps of the plan run in order on {plan.hosts.map((h) => h.serverName).join(', ')}, at most {request.parallelism ?? 8} hosts at a time. Manual steps wait for you; a failed step stops the run and asks what to do.
+          The {steps.length} steps of the plan run in order on {plan.hosts.map((h) => h.serverName).join(', ')}, {plan.hosts.length > 1 ? `at most ${Math.min(request.parallelism ?? 8, plan.hosts.length)} at a time` : 'one host'}. Manual steps wait for you; a failed step stops the run and asks what to do.
           {plan.kind !== 'rollback' ? <> Release <code>{plan.releaseKey}</code> becomes current when its switch step passes.</> : <> The current symlink goes back to the earlier release.</>}
         </p>
         <p>

@@ -78,7 +78,12 @@ export function runAsPlan(run: Run): { steps: PlanSteps; hosts: PlanHosts } {
         .map((c) => ({
           serverId: c.serverId,
           command: c.command ?? (s.kind === 'manual' ? null : s.command || null),
-          detail: s.kind === 'manual' ? s.instructions : s.kind === 'check' && s.check?.kind === 'http' ? `GET ${s.check.url} → ${s.check.expectStatus}` : '',
+          detail: [
+            s.kind === 'manual' ? s.instructions : s.kind === 'check' && s.check?.kind === 'http' ? `GET ${s.check.url} → ${s.check.expectStatus}` : '',
+            !c.command && s.kind !== 'manual' && s.command ? 'Template: its variables are filled in (and quoted) when the step runs.' : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
         })),
     })),
   };

@@ -148,8 +148,10 @@ export function ReleasesScreen({ applicationId }: { applicationId: number }) {
                       </td>
                       <td>{r.label || <span className="muted">—</span>}</td>
                       <td>{formatDateTime(r.createdAt)}</td>
-                      <td className="ellipsis" title={r.source}>
-                        {r.source || <span className="muted">—</span>}
+                      <td>
+                        <span className="ellipsis" title={r.source}>
+                          {r.source || <span className="muted">—</span>}
+                        </span>
                       </td>
                       <td>{r.runId ? <a href={href(`/runs/${r.runId}`)}>#{r.runId}</a> : <span className="muted">by hand</span>}</td>
                       <td>{r.current ? <Badge tone="green">current</Badge> : r.removedAt ? <Badge>removed</Badge> : null}</td>

@@ -245,7 +245,7 @@ export function RunScreen({ id }: { id: number }) {
                 <button type="button" onClick={() => setSelected(selected === s.index ? null : s.index)} aria-pressed={selected === s.index} title="Show this step's logs only">
                   <StepIcon state={st} />
                   <span className="rail-main">
-                    <span className="rail-title">
+                    <span className="rail-title" title={s.title}>
                       {s.index + 1}. {s.title}
                     </span>
                     <span className="rail-meta">
@@ -263,7 +263,7 @@ export function RunScreen({ id }: { id: number }) {
                     </span>
                     {overdue && (
                       <span className="rail-warn" role="status" data-testid="overdue">
-                        <Icon name="warn" size={12} /> Running longer than usual ({formatDuration(s.usualMs)})
+                        <Icon name="warn" size={12} /> Longer than usual (usually {formatDuration(s.usualMs)})
                       </span>
                     )}
                   </span>
@@ -366,7 +366,7 @@ function ControlBar({
         <div className="control-text">
           <strong>Aborted</strong>
           {current && <> at step {current.index + 1} ({current.title})</>}
-          {run.error && <> — {run.error}</>}.
+          {run.error && <> — {run.error.replace(/^Aborted:\s*/i, '')}</>}.
           {run.rollbackOffer ? <> The hosts may hold a half-installed release: roll back to put the previous one back.</> : null}
         </div>
         {run.rollbackOffer && (
@@ -437,9 +437,11 @@ function ControlBar({
     <div className="control-bar tone-blue" data-testid="control-bar">
       <span className="step-icon run" aria-hidden="true" />
       <div className="control-text">
-        <strong>{stepName || 'Starting…'}</strong>
-        {running.length > 0 && <> — running on {running.map((c) => c.serverName).join(', ')}</>}
-        {el != null && <> · {formatDuration(el)}</>}
+        <div>
+          <strong>{stepName || 'Starting…'}</strong>
+          {running.length > 0 && <> — running on {running.map((c) => c.serverName).join(', ')}</>}
+          {el != null && <> · {formatDuration(el)}</>}
+        </div>
       </div>
     </div>
   );

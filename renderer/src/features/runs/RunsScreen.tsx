@@ -110,7 +110,7 @@ export function RunsTable({ applicationId, compact }: { applicationId?: number; 
     <>
       {!compact && !empty && (
         <div className="toolbar">
-          <select aria-label="Application" value={app} onChange={(e) => (setApp(e.target.value ? Number(e.target.value) : ''), setOffset(0))}>
+          <select className="toolbar-select" aria-label="Application" value={app} onChange={(e) => (setApp(e.target.value ? Number(e.target.value) : ''), setOffset(0))}>
             <option value="">All applications</option>
             {apps.options.map((o) => (
               <option key={o.value} value={o.value}>
@@ -118,7 +118,7 @@ export function RunsTable({ applicationId, compact }: { applicationId?: number; 
               </option>
             ))}
           </select>
-          <select aria-label="State" value={state} onChange={(e) => (setState(e.target.value as RunState | ''), setOffset(0))}>
+          <select className="toolbar-select" aria-label="State" value={state} onChange={(e) => (setState(e.target.value as RunState | ''), setOffset(0))}>
             <option value="">Any state</option>
             {RUN_STATES.map((s) => (
               <option key={s} value={s}>
