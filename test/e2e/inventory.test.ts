@@ -180,6 +180,10 @@ describe('inventory through the UI', () => {
     await expect.poll(names).toEqual(['web-01', 'db-01']);
     await page.getByRole('columnheader', { name: 'Name' }).getByRole('button').click();
     await expect.poll(names).toEqual(['db-01', 'web-01']);
+    await page.getByLabel('Filter by environment').selectOption({ label: 'production' });
+    await expect.poll(names).toEqual(['web-01']);
+    await page.getByLabel('Filter by environment').selectOption({ label: 'All environments' });
+    await expect.poll(names).toEqual(['db-01', 'web-01']);
     await page.getByRole('searchbox', { name: 'Search servers' }).fill('10.0.0.2');
     await expect.poll(names).toEqual(['db-01']);
     await expect(page.getByTestId('pager-total').textContent()).resolves.toContain('of 1');

@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { EntityName } from '../../../../shared/contract/inventory.js';
 import type { MethodInput, MethodName } from '../../../../shared/contract/index.js';
 import { EmptyState, ErrorBox, PageHeader } from '../../components/Bits.js';
@@ -36,6 +36,8 @@ export function EntityList<R extends { id: number }>({
   const q = useDebounced(query.trim(), 250);
   const [sort, setSort] = useStoredState<SortState>(`sort:${entity}`, defaultSort);
   const [offset, setOffset] = useState(0);
+  const filterKey = JSON.stringify(filters);
+  useEffect(() => setOffset(0), [filterKey]);
   const input = { query: q || undefined, sort: sort.sort, desc: sort.desc, limit: PAGE, offset, ...filters };
   const list = useLiveQuery(`${entity}.list` as MethodName, input as MethodInput<MethodName>, [entity]);
   const data = list.data as { items: R[]; total: number } | undefined;
@@ -102,7 +104,7 @@ export function EntityList<R extends { id: number }>({
             loading={list.loading}
             {...(rowClass ? { rowClass } : {})}
           />
-          {data.items.length === 0 && <div className="no-match">Nothing matches “{q}”.</div>}
+          {data.items.length === 0 && <div className="no-match">{q ? `Nothing matches “${q}”${filtered && Object.values(filters).some((v) => v !== undefined) ? ' with this filter' : ''}.` : 'Nothing matches this filter.'}</div>}
         </>
       ) : null}
     </div>

@@ -24,7 +24,27 @@ const columns: Column<Contact>[] = [
 ];
 
 export function ContactsScreen() {
-  return <EntityList<Contact> entity="contacts" columns={columns} />;
+  const customers = useCustomers();
+  const [customer, setCustomer] = useState('');
+  return (
+    <EntityList<Contact>
+      entity="contacts"
+      columns={columns}
+      filters={{ customerId: customer ? Number(customer) : undefined }}
+      toolbar={
+        customers.items.length > 0 && (
+          <select className="toolbar-select" aria-label="Filter by customer" value={customer} onChange={(e) => setCustomer(e.target.value)}>
+            <option value="">All customers</option>
+            {customers.items.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        )
+      }
+    />
+  );
 }
 
 function ContactFormFields({ form, withCustomer }: { form: Parameters<EditorSpec['form']>[0]; withCustomer: boolean }) {

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { SERVER_AUTH, ServerFields, type Placement, type Server } from '../../../../shared/contract/inventory.js';
 import { Badge, EnvTag, Section } from '../../components/Bits.js';
 import type { Column } from '../../components/DataTable.js';
@@ -24,6 +25,7 @@ function Chips({ items }: { items: string[] }) {
 
 export function ServersScreen() {
   const envs = useEnvironments();
+  const [envFilter, setEnvFilter] = useState('');
   const columns: Column<Server>[] = [
     { key: 'name', label: 'Name', sort: 'name', render: (s) => <strong>{s.name}</strong> },
     { key: 'env', label: 'Environment', sort: 'environmentId', render: (s) => {
@@ -36,7 +38,25 @@ export function ServersScreen() {
     { key: 'roles', label: 'Roles', render: (s) => <Chips items={s.roles} /> },
     { key: 'tags', label: 'Tags', render: (s) => <Chips items={s.tags} /> },
   ];
-  return <EntityList<Server> entity="servers" columns={columns} />;
+  return (
+    <EntityList<Server>
+      entity="servers"
+      columns={columns}
+      filters={{ environmentId: envFilter ? Number(envFilter) : undefined }}
+      toolbar={
+        envs.items.length > 0 && (
+          <select className="toolbar-select" aria-label="Filter by environment" value={envFilter} onChange={(e) => setEnvFilter(e.target.value)}>
+            <option value="">All environments</option>
+            {envs.items.map((e) => (
+              <option key={e.id} value={e.id}>
+                {e.name}
+              </option>
+            ))}
+          </select>
+        )
+      }
+    />
+  );
 }
 
 function ServerForm({ form }: { form: Parameters<EditorSpec['form']>[0] }) {
