@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     await shot(page, 'runs-new');
     await page.getByTestId('preview-plan').click();
     await page.getByTestId('plan-table').waitFor();
-    await page.locator('.wizard-step').nth(3).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.evaluate(`document.querySelectorAll('.wizard-step')[3].scrollIntoView({ block: 'start' })`);
     await shot(page, 'runs-new-plan');
     await page.getByTestId('start-run').click();
     await page.getByTestId('typed-confirm').fill('produc');
