@@ -260,4 +260,23 @@ describe('inventory through the UI', () => {
     // The record's history comes from the audit log.
     await expect(page.getByTestId('history').textContent()).resolves.toContain('created it');
   });
+
+  it('imports a good CSV (created counts shown) and exports one entity as CSV', async () => {
+    const before = (await app.call('servers.list', {})).total;
+    await go('/transfer');
+    await page.getByTestId('import-file').setInputFiles({ name: 'servers.csv', mimeType: 'text/csv', buffer: Buffer.from('name,host,user,environment\nimp-01,10.0.2.1,deploy,production\n') });
+    await page.getByTestId('import-run').click();
+    await expect(page.getByTestId('import-result').textContent()).resolves.toContain('Created 1 server');
+    expect((await app.call('servers.list', {})).total).toBe(before + 1);
+    const imported = (await app.call('servers.list', { query: 'imp-01' })).items[0]!;
+    expect(imported.environmentId).toBe((await app.call('environments.list', {})).items[0]!.id);
+
+    await page.getByRole('radio', { name: 'CSV — one entity' }).click();
+    await page.getByLabel('Entity to export').selectOption('servers');
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
+    expect(dl.suggestedFilename()).toMatch(/^puesta-servers-.*\.csv$/);
+    const csv = readFileSync((await dl.path())!, 'utf8');
+    expect(csv.split('\n')[0]).toContain('name,host,port,user');
+    expect(csv).toContain('imp-01,10.0.2.1,22,deploy');
+  });
 });
