@@ -75,7 +75,7 @@ export const systemdManager: ServiceManager = {
       `  grep -qx ${shq(unitMarker(l))} "$_f" || continue`,
       `  case "\${_f##*/}" in ${names.length ? names.map(shq).join('|') : "''"}) continue ;; esac`,
       `  _u=\${_f##*/}; _p=\${_u%@.service}`,
-      `  for _i in $(systemctl list-units --all --plain --no-legend "$_p@*.service" 2>/dev/null | awk '{print $1}'); do systemctl disable --now --quiet "$_i" || true; done`,
+      `  for _i in $(systemctl list-units --all --plain --no-legend "$_p@*.service" 2>/dev/null | awk '{for (i = 1; i <= NF; i++) if ($i ~ /[.]service$/) { print $i; break }}'); do systemctl disable --now --quiet "$_i" || true; done`,
       `  for _w in ${shq(paths.systemdUnitDir)}/*.wants/"$_p"@*.service; do [ -L "$_w" ] && systemctl disable --now --quiet "\${_w##*/}" || true; done`,
       `  rm -f -- "$_f"; PUESTA_RELOAD=1; changed "$_u removed (its service left the inventory)"`,
       `done`,
@@ -95,7 +95,7 @@ export const systemdManager: ServiceManager = {
         `    _i=$((_i + 1))`,
         `  done`,
         // scale down: every known instance above N
-        `  for _u in $( { systemctl list-units --all --plain --no-legend ${shq(`${p}@*.service`)} 2>/dev/null | awk '{print $1}'; ls ${shq(paths.systemdUnitDir)}/*.wants/ 2>/dev/null | grep -E ${shq(`^${p}@[0-9]+\\.service$`)}; } | sort -u); do`,
+        `  for _u in $( { systemctl list-units --all --plain --no-legend ${shq(`${p}@*.service`)} 2>/dev/null | awk '{for (i = 1; i <= NF; i++) if ($i ~ /[.]service$/) { print $i; break }}'; ls ${shq(paths.systemdUnitDir)}/*.wants/ 2>/dev/null | grep -E ${shq(`^${p}@[0-9]+\\.service$`)}; } | sort -u); do`,
         `    _n=\${_u#*@}; _n=\${_n%.service}`,
         `    case "$_n" in ''|*[!0-9]*) continue ;; esac`,
         `    if [ "$_n" -gt ${s.instances} ]; then systemctl disable --now --quiet "$_u" || true; changed "$_u stopped and disabled (scaled to ${s.instances})"; fi`,
