@@ -57,14 +57,16 @@ CREATE TABLE notice_templates (
 );
 
 -- One campaign = one notice of one window to its audience, due at scheduled_at.
--- scheduled: not yet due, no recipients; materialised: outbox rows written (one per recipient); cancelled.
+-- scheduled: not yet due, no recipients; materialising: recipients being written in chunks (the sender
+-- starts on the first chunk; params.cursor = last contact id written); materialised: one outbox row per
+-- recipient written; cancelled.
 CREATE TABLE campaigns (
   id               INTEGER PRIMARY KEY AUTOINCREMENT,
   window_id        INTEGER NOT NULL REFERENCES windows(id) ON DELETE CASCADE,
   kind             TEXT NOT NULL CHECK (kind IN ('announce', 'reminder', 'updated', 'started', 'completed', 'extended', 'cancelled')),
   offset_hours     REAL,
   scheduled_at     TEXT NOT NULL,
-  state            TEXT NOT NULL DEFAULT 'scheduled' CHECK (state IN ('scheduled', 'materialised', 'cancelled')),
+  state            TEXT NOT NULL DEFAULT 'scheduled' CHECK (state IN ('scheduled', 'materialising', 'materialised', 'cancelled')),
   materialised_at  TEXT,
   params           TEXT NOT NULL DEFAULT '{}',
   created_at       TEXT NOT NULL,
@@ -85,9 +87,6 @@ CREATE TABLE outbox (
   contact_name    TEXT NOT NULL DEFAULT '',
   email           TEXT NOT NULL,
   subject         TEXT NOT NULL,
-  html            TEXT NOT NULL,
-  text            TEXT NOT NULL,
-  ics             TEXT NOT NULL,
   ics_method      TEXT NOT NULL DEFAULT 'REQUEST',
   state           TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'unknown')),
   attempts        INTEGER NOT NULL DEFAULT 0,
@@ -101,6 +100,14 @@ CREATE TABLE outbox (
   updated_at      TEXT NOT NULL,
   UNIQUE (campaign_id, contact_id)
 );
+-- The rendered bodies live apart, so the per-message state changes rewrite a small row only.
+CREATE TABLE outbox_bodies (
+  outbox_id INTEGER PRIMARY KEY REFERENCES outbox(id) ON DELETE CASCADE,
+  html      TEXT NOT NULL,
+  text      TEXT NOT NULL,
+  ics       TEXT NOT NULL
+);
+
 CREATE INDEX outbox_due ON outbox(state, next_attempt_at, id);
 CREATE INDEX outbox_campaign_state ON outbox(campaign_id, state);
 CREATE INDEX outbox_email ON outbox(email);

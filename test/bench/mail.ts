@@ -1,24 +1,30 @@
 /**
  * npm run bench -- mail
- * 10 000 recipients through Puesta's outbox (audience → render → ledger → pooled SMTP) vs a bare
- * nodemailer pool with the same settings sending the same-sized messages, to the same local SMTP
- * sink (in a worker thread), in the same run. Last line: BENCH mail n=<n> ratio_vs_raw_pool=<ratio>
- * (ratio = raw pool time / Puesta time; target ≥ 0.8). Both use the same transport options, including
- * the TCP_NODELAY socket Puesta hands nodemailer (without it both are capped at ~20 msg/s per connection).
+ * 10 000 recipients through Puesta's outbox (audience → ledger rows → claim → render → pooled SMTP →
+ * recorded as sent) vs a bare nodemailer pool with the same settings sending the same messages, to
+ * the same local SMTP sink (a worker thread), in the same run. The two alternate for BENCH_ROUNDS
+ * rounds (default 2; a fresh campaign each Puesta round) and the best time of each is compared, so a
+ * burst of load from other processes does not decide the result.
+ * Last line: BENCH mail n=<n> ratio_vs_raw_pool=<raw time / Puesta time> (target ≥ 0.8).
+ * Both use the same transport options, including the TCP_NODELAY socket Puesta hands nodemailer
+ * (without it both are capped at ~20 msg/s per connection by delayed ACKs).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { createCore } from '../../electron/core/core.js';
+import { previewNotice } from '../../electron/core/mail/handlers.js';
 import { mailOf } from '../../electron/core/mail/sender.js';
 import { noDelaySocket } from '../../electron/core/mail/smtp.js';
 import { KeyFileCipher } from '../../electron/core/secrets.js';
+import { createWindow, getWindow } from '../../electron/core/windows/repo.js';
 import { announceNow, pointSmtp, seedAudience, waitFor } from '../helpers/mail-fixture.js';
 import { startSink } from './smtp-sink.js';
 
 const N = Number(process.env.BENCH_MAIL_N ?? 10_000);
-const RATE = 100_000; // not the bottleneck: this measures the ledger's overhead
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const RATE = 1000; // the contract's maximum; not the bottleneck here
 const CONNECTIONS = 4;
 
 const sink = await startSink();
@@ -31,19 +37,32 @@ const core = createCore({
   version: 'bench',
 });
 
+async function cleanup(): Promise<void> {
+  await core.close();
+  await sink.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
 try {
   const t0 = Date.now();
-  const { windowId } = seedAudience(core, N);
+  const { windowId, appId } = seedAudience(core, N);
   pointSmtp(core, sink.port, { ratePerSecond: RATE, maxConnections: CONNECTIONS });
-  console.log(`seeded ${N} contacts in ${Date.now() - t0} ms`);
-
-  // A sample of what Puesta sends, so the raw pool carries the same bytes.
-  const { previewNotice } = await import('../../electron/core/mail/handlers.js');
+  console.log(`seeded ${N} contacts in ${Date.now() - t0} ms; rate ${RATE}/s, ${CONNECTIONS} connections`);
   const sample = previewNotice(core, windowId, 'announce');
 
   async function rawPool(n: number): Promise<number> {
     await sink.reset();
-    const t = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, pool: true, maxConnections: CONNECTIONS, maxMessages: Infinity, rateDelta: 1000, rateLimit: RATE, getSocket: noDelaySocket(10_000) });
+    const t = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: sink.port,
+      secure: false,
+      pool: true,
+      maxConnections: CONNECTIONS,
+      maxMessages: Infinity,
+      rateDelta: 1000,
+      rateLimit: RATE,
+      getSocket: noDelaySocket(10_000),
+    });
     const s = performance.now();
     await Promise.all(
       Array.from({ length: n }, (_, i) =>
@@ -64,38 +83,46 @@ try {
     return ms;
   }
 
-  // Warm-up (JIT, sockets) for the raw path.
-  await rawPool(Math.min(500, N));
-  const rawMs = await rawPool(N);
-  console.log(`raw nodemailer pool: ${N} messages in ${rawMs.toFixed(0)} ms (${((N / rawMs) * 1000).toFixed(0)} msg/s)`);
+  async function puesta(round: number): Promise<number> {
+    await sink.reset();
+    const w = getWindow(core, windowId);
+    const id = round === 0 ? windowId : createWindow(core, { title: `Round ${round}`, start: w.start, end: w.end, applicationIds: [appId], serverIds: [], impact: '', linkedRunId: null, notes: '' }).id;
+    const before = (core.db.prepare("SELECT count(*) AS n FROM outbox WHERE state = 'sent'").get() as { n: number }).n;
+    announceNow(core, id);
+    const s = performance.now();
+    mailOf(core, { idleMs: 50 }).kick();
+    await waitFor(() => (core.db.prepare("SELECT count(*) AS n FROM outbox WHERE state = 'sent'").get() as { n: number }).n - before >= N, 600_000, 'all messages sent');
+    const ms = performance.now() - s;
+    await mailOf(core).idle();
+    const c = await sink.count();
+    if (c.count !== N || c.dups !== 0) throw new Error(`puesta: sink counted ${c.count} (${c.dups} duplicates), expected ${N}`);
+    return ms;
+  }
 
+  // Warm-up of both paths (JIT, sockets) with 500 messages each, not measured.
+  if (process.env.BENCH_ONLY !== 'puesta') await rawPool(Math.min(500, N));
+  const warm = seedAudience(core, Math.min(500, N), { prefix: 'warm' });
+  announceNow(core, warm.windowId);
   await sink.reset();
-  announceNow(core, windowId);
-  const s = performance.now();
-  const mail = mailOf(core, { idleMs: 50 }).start();
-  let matMs = 0;
-  await waitFor(
-    () => {
-      if (!matMs && (core.db.prepare("SELECT count(*) AS n FROM campaigns WHERE state = 'materialised'").get() as { n: number }).n > 0) matMs = performance.now() - s;
-      return (core.db.prepare("SELECT count(*) AS n FROM outbox WHERE state = 'sent'").get() as { n: number }).n >= N;
-    },
-    600_000,
-    'all messages sent',
-  );
-  const puestaMs = performance.now() - s;
-  await mail.idle();
-  const c = await sink.count();
+  mailOf(core, { idleMs: 50 }).start();
+  await waitFor(() => (core.db.prepare("SELECT count(*) AS n FROM outbox WHERE state = 'sent'").get() as { n: number }).n >= Math.min(500, N), 120_000, 'warm-up');
+  await mailOf(core).idle();
+  const raw: number[] = [];
+  const ours: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    if (process.env.BENCH_ONLY !== 'puesta') {
+      raw.push(await rawPool(N));
+      console.log(`round ${r + 1}: raw nodemailer pool ${N} messages in ${raw[r]!.toFixed(0)} ms (${((N / raw[r]!) * 1000).toFixed(0)} msg/s)`);
+    }
+    ours.push(await puesta(r));
+    console.log(`round ${r + 1}: puesta outbox     ${N} messages in ${ours[r]!.toFixed(0)} ms (${((N / ours[r]!) * 1000).toFixed(0)} msg/s)`);
+  }
   const ledger = core.db.prepare('SELECT state, count(*) AS n FROM outbox GROUP BY state').all();
-  if (c.count !== N || c.dups !== 0) throw new Error(`puesta: sink counted ${c.count} (${c.dups} duplicates), expected ${N}`);
-  console.log(`puesta outbox: ${N} messages in ${puestaMs.toFixed(0)} ms (${((N / puestaMs) * 1000).toFixed(0)} msg/s), of which audience+render+ledger write ${matMs.toFixed(0)} ms; ledger ${JSON.stringify(ledger)}`);
-  const ratio = rawMs / puestaMs;
-  await core.close();
-  await sink.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  console.log(`ledger: ${JSON.stringify(ledger)}`);
+  const ratio = Math.min(...raw) / Math.min(...ours);
+  await cleanup();
   console.log(`BENCH mail n=${N} ratio_vs_raw_pool=${ratio.toFixed(2)}`);
 } catch (e) {
-  await core.close();
-  await sink.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await cleanup();
   throw e;
 }

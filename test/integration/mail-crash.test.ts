@@ -66,9 +66,9 @@ describe('kill -9 of the sending process mid-campaign', () => {
         if (r.state === 'sent') expect(counts.get(r.message_id)).toBe(1);
         else expect(counts.get(r.message_id) ?? 0).toBeLessThanOrEqual(1);
       }
-      // The kill caught some messages in flight (at most maxConnections × 2), now waiting for the operator.
+      // The kill caught some messages in flight (at most maxConnections × 3), now waiting for the operator.
       expect(unknown.length).toBeGreaterThanOrEqual(1);
-      expect(unknown.length).toBeLessThanOrEqual(4);
+      expect(unknown.length).toBeLessThanOrEqual(6);
       const delivered = unknown.filter((r) => counts.get(r.message_id) === 1).length;
       console.log(`crash test: ${atKill} delivered before the kill; ${unknown.length} unknown (${delivered} of them had reached the server, ${unknown.length - delivered} had not)`);
     } finally {

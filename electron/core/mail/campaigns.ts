@@ -16,6 +16,8 @@ import { getTemplate, LANGUAGES, renderParts, type Variables } from './templates
 
 export interface CampaignParams {
   previousEnd?: string;
+  /** While materialising: the last contact id written. */
+  cursor?: number;
 }
 
 export interface Recipient {
@@ -149,7 +151,13 @@ function campaignFromRow(core: Core, r: Record<string, unknown>): Campaign {
   const counts = campaignCounts(core, r.id as number);
   const stored = r.state as string;
   const state: Campaign['state'] =
-    stored === 'cancelled' ? 'cancelled' : stored === 'scheduled' ? 'scheduled' : counts.queued + counts.sending > 0 ? 'sending' : 'done';
+    stored === 'cancelled'
+      ? 'cancelled'
+      : stored === 'scheduled'
+        ? 'scheduled'
+        : stored === 'materialising' || counts.queued + counts.sending > 0
+          ? 'sending'
+          : 'done';
   return {
     id: r.id as number,
     windowId: r.window_id as number,
@@ -191,7 +199,7 @@ export function scheduleNotices(core: Core, windowId: number, reminders: number[
     if (w.state === 'done' || w.state === 'cancelled') throw new PuestaError('PRECONDITION_FAILED', `Window "${w.title}" is ${w.state}; there is nothing to announce.`);
     core.db.prepare("UPDATE campaigns SET state = 'cancelled', updated_at = ? WHERE window_id = ? AND state = 'scheduled' AND kind IN ('announce', 'reminder')").run(nowIso(), windowId);
     const now = Date.now();
-    const announced = !!core.db.prepare("SELECT 1 FROM campaigns WHERE window_id = ? AND kind = 'announce' AND state = 'materialised'").get(windowId);
+    const announced = !!core.db.prepare("SELECT 1 FROM campaigns WHERE window_id = ? AND kind = 'announce' AND state IN ('materialising', 'materialised')").get(windowId);
     if (announce && !announced) addCampaign(core, windowId, 'announce', announceAt ?? new Date(now).toISOString());
     for (const h of [...new Set(reminders)].sort((a, b) => b - a)) {
       const at = Date.parse(w.start) - h * 3_600_000;
@@ -220,14 +228,14 @@ export function rescheduleReminders(core: Core, windowId: number, start: string)
 }
 
 export function hasMaterialised(core: Core, windowId: number): boolean {
-  return !!core.db.prepare("SELECT 1 FROM campaigns WHERE window_id = ? AND state = 'materialised'").get(windowId);
+  return !!core.db.prepare("SELECT 1 FROM campaigns WHERE window_id = ? AND state IN ('materialising', 'materialised')").get(windowId);
 }
 
 /** Stops a window's pending notices: scheduled campaigns cancelled, queued messages failed. */
 export function stopPending(core: Core, windowId: number, reason: string, kinds: NoticeKind[] | null = null): void {
   const ts = nowIso();
   const kindSql = kinds ? ` AND kind IN (${kinds.map(() => '?').join(', ')})` : '';
-  core.db.prepare(`UPDATE campaigns SET state = 'cancelled', updated_at = ? WHERE window_id = ? AND state = 'scheduled'${kindSql}`).run(ts, windowId, ...(kinds ?? []));
+  core.db.prepare(`UPDATE campaigns SET state = 'cancelled', updated_at = ? WHERE window_id = ? AND state IN ('scheduled', 'materialising')${kindSql}`).run(ts, windowId, ...(kinds ?? []));
   core.db
     .prepare(
       `UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE state = 'queued' AND campaign_id IN (SELECT id FROM campaigns WHERE window_id = ?${kindSql})`,
@@ -239,42 +247,171 @@ export function cancelCampaign(core: Core, id: number): Campaign {
   return core.tx(() => {
     const before = getCampaign(core, id);
     const ts = nowIso();
-    if (before.state === 'scheduled') core.db.prepare("UPDATE campaigns SET state = 'cancelled', updated_at = ? WHERE id = ?").run(ts, id);
+    core.db.prepare("UPDATE campaigns SET state = 'cancelled', updated_at = ? WHERE id = ? AND state IN ('scheduled', 'materialising')").run(ts, id);
     core.db.prepare("UPDATE outbox SET state = 'failed', last_error = 'cancelled by the operator', updated_at = ? WHERE campaign_id = ? AND state = 'queued'").run(ts, id);
     core.audit.write(core.operator(), 'cancel', 'campaigns', id, before, null);
     return getCampaign(core, id);
   });
 }
 
+export interface MaterialiseOptions {
+  /** Recipients written by the first transaction of a campaign (the sender starts on them). */
+  firstChunk?: number;
+  /** Recipients per later transaction. */
+  chunk?: number;
+  /** Later chunks are written only while the campaign has fewer queued rows than this. */
+  lowWater?: number;
+}
+
 /**
- * Writes the outbox rows of every due campaign (one transaction per campaign). Returns the ids
- * of the campaigns materialised.
+ * Writes the outbox rows of every due campaign: one row per recipient (the message itself is
+ * rendered when the row is first claimed for sending — see renderForSend — so it carries the
+ * window's latest times, and the work is spread over the send). Large audiences go in chunks, each its own transaction,
+ * ordered by contact id with a cursor, so sending starts at once and a crash resumes where it was;
+ * UNIQUE(campaign_id, contact_id) makes every write idempotent. Returns the campaigns touched.
  */
-export function materialiseDue(core: Core, now = new Date()): number[] {
+export function materialiseDue(core: Core, now = new Date(), opts: MaterialiseOptions = {}): number[] {
+  const firstChunk = opts.firstChunk ?? Infinity;
+  const chunk = opts.chunk ?? Infinity;
+  const lowWater = opts.lowWater ?? Infinity;
   const due = core.db
-    .prepare("SELECT id, window_id, kind, offset_hours, params FROM campaigns WHERE state = 'scheduled' AND scheduled_at <= ? ORDER BY scheduled_at, id")
-    .all(now.toISOString()) as { id: number; window_id: number; kind: NoticeKind; offset_hours: number | null; params: string }[];
+    .prepare("SELECT id, window_id, kind, offset_hours, params, state FROM campaigns WHERE state IN ('scheduled', 'materialising') AND scheduled_at <= ? ORDER BY scheduled_at, id")
+    .all(now.toISOString()) as { id: number; window_id: number; kind: NoticeKind; offset_hours: number | null; params: string; state: string }[];
   const done: number[] = [];
   for (const c of due) {
+    if (c.state === 'materialising' && lowWater !== Infinity) {
+      const q = core.db.prepare("SELECT count(*) AS n FROM outbox WHERE campaign_id = ? AND state = 'queued'").get(c.id) as { n: number };
+      if (q.n >= lowWater) continue;
+    }
     core.tx(() => {
-      // Re-check inside the transaction: another core on the same file may have done it.
-      const still = core.db.prepare("SELECT 1 FROM campaigns WHERE id = ? AND state = 'scheduled'").get(c.id);
-      if (!still) return;
-      const w = getWindow(core, c.window_id);
-      const renderer = new NoticeRenderer(core, w, c.kind, { ...(JSON.parse(c.params) as CampaignParams), offsetHours: c.offset_hours });
+      // Re-read inside the transaction: another core on the same file may have moved on.
+      const cur = core.db.prepare("SELECT state, params FROM campaigns WHERE id = ? AND state IN ('scheduled', 'materialising')").get(c.id) as
+        | { state: string; params: string }
+        | undefined;
+      if (!cur) return;
+      const params = JSON.parse(cur.params) as CampaignParams;
+      const cursor = params.cursor ?? 0;
       const ins = core.db.prepare(
-        `INSERT OR IGNORE INTO outbox (campaign_id, contact_id, customer_id, customer_name, contact_name, email, subject, html, text, ics, ics_method,
+        `INSERT OR IGNORE INTO outbox (campaign_id, contact_id, customer_id, customer_name, contact_name, email, subject, ics_method,
            state, attempts, next_attempt_at, message_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, '', ?, 'queued', 0, ?, ?, ?, ?)`,
       );
+      const method = c.kind === 'cancelled' ? 'CANCEL' : 'REQUEST';
       const ts = nowIso();
-      for (const r of recipientsOf(core, c.window_id)) {
-        const m = renderer.render(r);
-        ins.run(c.id, r.contactId, r.customerId, r.customerName, r.contactName, r.email, m.subject, m.html, m.text, m.ics, m.icsMethod, ts, newMessageId(), ts, ts);
+      const todo = recipientsOf(core, c.window_id)
+        .filter((r) => (r.contactId ?? 0) > cursor)
+        .sort((a, b) => (a.contactId ?? 0) - (b.contactId ?? 0));
+      const size = cur.state === 'scheduled' ? firstChunk : chunk;
+      const batch = todo.slice(0, size);
+      for (const r of batch) ins.run(c.id, r.contactId, r.customerId, r.customerName, r.contactName, r.email, method, ts, newMessageId(), ts, ts);
+      if (todo.length > batch.length) {
+        const next: CampaignParams = { ...params, cursor: batch[batch.length - 1]!.contactId ?? cursor };
+        core.db.prepare("UPDATE campaigns SET state = 'materialising', params = ?, updated_at = ? WHERE id = ?").run(JSON.stringify(next), ts, c.id);
+      } else {
+        const { cursor: _done, ...rest } = params;
+        core.db
+          .prepare("UPDATE campaigns SET state = 'materialised', params = ?, materialised_at = ?, updated_at = ? WHERE id = ?")
+          .run(JSON.stringify(rest), ts, ts, c.id);
       }
-      core.db.prepare("UPDATE campaigns SET state = 'materialised', materialised_at = ?, updated_at = ? WHERE id = ?").run(ts, ts, c.id);
       done.push(c.id);
     });
   }
   return done;
+}
+
+// ---------------------------------------------------------------- rendering at send time
+
+export interface SendRow {
+  id: number;
+  campaign_id: number;
+  customer_id: number | null;
+  customer_name: string;
+  contact_name: string;
+  email: string;
+}
+
+/** Renderers per campaign and customer zones, reused for a couple of seconds (window edits show up quickly). */
+export class RenderCache {
+  private renderers = new Map<number, { r: NoticeRenderer; at: number }>();
+  private customers = new Map<number, { timezone: string; language: string }>();
+  private at = Date.now();
+  constructor(
+    private readonly core: Core,
+    private readonly ttlMs = 2000,
+  ) {}
+
+  private fresh(): void {
+    if (Date.now() - this.at > this.ttlMs) {
+      this.renderers.clear();
+      this.customers.clear();
+      this.at = Date.now();
+    }
+  }
+
+  renderer(campaignId: number): NoticeRenderer {
+    this.fresh();
+    let e = this.renderers.get(campaignId);
+    if (!e) {
+      const c = this.core.db.prepare('SELECT window_id, kind, offset_hours, params FROM campaigns WHERE id = ?').get(campaignId) as
+        | { window_id: number; kind: NoticeKind; offset_hours: number | null; params: string }
+        | undefined;
+      if (!c) throw new PuestaError('NOT_FOUND', `There is no campaign with id ${campaignId}.`);
+      const params = JSON.parse(c.params) as CampaignParams;
+      e = { r: new NoticeRenderer(this.core, getWindow(this.core, c.window_id), c.kind, { ...params, offsetHours: c.offset_hours }), at: Date.now() };
+      this.renderers.set(campaignId, e);
+    }
+    return e.r;
+  }
+
+  customer(id: number | null): { timezone: string; language: string } {
+    if (id == null) return { timezone: 'UTC', language: 'en' };
+    this.fresh();
+    let c = this.customers.get(id);
+    if (!c) {
+      c = (this.core.db.prepare('SELECT timezone, language FROM customers WHERE id = ?').get(id) as { timezone: string; language: string } | undefined) ?? {
+        timezone: 'UTC',
+        language: 'en',
+      };
+      this.customers.set(id, c);
+    }
+    return c;
+  }
+
+  render(row: SendRow): RenderedNotice {
+    const cu = this.customer(row.customer_id);
+    return this.renderer(row.campaign_id).render({
+      contactId: null,
+      customerId: row.customer_id,
+      customerName: row.customer_name,
+      contactName: row.contact_name,
+      email: row.email,
+      timezone: cu.timezone,
+      language: cu.language,
+    });
+  }
+}
+
+/**
+ * Renders rows that have no stored message yet and stores it (subject on the row, bodies and ICS in
+ * outbox_bodies). Once stored, a message never changes: a resend is byte-identical, same Message-ID.
+ * Call inside the claiming transaction.
+ */
+export function renderForSend(core: Core, cache: RenderCache, rows: SendRow[]): Map<number, { subject: string; html: string; text: string; ics: string; icsMethod: string }> {
+  const out = new Map<number, { subject: string; html: string; text: string; ics: string; icsMethod: string }>();
+  if (!rows.length) return out;
+  const ids = JSON.stringify(rows.map((r) => r.id));
+  const stored = core.db
+    .prepare('SELECT b.outbox_id, o.subject, o.ics_method, b.html, b.text, b.ics FROM outbox_bodies b JOIN outbox o ON o.id = b.outbox_id WHERE b.outbox_id IN (SELECT value FROM json_each(?))')
+    .all(ids) as { outbox_id: number; subject: string; ics_method: string; html: string; text: string; ics: string }[];
+  for (const b of stored) out.set(b.outbox_id, { subject: b.subject, html: b.html, text: b.text, ics: b.ics, icsMethod: b.ics_method });
+  const insBody = core.db.prepare('INSERT OR REPLACE INTO outbox_bodies (outbox_id, html, text, ics) VALUES (?, ?, ?, ?)');
+  const setSubject = core.db.prepare('UPDATE outbox SET subject = ?, ics_method = ? WHERE id = ?');
+  for (const r of rows) {
+    if (out.has(r.id)) continue;
+    const m = cache.render(r);
+    insBody.run(r.id, m.html, m.text, m.ics);
+    setSubject.run(m.subject, m.icsMethod, r.id);
+    out.set(r.id, { subject: m.subject, html: m.html, text: m.text, ics: m.ics, icsMethod: m.icsMethod });
+  }
+  return out;
 }

@@ -3,10 +3,11 @@ import type { z } from 'zod';
 import type { OutboxListInput, OutboxRow } from '../../../shared/contract/windows.js';
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
+import { RenderCache } from './campaigns.js';
 
 type Row = Record<string, unknown>;
 
-const SELECT = `SELECT o.id, o.campaign_id, c.window_id, c.kind, o.contact_id, o.customer_name, o.contact_name, o.email, o.subject, o.state,
+const SELECT = `SELECT o.id, o.campaign_id, c.window_id, c.kind, o.contact_id, o.customer_id, o.customer_name, o.contact_name, o.email, o.subject, o.state,
   o.attempts, o.last_error, o.next_attempt_at, o.message_id, o.smtp_message_id, o.sent_at, o.note, o.updated_at
   FROM outbox o JOIN campaigns c ON c.id = o.campaign_id`;
 
@@ -60,8 +61,22 @@ export function listOutbox(core: Core, p: z.output<typeof OutboxListInput>) {
 }
 
 export function getOutbox(core: Core, id: number) {
-  const r = core.db.prepare(`${SELECT.replace('o.updated_at', 'o.updated_at, o.html, o.text, o.ics')} WHERE o.id = ?`).get(id) as Row | undefined;
+  const r = core.db
+    .prepare(`${SELECT.replace('o.updated_at', "o.updated_at, coalesce(b.html, '') AS html, coalesce(b.text, '') AS text, coalesce(b.ics, '') AS ics")} LEFT JOIN outbox_bodies b ON b.outbox_id = o.id WHERE o.id = ?`)
+    .get(id) as Row | undefined;
   if (!r) throw new PuestaError('NOT_FOUND', `There is no outbox message with id ${id}.`);
+  if (!r.html && r.state === 'queued') {
+    // Not rendered yet (that happens when it is sent): show what it would be now.
+    const m = new RenderCache(core).render({
+      id,
+      campaign_id: r.campaign_id as number,
+      customer_id: (r.customer_id as number | null) ?? null,
+      customer_name: r.customer_name as string,
+      contact_name: r.contact_name as string,
+      email: r.email as string,
+    });
+    return { ...fromRow(r), subject: m.subject, html: m.html, text: m.text, ics: m.ics };
+  }
   return { ...fromRow(r), html: r.html as string, text: r.text as string, ics: r.ics as string };
 }
 

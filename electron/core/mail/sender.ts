@@ -16,7 +16,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Transporter } from 'nodemailer';
 import type { OutboxStatus } from '../../../shared/contract/windows.js';
 import type { Core } from '../core.js';
-import { campaignCounts, materialiseDue } from './campaigns.js';
+import { campaignCounts, materialiseDue, RenderCache, renderForSend, type SendRow } from './campaigns.js';
 import { classify, getSmtp, makeTransport, PASSWORD_KEY } from './smtp.js';
 
 export interface MailOptions {
@@ -97,11 +97,15 @@ export class MailService {
   private smtpCache: { value: ReturnType<typeof getSmtp>; hasPassword: boolean; at: number } | null = null;
   private lastMaterialise = 0;
   private immediate = false;
+  private sentBatch: { id: number; response: string; ts: string }[] = [];
+  private renders: RenderCache;
 
   constructor(
     private readonly core: Core,
     readonly opts: MailOptions,
-  ) {}
+  ) {
+    this.renders = new RenderCache(core);
+  }
 
   /** Recovers rows a previous process left in `sending` (→ unknown), then starts pumping. */
   start(): this {
@@ -183,7 +187,10 @@ export class MailService {
     while (this.inflight > 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
     if (this.progressTimer) clearTimeout(this.progressTimer);
     this.progressTimer = null;
-    if (this.core.db.open) this.flushProgress();
+    if (this.core.db.open) {
+      this.flushSent();
+      this.flushProgress();
+    }
     this.dropTransport();
     for (const w of this.idleWaiters.splice(0)) w();
   }
@@ -209,10 +216,10 @@ export class MailService {
   }
 
   private isIdle(): boolean {
-    if (this.inflight > 0) return false;
+    if (this.inflight > 0 || this.sentBatch.length > 0) return false;
     const now = new Date().toISOString();
     const dueRow = this.q("SELECT 1 FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? LIMIT 1").get(now);
-    const dueCampaign = this.q("SELECT 1 FROM campaigns WHERE state = 'scheduled' AND scheduled_at <= ? LIMIT 1").get(now);
+    const dueCampaign = this.q("SELECT 1 FROM campaigns WHERE state IN ('scheduled', 'materialising') AND scheduled_at <= ? LIMIT 1").get(now);
     if (!dueRow && !dueCampaign) return true;
     // Work is due but cannot go (offline or not configured): that is idle too.
     return !this.smtp().configured || (!!dueRow && !dueCampaign && this.offlineUntil > Date.now());
@@ -269,11 +276,13 @@ export class MailService {
   }
 
   private pump(): void {
-    if (this.closed || !this.core.db.open) return;
+    if (!this.core.db.open) return;
+    this.flushSent();
+    if (this.closed) return;
     try {
       if (Date.now() - this.lastMaterialise > 250 || this.inflight === 0) {
         this.lastMaterialise = Date.now();
-        for (const id of materialiseDue(this.core)) this.markDirty(id);
+        for (const id of materialiseDue(this.core, new Date(), { firstChunk: 1000, chunk: 5000, lowWater: 1000 })) this.markDirty(id);
       }
       const smtp = this.smtp();
       if (!smtp.configured) {
@@ -288,22 +297,33 @@ export class MailService {
         this.schedule(this.offlineUntil - now);
         return;
       }
-      const maxInflight = smtp.maxConnections * 2;
+      // Up to 3 messages per connection in flight; refilled in groups of `maxConnections` (one claiming
+      // transaction per group), so the pool always has the next message ready for each connection.
+      const maxInflight = smtp.maxConnections * 3;
+      const refill = this.inflight === 0 ? 1 : smtp.maxConnections;
       const interval = 1000 / smtp.ratePerSecond;
-      while (this.inflight < maxInflight && !this.warmingUp) {
+      while (maxInflight - this.inflight >= refill && !this.warmingUp) {
         const t = Date.now();
         if (this.nextSlot > t) {
           this.schedule(this.nextSlot - t);
           return;
         }
-        const row = this.claim(t);
-        if (!row) break;
-        if (this.inflight === 0 && t - this.lastActivity > 1000) {
-          // Cold start: the next slots count from this message's completion (see the header).
-          this.warmingUp = true;
+        const cold = this.inflight === 0 && t - this.lastActivity > 1000;
+        // Slots due now (catch-up limited to 50 ms, so a late timer never turns into a burst).
+        let slot = Math.max(this.nextSlot, t - 50);
+        let k = 0;
+        const want = cold ? 1 : maxInflight - this.inflight;
+        while (k < want && slot <= t) {
+          slot += interval;
+          k++;
         }
-        this.nextSlot = Math.max(this.nextSlot, t) + interval;
-        this.send(row, smtp.from, interval);
+        const rows = this.claim(t, k);
+        if (!rows.length) break;
+        this.nextSlot = Math.max(this.nextSlot, t - 50) + rows.length * interval;
+        // Cold start: the next slots count from this message's completion (see the header).
+        if (cold) this.warmingUp = true;
+        for (const row of rows) this.send(row, smtp.from, interval);
+        if (rows.length < k) break;
       }
       if (this.inflight >= maxInflight || this.warmingUp) return; // a completion will pump again
       this.checkIdle();
@@ -317,19 +337,51 @@ export class MailService {
 
   private nextWake(): number {
     const r = this.q("SELECT min(next_attempt_at) AS t FROM outbox WHERE state = 'queued'").get() as { t: string | null };
-    const c = this.q("SELECT min(scheduled_at) AS t FROM campaigns WHERE state = 'scheduled'").get() as { t: string | null };
+    const c = this.q("SELECT min(scheduled_at) AS t FROM campaigns WHERE state IN ('scheduled', 'materialising')").get() as { t: string | null };
     let wake = Date.now() + this.opts.idleMs * 15;
     for (const t of [r.t, c.t]) if (t) wake = Math.min(wake, Date.parse(t));
     return Math.max(0, wake - Date.now());
   }
 
-  private claim(now: number): Claimed | undefined {
-    return this.q(
+  /** Claims up to k due rows (queued → sending) and their messages (rendered now if new), in one transaction. */
+  private claim(now: number, k: number): Claimed[] {
+    const iso = new Date(now).toISOString();
+    return this.core.tx(() => {
+      const rows = this.q(
         `UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
-         WHERE id = (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1)
-         RETURNING id, campaign_id, email, contact_name, subject, html, text, ics, ics_method, message_id, attempts`,
-      )
-      .get(new Date(now).toISOString(), new Date(now).toISOString()) as Claimed | undefined;
+         WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?)
+         RETURNING id, campaign_id, customer_id, customer_name, contact_name, email, message_id, attempts`,
+      ).all(iso, iso, k) as (SendRow & { message_id: string; attempts: number })[];
+      if (!rows.length) return [];
+      rows.sort((a, b) => a.id - b.id);
+      const msgs = renderForSend(this.core, this.renders, rows);
+      return rows.map((r) => {
+        const m = msgs.get(r.id)!;
+        return {
+          id: r.id,
+          campaign_id: r.campaign_id,
+          email: r.email,
+          contact_name: r.contact_name,
+          subject: m.subject,
+          html: m.html,
+          text: m.text,
+          ics: m.ics,
+          ics_method: m.icsMethod,
+          message_id: r.message_id,
+          attempts: r.attempts,
+        };
+      });
+    });
+  }
+
+  /** Writes the successes collected since the last tick in one transaction. */
+  private flushSent(): void {
+    if (!this.sentBatch.length || !this.core.db.open) return;
+    const batch = this.sentBatch.splice(0);
+    const st = this.q("UPDATE outbox SET state = 'sent', smtp_message_id = ?, sent_at = ?, last_error = NULL, updated_at = ? WHERE id = ?");
+    this.core.tx(() => {
+      for (const b of batch) st.run(b.response, b.ts, b.ts, b.id);
+    });
   }
 
   private send(row: Claimed, from: string, interval: number): void {
@@ -369,8 +421,9 @@ export class MailService {
     if (this.closed && !this.core.db.open) return;
     const ts = new Date().toISOString();
     if (!error) {
-      this.q("UPDATE outbox SET state = 'sent', smtp_message_id = ?, sent_at = ?, last_error = NULL, updated_at = ? WHERE id = ?")
-        .run(response.slice(0, 500), ts, ts, row.id);
+      // Recorded at the next tick with the other successes of this tick (one transaction). Until then the
+      // row reads "sending": a crash in between makes it "unknown", never "queued" (so never resent).
+      this.sentBatch.push({ id: row.id, response: response.slice(0, 500), ts });
       if (!this.online || this.lastError) {
         this.online = true;
         this.offlineFailures = 0;
@@ -401,6 +454,7 @@ export class MailService {
     }
     this.markDirty(row.campaign_id);
     if (!this.closed) this.schedule(0);
+    else if (this.core.db.open) this.flushSent();
   }
 
   /** Campaign counts changed outside the sender (resend, mark sent, cancel): emit progress soon. */
