@@ -4,7 +4,7 @@
 # everything is there. Called by `npm test`; safe to run by hand: `npm run setup:system`.
 set -euo pipefail
 
-PKGS=(openssh-server openssh-client nginx postgresql supervisor chromium xvfb logrotate rsync procps iproute2 iptables fonts-dejavu-core sudo git)
+PKGS=(openssh-server openssh-client nginx postgresql supervisor chromium xvfb logrotate rsync procps iproute2 iptables fonts-dejavu-core sudo git systemd curl)
 
 missing=()
 for p in "${PKGS[@]}"; do

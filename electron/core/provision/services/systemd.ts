@@ -4,7 +4,7 @@
  * longer in the inventory are stopped and removed. Every rendered unit is checked with
  * `systemd-analyze verify` (works offline) before it replaces the installed one.
  */
-import type { Application, ServiceSpec } from '../../../../shared/contract/inventory.js';
+import type { ServiceSpec } from '../../../../shared/contract/inventory.js';
 import type { z } from 'zod';
 import { shq } from '../../ssh/quote.js';
 import { putFile, type AppLayout, type ProvisionPaths } from '../common.js';
