@@ -1,0 +1,129 @@
+/**
+ * npm run bench -- audience
+ * An inventory of 10 000 servers, 2 000 applications, 20 000 placements, 5 000 customers with
+ * 100 000 contacts (5 % opted out) and 5 000 contracts, plus 2 000 windows over two years. Measures,
+ * through the real API dispatch (input and output validated by the contract):
+ *   - windows.list for a calendar month (limit 100), and
+ *   - windows.audience of a random window (contacts included),
+ * 300 calls each. Last line: BENCH audience p95_list_ms=<ms> p95_audience_ms=<ms> (targets < 50 and < 150).
+ * The inventory is written with plain INSERTs in one transaction (bench set-up speed only).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createCore } from '../../electron/core/core.js';
+import { dispatch } from '../../electron/core/dispatch.js';
+import { KeyFileCipher } from '../../electron/core/secrets.js';
+
+const SERVERS = 10_000;
+const APPS = 2_000;
+const CUSTOMERS = 5_000;
+const CONTACTS_PER_CUSTOMER = 20;
+const WINDOWS = 2_000;
+const CALLS = 300;
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'puesta-bench-audience-'));
+const core = createCore({
+  dataDir,
+  migrationsDir: path.resolve(import.meta.dirname, '..', '..', 'migrations'),
+  cipher: new KeyFileCipher(path.join(dataDir, 'secret.key')),
+  shell: 'test',
+  version: 'bench',
+});
+
+let seed = 42;
+const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+
+try {
+  const t0 = performance.now();
+  const ts = new Date().toISOString();
+  const db = core.db;
+  core.tx(() => {
+    const app = db.prepare("INSERT INTO applications (id, name, runtime_user, base_path, created_at, updated_at) VALUES (?, ?, 'app', ?, ?, ?)");
+    for (let a = 1; a <= APPS; a++) app.run(a, `app-${a}`, `/srv/app-${a}`, ts, ts);
+    const srv = db.prepare("INSERT INTO servers (id, name, host, user, created_at, updated_at) VALUES (?, ?, ?, 'deploy', ?, ?)");
+    for (let s = 1; s <= SERVERS; s++) srv.run(s, `srv-${s}`, `10.${s >> 16}.${(s >> 8) & 255}.${s & 255}`, ts, ts);
+    const plc = db.prepare('INSERT OR IGNORE INTO placements (application_id, server_id, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
+    for (let s = 1; s <= SERVERS; s++) {
+      plc.run(((s - 1) % APPS) + 1, s, 'web', ts, ts);
+      plc.run(((s * 7) % APPS) + 1, s, 'worker', ts, ts);
+    }
+    const zones = ['Europe/Madrid', 'America/New_York', 'Asia/Tokyo', 'UTC', 'Europe/London'] as const;
+    const cus = db.prepare('INSERT INTO customers (id, name, timezone, language, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
+    const con = db.prepare('INSERT INTO contacts (customer_id, name, email, opted_out, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
+    const ctr = db.prepare('INSERT INTO contracts (id, customer_id, reference, start_date, end_date, grace_days, state, allowed_hours, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const ca = db.prepare('INSERT OR IGNORE INTO contract_applications (contract_id, application_id) VALUES (?, ?)');
+    for (let c = 1; c <= CUSTOMERS; c++) {
+      cus.run(c, `Customer ${c}`, pick(zones), rnd() < 0.5 ? 'es' : 'en', ts, ts);
+      for (let k = 0; k < CONTACTS_PER_CUSTOMER; k++) con.run(c, `Contact ${c}-${k}`, `c${c}.${k}@example.test`, rnd() < 0.05 ? 1 : 0, ts, ts);
+      const state = rnd() < 0.9 ? 'active' : pick(['grace', 'suspended', 'terminated'] as const);
+      const hours = rnd() < 0.2 ? JSON.stringify({ days: [6, 7], from: '00:00', to: '06:00' }) : null;
+      ctr.run(c, c, `C-${c}`, '2024-01-01', rnd() < 0.1 ? '2026-06-30' : '2028-12-31', 15, state, hours, ts, ts);
+      ca.run(c, ((c - 1) % APPS) + 1);
+      ca.run(c, ((c * 13 + 5) % APPS) + 1);
+    }
+    const win = db.prepare("INSERT INTO windows (id, title, start_at, end_at, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    const wa = db.prepare('INSERT OR IGNORE INTO window_applications (window_id, application_id) VALUES (?, ?)');
+    const ws = db.prepare('INSERT OR IGNORE INTO window_servers (window_id, server_id) VALUES (?, ?)');
+    const base = Date.parse('2026-01-01T00:00:00Z');
+    for (let w = 1; w <= WINDOWS; w++) {
+      const start = base + Math.floor(rnd() * 730) * 86_400_000 + Math.floor(rnd() * 24) * 3_600_000;
+      win.run(w, `Window ${w}`, new Date(start).toISOString(), new Date(start + (1 + Math.floor(rnd() * 4)) * 3_600_000).toISOString(), pick(['draft', 'announced', 'done'] as const), ts, ts);
+      for (let k = 0; k < 2; k++) wa.run(w, 1 + Math.floor(rnd() * APPS));
+      for (let k = 0; k < 3; k++) ws.run(w, 1 + Math.floor(rnd() * SERVERS));
+    }
+  });
+  db.pragma('optimize');
+  const counts = db.prepare('SELECT (SELECT count(*) FROM servers) AS servers, (SELECT count(*) FROM contacts) AS contacts, (SELECT count(*) FROM placements) AS placements, (SELECT count(*) FROM windows) AS windows').get();
+  console.log(`seeded ${JSON.stringify(counts)} in ${(performance.now() - t0).toFixed(0)} ms`);
+
+  const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.95) - 1]!;
+  const call = async (m: string, input: unknown): Promise<unknown> => {
+    const r = await dispatch(core, m, input);
+    if (!r.ok) throw new Error(`${m}: ${r.error.message}`);
+    return r.value;
+  };
+
+  // Warm-up.
+  for (let i = 0; i < 20; i++) {
+    await call('windows.list', { from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00Z', limit: 100 });
+    await call('windows.audience', { id: 1 + i });
+  }
+
+  const list: number[] = [];
+  let listed = 0;
+  for (let i = 0; i < CALLS; i++) {
+    const month = Math.floor(rnd() * 24);
+    const from = new Date(Date.UTC(2026, month, 1)).toISOString();
+    const to = new Date(Date.UTC(2026, month + 1, 1)).toISOString();
+    const s = performance.now();
+    const r = (await call('windows.list', { from, to, limit: 100 })) as { items: unknown[] };
+    list.push(performance.now() - s);
+    listed += r.items.length;
+  }
+  console.log(`windows.list (a month, limit 100): ${(listed / CALLS).toFixed(0)} windows per call; median ${[...list].sort((a, b) => a - b)[CALLS >> 1]!.toFixed(1)} ms, p95 ${p95(list).toFixed(1)} ms`);
+
+  const aud: number[] = [];
+  let people = 0;
+  let customers = 0;
+  for (let i = 0; i < CALLS; i++) {
+    const id = 1 + Math.floor(rnd() * WINDOWS);
+    const s = performance.now();
+    const r = (await call('windows.audience', { id })) as { total: number; customers: unknown[] };
+    aud.push(performance.now() - s);
+    people += r.total;
+    customers += r.customers.length;
+  }
+  console.log(
+    `windows.audience: ${(customers / CALLS).toFixed(0)} customers and ${(people / CALLS).toFixed(0)} contacts per window on average; median ${[...aud].sort((a, b) => a - b)[CALLS >> 1]!.toFixed(1)} ms, p95 ${p95(aud).toFixed(1)} ms`,
+  );
+
+  await core.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  console.log(`BENCH audience p95_list_ms=${p95(list).toFixed(1)} p95_audience_ms=${p95(aud).toFixed(1)}`);
+} catch (e) {
+  await core.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  throw e;
+}
