@@ -20,7 +20,7 @@ import { noDelaySocket } from '../../electron/core/mail/smtp.js';
 import { KeyFileCipher } from '../../electron/core/secrets.js';
 import { createWindow, getWindow } from '../../electron/core/windows/repo.js';
 import { announceNow, pointSmtp, seedAudience, waitFor } from '../helpers/mail-fixture.js';
-import { startSink } from './smtp-sink.js';
+import { startSink } from './_smtp-sink.js';
 
 const N = Number(process.env.BENCH_MAIL_N ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
