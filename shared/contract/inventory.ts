@@ -44,7 +44,7 @@ export const ServerFields = z.object({
   tags: z.array(Tag).max(64).default([]),
   notes: Notes,
 });
-export const Server = ServerFields.extend(Meta);
+export const Server = ServerFields.extend(Meta).extend({ environmentName: z.string().nullable().default(null) });
 export type Server = z.infer<typeof Server>;
 
 // ---------------------------------------------------------------- applications

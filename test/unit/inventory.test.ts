@@ -76,6 +76,19 @@ describe('inventory CRUD through the handler table', () => {
     expect(like.total).toBe(0); // LIKE wildcards in the query are literal
   });
 
+  it('servers carry and sort by their environment name', async () => {
+    const prod = await ok<{ id: number }>('environments.create', { name: 'production' });
+    const stg = await ok<{ id: number }>('environments.create', { name: 'acceptance' });
+    await ok('servers.create', { name: 'a-prod', host: 'h1', user: 'deploy', environmentId: prod.id });
+    await ok('servers.create', { name: 'b-acc', host: 'h2', user: 'deploy', environmentId: stg.id });
+    const r = await ok<{ items: { name: string; environmentName: string | null }[] }>('servers.list', { sort: 'environmentName' });
+    expect(r.items.map((x) => [x.name, x.environmentName])).toEqual([
+      ['b-acc', 'acceptance'],
+      ['a-prod', 'production'],
+    ]);
+    expect((await ok<{ total: number }>('servers.list', { query: 'acceptance' })).total).toBe(1);
+  });
+
   it('validates input with field paths and refuses unknown fields', async () => {
     const e1 = await fails('servers.create', { name: '', host: 'bad host!', user: 'Deploy', port: 70000 });
     expect(e1.code).toBe('INVALID_INPUT');

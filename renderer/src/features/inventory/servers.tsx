@@ -28,7 +28,7 @@ export function ServersScreen() {
   const [envFilter, setEnvFilter] = useState('');
   const columns: Column<Server>[] = [
     { key: 'name', label: 'Name', sort: 'name', render: (s) => <strong>{s.name}</strong> },
-    { key: 'env', label: 'Environment', sort: 'environmentId', render: (s) => {
+    { key: 'env', label: 'Environment', sort: 'environmentName', render: (s) => {
       const e = s.environmentId ? envs.byId.get(s.environmentId) : undefined;
       return e ? <EnvTag name={e.name} colour={e.colour} /> : <span className="muted">—</span>;
     } },
