@@ -54,7 +54,14 @@ describe('windows and notices (e2e)', () => {
   let windowId = 0;
   const start = DateTime.utc().plus({ days: 5 }).set({ hour: 21, minute: 0, second: 0, millisecond: 0 });
 
-  it('plans a window in the calendar and shows it', async () => {
+  it('plans a window in the calendar and shows it, with its clashes', async () => {
+    await app.call('windows.create', {
+      title: 'Proxy TLS renewal',
+      start: start.plus({ hours: 1 }).toISO()!,
+      end: start.plus({ hours: 2 }).toISO()!,
+      applicationIds: [],
+      serverIds: [seed.web1],
+    });
     await page.goto(app.base + '#/windows');
     await page.waitForSelector(tid('windows-screen'));
     await page.click(tid('new-window'));
@@ -65,7 +72,9 @@ describe('windows and notices (e2e)', () => {
     await page.fill(tid('window-end'), start.plus({ hours: 3 }).toFormat("yyyy-LL-dd'T'HH:mm"));
     await form.getByRole('group', { name: 'Applications touched' }).getByLabel('billing').check();
     await form.getByLabel('Impact (what users will notice)').fill('Invoices are read-only.');
-    await page.waitForSelector(tid('draft-conflicts'));
+    // Another window at the same time on web-1 (which hosts billing): flagged while planning.
+    await expect.poll(() => page.locator(tid('draft-conflicts')).textContent(), { timeout: 10_000 }).toContain('Same server');
+    expect(await page.textContent(tid('draft-conflicts'))).toContain('web-1');
     await page.click(tid('window-save'));
     await page.waitForSelector(tid('window-page'));
     windowId = Number(/#\/windows\/(\d+)/.exec(page.url())![1]);
@@ -75,14 +84,17 @@ describe('windows and notices (e2e)', () => {
     expect(Date.parse(w.start)).toBe(start.toMillis());
     expect(Date.parse(w.end) - Date.parse(w.start)).toBe(3 * 3_600_000);
     expect(await page.textContent(tid('window-state'))).toBe('Draft');
+    await expect.poll(() => page.locator(tid('conflicts')).textContent()).toContain('Proxy TLS renewal');
 
     // The calendar (month view) shows it on its day.
     await page.goto(app.base + `#/windows?d=${start.toISODate()}`);
     await page.click(tid('view-month'));
     const chip = page.locator(`.cal-day[data-date="${start.toISODate()}"] ${tid('cal-chip')}`);
-    await expect.poll(() => chip.textContent()).toContain('Billing 4.2 upgrade');
-    await chip.click();
+    await expect.poll(() => chip.first().textContent()).toContain('Billing 4.2 upgrade');
+    await expect.poll(() => chip.first().locator(tid('conflict-flag')).textContent()).toMatch(/^[1-9]\d*$/);
+    await chip.first().click();
     await page.waitForSelector(tid('window-page'));
+    expect(await page.textContent(tid('window-title'))).toBe('Billing 4.2 upgrade');
   });
 
   it('shows the audience per customer, opted-out contacts excluded, times in each zone', async () => {

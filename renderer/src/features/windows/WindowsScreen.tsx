@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Blackout, Window, WindowState } from '../../../../shared/contract/windows.js';
 import { WINDOW_STATES } from '../../../../shared/contract/windows.js';
-import { useEvent, useQuery } from '../../api/context.js';
+import { useApi, useEvent, useQuery } from '../../api/context.js';
 import { EmptyState, ErrorBox, PageHeader } from '../../components/Bits.js';
 import { DataTable, Pager, type Column } from '../../components/DataTable.js';
 import { Icon } from '../../components/Icon.js';
@@ -18,6 +18,46 @@ import { useOperatorZone, ZonePicker } from './zone.js';
 import './windows.css';
 
 type View = 'month' | 'week' | 'list';
+
+/**
+ * Clash counts of the windows on screen (windows.conflicts per window: local SQLite, cheap), so the
+ * calendar and the list flag them. Only windows still to come or under way are checked.
+ */
+function useConflictCounts(items: Window[]): Map<number, number> {
+  const api = useApi();
+  const [counts, setCounts] = useState<Map<number, number>>(new Map());
+  // Another window moving changes this one's clashes too.
+  const [tick, setTick] = useState(0);
+  useEvent(
+    'windows.changed',
+    useCallback(() => setTick((t) => t + 1), []),
+  );
+  const key = items
+    .filter((w) => w.state !== 'done' && w.state !== 'cancelled')
+    .map((w) => `${w.id}:${w.updatedAt}`)
+    .join(',');
+  useEffect(() => {
+    let live = true;
+    const ids = key ? key.split(',').map((k) => Number(k.split(':')[0])) : [];
+    void Promise.all(ids.slice(0, 200).map((id) => api.call('windows.conflicts', { id }).then((r) => [id, r.items.length] as const, () => [id, 0] as const))).then(
+      (pairs) => live && setCounts(new Map(pairs)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, key, tick]);
+  return counts;
+}
+
+function ConflictFlag({ n }: { n: number | undefined }) {
+  if (!n) return null;
+  return (
+    <span className="conflict-flag" title={`${n} conflict${n === 1 ? '' : 's'}: open the window to see them`} data-testid="conflict-flag">
+      <Icon name="warn" size={11} />
+      {n}
+    </span>
+  );
+}
 
 /** Reload a query whenever a window changes anywhere. */
 function useWindowsChanged(reload: () => unknown) {
@@ -36,6 +76,7 @@ export function WindowsScreen() {
   }, [anchorParam, zone]);
   const [creating, setCreating] = useState<{ start?: string } | null>(null);
   const [blackoutsOpen, setBlackoutsOpen] = useState(false);
+  const [rev, setRev] = useState(0);
 
   const go = (d: DateTime) => navigate(`/windows?d=${d.toISODate()}`, { replace: true });
   const step = (n: number) => go(view === 'week' ? anchor.plus({ weeks: n }) : anchor.plus({ months: n }));
@@ -97,7 +138,7 @@ export function WindowsScreen() {
       {view === 'list' ? (
         <WindowList zone={zone} onNew={() => setCreating({})} />
       ) : (
-        <CalendarView view={view} anchor={anchor} zone={zone} onNew={(start) => setCreating({ start })} />
+        <CalendarView key={rev} view={view} anchor={anchor} zone={zone} onNew={(start) => setCreating({ start })} />
       )}
       {creating && (
         <WindowEditor
@@ -110,7 +151,14 @@ export function WindowsScreen() {
           }}
         />
       )}
-      {blackoutsOpen && <BlackoutsDialog onClose={() => setBlackoutsOpen(false)} />}
+      {blackoutsOpen && (
+        <BlackoutsDialog
+          onClose={() => {
+            setBlackoutsOpen(false);
+            setRev((r) => r + 1);
+          }}
+        />
+      )}
     </div>
   );
 }
@@ -122,7 +170,8 @@ function CalendarView({ view, anchor, zone, onNew }: { view: 'month' | 'week'; a
   const q = useQuery('windows.list', { from: utcIso(first), to: utcIso(last), limit: 1000 });
   const bq = useQuery('blackouts.list', { from: first.toISODate()!, to: last.toISODate()! });
   useWindowsChanged(q.reload);
-  const items = q.data?.items ?? [];
+  const items = useMemo(() => q.data?.items ?? [], [q.data]);
+  const conflicts = useConflictCounts(items);
   const blackouts = bq.data?.items ?? [];
   const today = DateTime.now().setZone(zone);
   const blackoutOf = (day: DateTime): Blackout | undefined => {
@@ -166,6 +215,7 @@ function CalendarView({ view, anchor, zone, onNew }: { view: 'month' | 'week'; a
                   <a key={w.id} className={`cal-chip state-${w.state}`} href={`#/windows/${w.id}`} title={`${w.title} — ${fmtSpan(w.start, w.end, zone)}`} data-testid="cal-chip">
                     <span className="cal-chip-time">{DateTime.fromISO(w.start).setZone(zone).hasSame(day, 'day') ? DateTime.fromISO(w.start).setZone(zone).toFormat('HH:mm') : '…'}</span>
                     <span className="cal-chip-title">{w.title}</span>
+                    <ConflictFlag n={conflicts.get(w.id)} />
                   </a>
                 ))}
                 {mine.length > 4 && <div className="cal-more">+{mine.length - 4} more</div>}
@@ -174,7 +224,7 @@ function CalendarView({ view, anchor, zone, onNew }: { view: 'month' | 'week'; a
           })}
         </div>
       ) : (
-        <WeekView days={grid[0]!} items={items} zone={zone} blackoutOf={blackoutOf} onNew={newAt} />
+        <WeekView days={grid[0]!} items={items} zone={zone} blackoutOf={blackoutOf} onNew={newAt} conflicts={conflicts} />
       )}
       {!q.loading && items.length === 0 && (
         <div className="muted small cal-empty">No window in this {view}. Click + on a day (or “Plan a window”) to plan one.</div>
@@ -183,7 +233,21 @@ function CalendarView({ view, anchor, zone, onNew }: { view: 'month' | 'week'; a
   );
 }
 
-function WeekView({ days, items, zone, blackoutOf, onNew }: { days: DateTime[]; items: Window[]; zone: string; blackoutOf: (d: DateTime) => Blackout | undefined; onNew: (d: DateTime, hour: number) => void }) {
+function WeekView({
+  days,
+  items,
+  zone,
+  blackoutOf,
+  onNew,
+  conflicts,
+}: {
+  days: DateTime[];
+  items: Window[];
+  zone: string;
+  blackoutOf: (d: DateTime) => Blackout | undefined;
+  onNew: (d: DateTime, hour: number) => void;
+  conflicts: Map<number, number>;
+}) {
   const today = DateTime.now().setZone(zone);
   const HOUR_PX = 28;
   const body = useRef<HTMLDivElement>(null);
@@ -244,7 +308,7 @@ function WeekView({ days, items, zone, blackoutOf, onNew }: { days: DateTime[]; 
                     title={`${w.title} — ${fmtSpan(w.start, w.end, zone)}`}
                   >
                     <span className="cal-block-line">
-                      <span className="cal-chip-time">{DateTime.fromISO(w.start).setZone(zone).toFormat('HH:mm')}</span> <strong>{w.title}</strong>
+                      <span className="cal-chip-time">{DateTime.fromISO(w.start).setZone(zone).toFormat('HH:mm')}</span> <strong>{w.title}</strong> <ConflictFlag n={conflicts.get(w.id)} />
                     </span>
                     <span className="cal-block-sub">
                       until {DateTime.fromISO(w.end).setZone(zone).toFormat('HH:mm')}
@@ -270,8 +334,17 @@ function WindowList({ zone, onNew }: { zone: string; onNew: () => void }) {
   const [offset, setOffset] = useState(0);
   const list = useQuery('windows.list', { ...(q ? { query: q } : {}), ...(state ? { state } : {}), limit: PAGE, offset });
   useWindowsChanged(list.reload);
+  const conflicts = useConflictCounts(useMemo(() => list.data?.items ?? [], [list.data]));
   const columns: Column<Window>[] = [
-    { key: 'title', label: 'Title', render: (w) => <strong>{w.title}</strong> },
+    {
+      key: 'title',
+      label: 'Title',
+      render: (w) => (
+        <>
+          <strong>{w.title}</strong> <ConflictFlag n={conflicts.get(w.id)} />
+        </>
+      ),
+    },
     { key: 'state', label: 'State', width: '110px', render: (w) => <StateBadge state={w.state} /> },
     { key: 'when', label: `When (${zone})`, render: (w) => fmtSpan(w.start, w.end, zone) },
     { key: 'dur', label: 'Duration', width: '100px', render: (w) => fmtDuration(w.start, w.end) },
@@ -287,7 +360,7 @@ function WindowList({ zone, onNew }: { zone: string; onNew: () => void }) {
             <Icon name="search" />
             <input type="search" placeholder="Search windows…" aria-label="Search windows" value={query} onChange={(e) => (setQuery(e.target.value), setOffset(0))} />
           </div>
-          <select aria-label="State" value={state} onChange={(e) => (setState(e.target.value as WindowState | ''), setOffset(0))}>
+          <select className="toolbar-select" aria-label="State" value={state} onChange={(e) => (setState(e.target.value as WindowState | ''), setOffset(0))}>
             <option value="">Any state</option>
             {WINDOW_STATES.map((s) => (
               <option key={s} value={s}>
