@@ -163,9 +163,8 @@ describe('guided runs through the UI', () => {
     await expect(rows.count()).resolves.toBe(2);
     await expect(rows.first().textContent()).resolves.toMatch(/Upgrade.*shop.*Succeeded/);
     await go(`/runs/releases/${world.appId}`);
-    const hist = (await page.getByTestId('releases-screen').textContent()) ?? '';
-    expect(hist).toContain(v1Key);
-    expect(hist).toContain('current');
+    await expect.poll(async () => (await page.getByTestId('releases-screen').textContent()) ?? '').toContain(v1Key);
+    await expect(page.getByTestId('current-table').textContent()).resolves.toContain(v1Key);
   });
 
   it('rolls back from the application page to v1', async () => {
@@ -182,4 +181,43 @@ describe('guided runs through the UI', () => {
     await page.locator('[data-testid=run-view][data-state=succeeded]').waitFor({ timeout: 60_000 });
     for (const i of [0, 1]) expect(await readlink(i)).toEqual([`/srv/shop/releases/${v1Key}`, 'v1']);
   });
+
+  it('on a failure: skip asks for a note, a host can be excluded, abort offers the rollback plan', async () => {
+    await world.hosts.hosts[1]!.rootExec('chmod 555 /srv/shop/releases');
+    const run = await app.call('runs.start', { applicationId: world.appId, environmentId: world.envId, kind: 'upgrade', source: { kind: 'directory', path: world.src('v3') }, label: 'v3', confirmName: world.envName });
+    await go(`/runs/${run.id}`);
+    await page.locator('[data-testid=run-view][data-waiting=decision]').waitFor({ timeout: 60_000 });
+    await page.keyboard.press('s');
+    await page.getByTestId('note-done').click();
+    await expect(page.locator('.dialog .field-error').textContent()).resolves.toContain('A note is required');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('x');
+    await expect(page.locator('#exclude-host option:checked').textContent()).resolves.toContain('web-02');
+    await page.locator('#exclude-note').fill('releases folder read-only, fixing it apart');
+    await page.getByTestId('confirm-exclude').click();
+    await page.locator('[data-testid=run-view][data-waiting=confirm]').waitFor({ timeout: 60_000 });
+    const mid = await app.call('runs.get', { id: run.id });
+    expect(mid.excludedServerIds).toEqual([world.serverIds[1]]);
+    // every later cell of web-02 is excluded (disabled steps show as skipped)
+    const later = mid.cells.filter((c) => c.serverId === world.serverIds[1] && c.stepIndex > 1).map((c) => c.state);
+    expect(later.filter((st) => st === 'excluded').length).toBeGreaterThan(2);
+    expect(later.every((st) => st === 'excluded' || st === 'skipped')).toBe(true);
+
+    await page.keyboard.press('a');
+    await expect(page.locator('.dialog').textContent()).resolves.toContain('Nothing is undone on the hosts');
+    await page.getByTestId('abort-note').fill('support desk not reachable');
+    await page.getByTestId('confirm-abort').click();
+    await page.locator('[data-testid=run-view][data-state=aborted]').waitFor({ timeout: 30_000 });
+    expect((await app.call('runs.get', { id: run.id })).state).toBe('aborted');
+    await expect.poll(async () => (await app.call('locks.list', {})).items.length, { timeout: 15_000 }).toBe(0);
+    // nothing switched: both hosts still on v1
+    for (const i of [0, 1]) expect((await readlink(i))[1]).toBe('v1');
+    await page.getByTestId('offer-rollback').click();
+    await page.getByTestId('new-run').waitFor();
+    await expect(page.getByRole('radio', { name: 'Rollback' }).getAttribute('aria-checked')).resolves.toBe('true');
+    await page.getByTestId('preview-plan').click();
+    await page.getByTestId('plan-table').waitFor();
+    await world.hosts.hosts[1]!.rootExec('chmod 755 /srv/shop/releases');
+  });
 });
+
