@@ -78,6 +78,20 @@ export const provisionMethods = {
     z.object({ items: z.array(ProvisionStep) }),
     "The install checklist's built-in provisioning steps for an application, with their exact scripts",
   ),
+  'provision.setDbPassword': method(
+    z
+      .object({
+        applicationId: Id,
+        /** The password to store; or generate: true for a random one nobody needs to see. */
+        password: z.string().min(8, 'at least 8 characters').max(200).refine((p) => !/[\r\n\0]/.test(p), 'one line, no NUL').optional(),
+        generate: z.boolean().default(false),
+      })
+      .strict()
+      .refine((x) => (x.password !== undefined) !== x.generate, 'give a password or generate: true (not both)'),
+    z.object({ stored: z.literal(true) }),
+    "Store the application's PostgreSQL role password in the secret store (never returned)",
+  ),
+  'provision.dbPasswordStatus': method(z.object({ applicationId: Id }).strict(), z.object({ set: z.boolean() }), "Whether the application's database password is stored"),
   'provision.review': method(
     z.object({ applicationId: Id, serverId: Id.optional() }).strict(),
     ProvisionReview,

@@ -75,3 +75,45 @@ describe('provision API', () => {
     expect(await call('stats.history', { serverId })).toEqual({ items: [] });
   });
 });
+
+describe('install checklist wiring', () => {
+  it('withProvisioning puts the steps around the built-in install checklist; the DB step gets the stored password on stdin', async () => {
+    const { builtinChecklist } = await import('../../electron/core/runs/builtin.js');
+    const { provisionChecklistSteps, provisionStdin, withProvisioning } = await import('../../electron/core/provision/checklist.js');
+    const { ChecklistStep } = await import('../../shared/contract/runs.js');
+    const app = applicationOf(tc.core, appId);
+    const install = withProvisioning(builtinChecklist('install', app), provisionChecklistSteps(tc.core, appId));
+    expect(install.map((s) => s.key)).toEqual([
+      'preflight',
+      'provision-user',
+      'provision-layout',
+      'provision-logrotate',
+      'provision-services',
+      'provision-database',
+      'provision-backup',
+      'upload',
+      'link-shared',
+      'switch',
+      'provision-services-start',
+      'health',
+      'provision-monitoring',
+      'record',
+    ]);
+    for (const s of install) expect(() => ChecklistStep.parse(s)).not.toThrow();
+    expect(install.filter((s) => s.key.startsWith('provision-')).every((s) => s.sudo)).toBe(true);
+
+    expect(provisionStdin(tc.core, appId, 'provision-database')).toBeNull();
+    expect((await call<{ set: boolean }>('provision.dbPasswordStatus', { applicationId: appId })).set).toBe(false);
+    expect((await fail('provision.setDbPassword', { applicationId: appId })).code).toBe('INVALID_INPUT');
+    expect((await fail('provision.setDbPassword', { applicationId: appId, password: 'two\nlines!!' })).code).toBe('INVALID_INPUT');
+    await call('provision.setDbPassword', { applicationId: appId, password: "it's a secret" });
+    expect(provisionStdin(tc.core, appId, 'provision-database')).toBe("it's a secret\n");
+    expect(provisionStdin(tc.core, appId, 'provision-user')).toBeNull();
+    await call('provision.setDbPassword', { applicationId: appId, generate: true });
+    expect(provisionStdin(tc.core, appId, 'provision-database')).toMatch(/^[A-Za-z0-9_-]{32}\n$/);
+    expect((await call<{ set: boolean }>('provision.dbPasswordStatus', { applicationId: appId })).set).toBe(true);
+    const audit = tc.core.audit.list({ entity: 'applications', entityId: appId, limit: 50, offset: 0 }).items;
+    expect(audit.filter((a) => a.action === 'secret.set')).toHaveLength(2);
+    expect(JSON.stringify(audit)).not.toContain("it's a secret");
+  });
+});

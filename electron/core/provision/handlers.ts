@@ -2,6 +2,7 @@
  * API handlers: the provisioning steps of an application (for the install checklist and its plan),
  * the upgrade review, and host statistics collected over SSH (kept locally as history).
  */
+import { randomBytes } from 'node:crypto';
 import { Application } from '../../../shared/contract/inventory.js';
 import type { CollectedStats, HostStats } from '../../../shared/contract/provision.js';
 import { PuestaError } from '../../../shared/errors.js';
@@ -11,9 +12,10 @@ import { targetOf } from '../ssh/handlers.js';
 import { sshOf } from '../ssh/index.js';
 import { healthUrlOf, parseStats, statsScript } from './monitoring.js';
 import { provisionSteps, type ProvisionOptions } from './index.js';
+import { dbPasswordSecretKey } from './postgres.js';
 import { reviewUpgrade } from './review.js';
 
-type ProvisionMethod = 'provision.steps' | 'provision.review' | 'stats.collect' | 'stats.history';
+type ProvisionMethod = 'provision.steps' | 'provision.setDbPassword' | 'provision.dbPasswordStatus' | 'provision.review' | 'stats.collect' | 'stats.history';
 
 const optionsByCore = new WeakMap<Core, ProvisionOptions>();
 
@@ -117,6 +119,18 @@ export function statsHistory(core: Core, serverId: number, applicationId: number
 
 export const provisionHandlers: Handlers<ProvisionMethod> = {
   'provision.steps': (core, input) => ({ items: provisionStepsFor(core, input.applicationId) }),
+
+  'provision.setDbPassword': (core, input) => {
+    const app = applicationOf(core, input.applicationId);
+    const value = input.generate ? randomBytes(24).toString('base64url') : input.password!;
+    core.tx(() => {
+      core.secrets.set(dbPasswordSecretKey(app.id), value);
+      core.audit.write(core.operator(), 'secret.set', 'applications', app.id, null, { secret: 'db-password', generated: input.generate });
+    });
+    return { stored: true as const };
+  },
+
+  'provision.dbPasswordStatus': (core, input) => ({ set: core.secrets.has(dbPasswordSecretKey(applicationOf(core, input.applicationId).id)) }),
 
   'provision.review': (core, input) => reviewUpgrade(core, applicationOf(core, input.applicationId), { serverId: input.serverId ?? null }),
 
