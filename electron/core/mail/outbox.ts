@@ -37,8 +37,14 @@ function fromRow(r: Row): OutboxRow {
 export function listOutbox(core: Core, p: z.output<typeof OutboxListInput>) {
   const where: string[] = [];
   const args: unknown[] = [];
-  if (p.campaignId) (where.push('o.campaign_id = ?'), args.push(p.campaignId));
-  if (p.windowId) (where.push('c.window_id = ?'), args.push(p.windowId));
+  if (p.campaignId) {
+    where.push('o.campaign_id = ?');
+    args.push(p.campaignId);
+  }
+  if (p.windowId) {
+    where.push('c.window_id = ?');
+    args.push(p.windowId);
+  }
   if (p.query?.trim()) {
     const like = '%' + p.query.trim().replace(/[\\%_]/g, (ch) => '\\' + ch) + '%';
     where.push("(o.email LIKE ? ESCAPE '\\' OR o.contact_name LIKE ? ESCAPE '\\' OR o.customer_name LIKE ? ESCAPE '\\')");

@@ -58,9 +58,18 @@ export function getWindow(core: Core, id: number): Window {
 export function listWindows(core: Core, p: z.output<typeof WindowListInput>): { items: Window[]; total: number } {
   const where: string[] = [];
   const args: unknown[] = [];
-  if (p.from) (where.push('w.end_at > ?'), args.push(toUtc(p.from)));
-  if (p.to) (where.push('w.start_at < ?'), args.push(toUtc(p.to)));
-  if (p.state) (where.push('w.state = ?'), args.push(p.state));
+  if (p.from) {
+    where.push('w.end_at > ?');
+    args.push(toUtc(p.from));
+  }
+  if (p.to) {
+    where.push('w.start_at < ?');
+    args.push(toUtc(p.to));
+  }
+  if (p.state) {
+    where.push('w.state = ?');
+    args.push(p.state);
+  }
   if (p.query?.trim()) {
     const like = '%' + p.query.trim().replace(/[\\%_]/g, (c) => '\\' + c) + '%';
     where.push("(w.title LIKE ? ESCAPE '\\' OR w.impact LIKE ? ESCAPE '\\' OR w.notes LIKE ? ESCAPE '\\')");
@@ -181,8 +190,14 @@ const blackoutFromRow = (r: Row): Blackout => ({
 export function listBlackouts(core: Core, p: { from?: string | undefined; to?: string | undefined }): Blackout[] {
   const where: string[] = [];
   const args: string[] = [];
-  if (p.from) (where.push('end_date >= ?'), args.push(p.from));
-  if (p.to) (where.push('start_date <= ?'), args.push(p.to));
+  if (p.from) {
+    where.push('end_date >= ?');
+    args.push(p.from);
+  }
+  if (p.to) {
+    where.push('start_date <= ?');
+    args.push(p.to);
+  }
   const w = where.length ? ' WHERE ' + where.join(' AND ') : '';
   return (core.db.prepare(`SELECT * FROM blackouts${w} ORDER BY start_date, id`).all(...args) as Row[]).map(blackoutFromRow);
 }
