@@ -237,4 +237,47 @@ describe('windows and notices (e2e)', () => {
     expect(smtp.received.filter((m) => m.to.includes('ana@acme.test'))).toHaveLength(1);
     await expect.poll(() => page.locator(tid('outbox-unknown')).count()).toBe(0);
   });
+  it('moves the window through started → extended → done, each notice confirmed and sent once per recipient', async () => {
+    await page.goto(app.base + `#/windows/${windowId}`);
+    await page.reload();
+    await page.waitForSelector(tid('window-page'));
+    const countTo = (kindSubject: RegExp) => smtp.received.filter((m) => kindSubject.test(m.raw)).length;
+    const before = smtp.received.length;
+
+    // Start: the dialog says who is told.
+    await page.click(tid('transition-in_progress'));
+    const dialog = page.getByRole('dialog');
+    expect(await dialog.textContent()).toContain('3 recipients at 2 customers');
+    expect(await page.textContent(tid('transition-confirm'))).toBe('Start and tell 3');
+    await page.click(tid('transition-confirm'));
+    await expect.poll(() => page.textContent(tid('window-state'))).toBe('In progress');
+    const started = page.locator(`${tid('timeline-item')}[data-kind="started"]`);
+    await expect.poll(() => started.getAttribute('data-state'), { timeout: 20_000 }).toBe('done');
+
+    // Extend by an hour: needs the new end, later than the current one.
+    await page.click(tid('transition-extended'));
+    const newEnd = start.plus({ hours: 4 });
+    await page.fill(tid('new-end'), newEnd.toFormat("yyyy-LL-dd'T'HH:mm"));
+    await page.click(tid('transition-confirm'));
+    await expect.poll(() => page.textContent(tid('window-state'))).toBe('Extended');
+    expect(Date.parse((await app.call('windows.get', { id: windowId })).end)).toBe(newEnd.toMillis());
+    const extended = page.locator(`${tid('timeline-item')}[data-kind="extended"]`);
+    await expect.poll(() => extended.getAttribute('data-state'), { timeout: 20_000 }).toBe('done');
+
+    // Complete, this time without telling anyone.
+    await page.click(tid('transition-done'));
+    await page.uncheck(tid('transition-notify'));
+    expect(await page.textContent(tid('transition-confirm'))).toBe('Complete');
+    await page.click(tid('transition-confirm'));
+    await expect.poll(() => page.textContent(tid('window-state'))).toBe('Done');
+    expect(await page.locator(`${tid('timeline-item')}[data-kind="completed"]`).count()).toBe(0);
+
+    // Two notices × three recipients, once each.
+    await new Promise((r) => setTimeout(r, 300));
+    const mails = smtp.received.slice(before);
+    expect(mails).toHaveLength(6);
+    for (const who of ['ana@acme.test', 'bob@acme.test', 'carla@globex.test']) expect(mails.filter((m) => m.to.includes(who))).toHaveLength(2);
+    expect(new Set(mails.map((m) => m.messageId)).size).toBe(6);
+    expect(countTo(/olga@acme\.test/)).toBe(0);
+  });
 });
