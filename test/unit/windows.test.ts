@@ -269,3 +269,18 @@ describe('templates and campaigns', () => {
     expect((await fails('windows.delete', { id: w.id })).code).toBe('PRECONDITION_FAILED');
   });
 });
+
+describe('ledger rows', () => {
+  it('carry the recipient subject from the start and render the full message on demand', async () => {
+    const w = await call<Window>('windows.create', { title: 'Ledger', ...SPRING, applicationIds: [inv.appBilling] });
+    await call('notices.schedule', { windowId: w.id, reminders: [] });
+    materialiseDue(t.core);
+    const list = await call<{ items: { id: number; subject: string; email: string }[] }>('outbox.list', { windowId: w.id });
+    expect(list.items.map((r) => r.email)).toEqual(['ana@acme.test', 'bob@acme.test']);
+    expect(list.items[0]!.subject).toBe('Mantenimiento programado: Ledger el domingo, 29 de marzo de 2026');
+    const one = await call<{ html: string; ics: string; state: string }>('outbox.get', { id: list.items[0]!.id });
+    expect(one.state).toBe('queued');
+    expect(one.html).toContain('Hola, Ana:');
+    expect(one.ics).toContain(`UID:window-${w.id}@puesta`);
+  });
+});

@@ -12,7 +12,7 @@ import { getWindow, nowIso } from '../windows/repo.js';
 import { baseLanguage, formatDate, formatDuration, formatLocal, formatTime } from '../windows/time.js';
 import { buildIcs, parseAddress } from './ics.js';
 import { getSmtp } from './smtp.js';
-import { getTemplate, LANGUAGES, renderParts, type Variables } from './templates.js';
+import { getTemplate, LANGUAGES, renderParts, renderSubject, type Variables } from './templates.js';
 
 export interface CampaignParams {
   previousEnd?: string;
@@ -94,6 +94,13 @@ export class NoticeRenderer {
       this.zoned.set(key, v);
     }
     return v;
+  }
+
+  /** The subject alone (cheap): written with the ledger row so lists show it before the message is rendered. */
+  subject(r: Recipient): string {
+    const lang = baseLanguage(r.language);
+    const vars: Variables = { ...this.zonedVars(r.timezone || 'UTC', lang), customerName: r.customerName, contactName: r.contactName };
+    return renderSubject(this.template(lang).subject, vars);
   }
 
   render(r: Recipient): RenderedNotice {
@@ -294,8 +301,9 @@ export function materialiseDue(core: Core, now = new Date(), opts: MaterialiseOp
       const ins = core.db.prepare(
         `INSERT OR IGNORE INTO outbox (campaign_id, contact_id, customer_id, customer_name, contact_name, email, subject, ics_method,
            state, attempts, next_attempt_at, message_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, '', ?, 'queued', 0, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)`,
       );
+      const renderer = new NoticeRenderer(core, getWindow(core, c.window_id), c.kind, { ...params, offsetHours: c.offset_hours });
       const method = c.kind === 'cancelled' ? 'CANCEL' : 'REQUEST';
       const ts = nowIso();
       const todo = recipientsOf(core, c.window_id)
@@ -303,7 +311,7 @@ export function materialiseDue(core: Core, now = new Date(), opts: MaterialiseOp
         .sort((a, b) => (a.contactId ?? 0) - (b.contactId ?? 0));
       const size = cur.state === 'scheduled' ? firstChunk : chunk;
       const batch = todo.slice(0, size);
-      for (const r of batch) ins.run(c.id, r.contactId, r.customerId, r.customerName, r.contactName, r.email, method, ts, newMessageId(), ts, ts);
+      for (const r of batch) ins.run(c.id, r.contactId, r.customerId, r.customerName, r.contactName, r.email, renderer.subject(r), method, ts, newMessageId(), ts, ts);
       if (todo.length > batch.length) {
         const next: CampaignParams = { ...params, cursor: batch[batch.length - 1]!.contactId ?? cursor };
         core.db.prepare("UPDATE campaigns SET state = 'materialising', params = ?, updated_at = ? WHERE id = ?").run(JSON.stringify(next), ts, c.id);

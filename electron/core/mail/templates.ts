@@ -225,6 +225,10 @@ function safeValues(v: Variables): Variables {
   } as Variables;
 }
 
+export function renderSubject(subject: string, vars: Variables): string {
+  return compiled(subject, false)(safeValues(vars)).replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
 export function renderParts(t: { subject: string; html: string; text: string }, vars: Variables): { subject: string; html: string; text: string } {
   const v = safeValues(vars);
   return {
