@@ -219,5 +219,25 @@ describe('guided runs through the UI', () => {
     await page.getByTestId('plan-table').waitFor();
     await world.hosts.hosts[1]!.rootExec('chmod 755 /srv/shop/releases');
   });
+
+  it('shows the lock a waiting run holds and takes it over only with a reason (audited)', async () => {
+    const run = await app.call('runs.start', { applicationId: world.appId, environmentId: world.envId, kind: 'upgrade', source: { kind: 'directory', path: world.src('v4') }, label: 'v4', confirmName: world.envName, reason: 'OPS-9 hotfix' });
+    await waitRun(app, run.id, (r) => r.state === 'waiting');
+    await go('/runs?tab=locks');
+    const row = page.getByTestId('locks-table').locator('tbody tr');
+    await expect.poll(() => row.count()).toBe(1);
+    await expect(row.first().textContent()).resolves.toMatch(new RegExp(`shop.*production.*run #${run.id}.*OPS-9 hotfix`));
+    await row.first().getByTestId('override-lock').click();
+    const take = page.getByTestId('confirm-override');
+    await expect(take.isDisabled()).resolves.toBe(true);
+    await page.locator('#override-reason').fill('taking over the hotfix');
+    await take.click();
+    await page.getByTestId('toast-success').last().waitFor();
+    const lock = (await app.call('locks.list', {})).items[0]!;
+    expect(lock.reason).toBe('taking over the hotfix');
+    const audit = await app.call('audit.list', { entity: 'locks' });
+    expect(audit.items.some((a) => JSON.stringify(a.after ?? '').includes('taking over the hotfix'))).toBe(true);
+    await app.call('runs.act', { id: run.id, action: 'abort', note: 'end of test' });
+  });
 });
 
