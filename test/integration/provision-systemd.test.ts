@@ -46,7 +46,7 @@ function must(script: string): string {
   return r.stdout;
 }
 
-function makeApp(workers: number): Application {
+function makeApp(workers: number | null): Application {
   const now = new Date().toISOString();
   return Application.parse({
     ...ApplicationFields.parse({
@@ -56,7 +56,7 @@ function makeApp(workers: number): Application {
       sharedDirs: ['data'],
       services: [
         { name: 'web', kind: 'web', command: `exec /usr/bin/python3 -m http.server $((${webPort} + PUESTA_INSTANCE)) --bind 127.0.0.1`, instances: 2 },
-        { name: 'worker', kind: 'worker', command: 'while :; do echo "tick $PUESTA_INSTANCE"; sleep 0.5; done', instances: workers },
+        ...(workers === null ? [] : [{ name: 'worker', kind: 'worker', command: 'while :; do echo "tick $PUESTA_INSTANCE"; sleep 0.5; done', instances: workers }]),
       ],
       backupPolicy: { enabled: true, paths: ['shared/data'], databaseDump: false, schedule: 'hourly', retentionDays: 2, target: '' },
       monitoring: { healthUrl: `http://127.0.0.1:${webPort + 1}/`, metricsUrl: '' },
@@ -209,5 +209,14 @@ describe('provisioning with systemd as PID 1', () => {
     const third = runSteps(makeApp(2));
     for (const [k, v] of Object.entries(third)) expect(`${k}: ${v}`).toBe(`${k}: unchanged`);
     expect(parseStats(must(statsScript(makeApp(2)))).services[1]).toEqual({ name: 'worker', expected: 2, running: 2 });
+
+    // the worker leaves the inventory: its instances stop, its unit file goes, web is untouched
+    const webPid = must(`systemctl show -p MainPID --value puesta-${slug}-web@1.service`);
+    expect(runSteps(makeApp(null))['provision-services']).toBe('changed');
+    expect(must('ls /etc/systemd/system')).not.toContain(`puesta-${slug}-worker@.service`);
+    expect(isActive(`puesta-${slug}-worker@1.service`)).toBe(false);
+    expect(isEnabled(`puesta-${slug}-worker@2.service`)).toBe(false);
+    expect(must(`systemctl show -p MainPID --value puesta-${slug}-web@1.service`)).toBe(webPid);
+    for (const [k, v] of Object.entries(runSteps(makeApp(null)))) expect(`${k}: ${v}`).toBe(`${k}: unchanged`);
   });
 });

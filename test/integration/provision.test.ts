@@ -325,6 +325,18 @@ describe('provisioning a new application on a real host', () => {
     for (const [k, v] of Object.entries(third)) expect(`${k}: ${v}`).toBe(`${k}: unchanged`);
     recordSnapshot(tc.core, app2, { kind: 'upgrade' });
     expect(reviewUpgrade(tc.core, app2).deltas).toEqual([]);
+
+    // the worker leaves the inventory: the review says so, the program goes, web keeps running
+    tc.core.inventory.applications.update(app.id, { ...tc.core.inventory.applications.get(app.id), services: app2.services.filter((s) => s.name !== 'worker') }, 'test');
+    const app3 = Application.parse(tc.core.inventory.applications.get(app.id));
+    expect(reviewUpgrade(tc.core, app3).deltas).toEqual([
+      { kind: 'service', what: 'worker service worker', before: expect.stringContaining('2 × while'), after: null, action: 'stop every instance and remove its unit/program' },
+    ]);
+    const webPids = must(`${paths.supervisorctl.join(' ')} status 'puesta-prov-test-${prefix}-web:*' | awk '{print $4}'`);
+    expect(runSteps(app3)['provision-services']).toBe('changed');
+    expect(supervisorCounts()).toEqual({ web: 2 });
+    expect(must(`${paths.supervisorctl.join(' ')} status 'puesta-prov-test-${prefix}-web:*' | awk '{print $4}'`)).toBe(webPids);
+    for (const [k, v] of Object.entries(runSteps(app3))) expect(`${k}: ${v}`).toBe(`${k}: unchanged`);
     expect(Date.now() - t0).toBeLessThan(90_000);
   });
 });

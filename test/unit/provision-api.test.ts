@@ -117,3 +117,19 @@ describe('install checklist wiring', () => {
     expect(JSON.stringify(audit)).not.toContain("it's a secret");
   });
 });
+
+describe('stats from a run', () => {
+  it("recordStepStats keeps the monitoring step's output in the history (and ignores output without stats)", async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { recordStepStats } = await import('../../electron/core/provision/handlers.js');
+    const { statsScript } = await import('../../electron/core/provision/index.js');
+    const out = spawnSync('/bin/sh', ['-c', statsScript(null)], { encoding: 'utf8' }).stdout;
+    expect(recordStepStats(tc.core, serverId, appId, 'no stats here')).toBeNull();
+    const item = recordStepStats(tc.core, serverId, appId, `changed: x\n${out}PUESTA_RESULT changed\n`);
+    expect(item?.stats?.memory.totalKb).toBeGreaterThan(0);
+    const hist = await call<{ items: { id: number; applicationName: string; stats: { load: number[] } }[] }>('stats.history', { serverId, applicationId: appId });
+    expect(hist.items).toHaveLength(1);
+    expect(hist.items[0]!.applicationName).toBe('Shop');
+    expect(hist.items[0]!.stats.load).toHaveLength(3);
+  });
+});

@@ -86,6 +86,25 @@ export async function collectStats(core: Core, serverId: number, app: Applicatio
   return item;
 }
 
+/**
+ * Keeps the stats printed by the monitoring step of a run (its stdout) in the history, so the
+ * install's own collection shows in the charts. Returns null when the output has no stats line.
+ */
+export function recordStepStats(core: Core, serverId: number, applicationId: number, stdout: string): HostStats | null {
+  const app = applicationOf(core, applicationId);
+  let stats: CollectedStats;
+  try {
+    stats = parseStats(stdout, healthUrlOf(app));
+  } catch {
+    return null;
+  }
+  const server = core.inventory.servers.get(serverId) as { name: string };
+  const item: HostStats = { id: null, at: new Date().toISOString(), serverId, serverName: server.name, applicationId, applicationName: app.name, stats, error: null };
+  item.id = storeStats(core, item);
+  core.events.emit('stats.collected', { serverIds: [serverId], applicationId });
+  return item;
+}
+
 interface StatsRow {
   id: number;
   server_id: number;

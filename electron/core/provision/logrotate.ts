@@ -34,7 +34,7 @@ export function renderLogrotate(app: Application, opts: { group?: string; paths?
     lines.push(
       '    sharedscripts',
       '    postrotate',
-      `        if ${IS_SYSTEMD}; then systemctl kill --signal=HUP ${shq(`puesta-${l.slug}-*`)} || true; else _p=$(${supctl} pid 2>/dev/null || true); [ -z "$_p" ] || kill -USR2 "$_p" || true;${programs.length ? ` ${supctl} signal HUP ${shJoin(programs)} >/dev/null 2>&1 || true;` : ''} fi`,
+      `        if ${IS_SYSTEMD}; then systemctl kill --signal=HUP ${app.services.map((s) => shq(`puesta-${l.slug}-${s.name}@*.service`)).join(' ') || "''"} 2>/dev/null || true; else _p=$(${supctl} pid 2>/dev/null || true); [ -z "$_p" ] || kill -USR2 "$_p" || true;${programs.length ? ` ${supctl} signal HUP ${shJoin(programs)} >/dev/null 2>&1 || true;` : ''} fi`,
       '    endscript',
     );
   }

@@ -59,7 +59,9 @@ export const supervisorManager: ServiceManager = {
       // only this application's groups: the inventory's services plus any of ours that disappeared
       `  if printf '%s\\n' "$_rr" | grep -q ${shq(`^puesta-${l.slug}-[a-z0-9-]*: `)}; then`,
       `    _gone=$(printf '%s\\n' "$_rr" | sed -n ${shq(`s/^\\(puesta-${l.slug}-[a-z0-9-]*\\): disappeared$/\\1/p`)})`,
-      `    _upd=$(sup update ${shJoin(app.services.map((s) => `puesta-${l.slug}-${s.name}`))} $_gone 2>&1 || true)`,
+      // never a bare `update` (it would apply every application's pending changes)
+      `    _names=$(echo ${shJoin(app.services.map((s) => `puesta-${l.slug}-${s.name}`))} $_gone)`,
+      `    if [ -n "$_names" ]; then _upd=$(sup update $_names 2>&1 || true); else _upd=''; fi`,
       `    if printf '%s\\n' "$_upd" | grep -q -E ': (added|updated|removed)'; then`,
       `      PUESTA_CHANGED=1; printf '%s\\n' "$_upd" | grep -E ': (added|updated|removed)' | sed 's/^/changed: supervisor /'`,
       `    fi`,
