@@ -79,6 +79,10 @@ async function main(): Promise<void> {
     await page.waitForSelector('[data-testid=cal-week]');
     await page.evaluate(`document.querySelector('.cal-week-body')?.scrollTo(0, 400)`);
     await shot(page, 'windows-week');
+    await page.click('[data-testid=open-blackouts]');
+    await page.waitForSelector('[data-testid=blackouts]');
+    await shot(page, 'windows-blackouts');
+    await page.keyboard.press('Escape');
     await page.click('[data-testid=view-list]');
     await page.waitForSelector('[data-testid=windows-table]');
     await shot(page, 'windows-list');
@@ -109,9 +113,15 @@ async function main(): Promise<void> {
     await shot(page, 'notices-campaigns');
     await go('/notices?tab=ledger', '[data-testid=ledger-table]');
     await shot(page, 'notices-ledger');
+    await page.click('[data-testid=ledger-row]');
+    await page.waitForSelector('[data-testid=message-meta]');
+    await shot(page, 'notices-message');
+    await page.keyboard.press('Escape');
     await go('/notices?tab=templates', '[data-testid=templates]');
     await page.waitForSelector('[data-testid=template-save]');
     await shot(page, 'notices-templates');
+    await page.evaluate(`document.querySelector('[data-testid=template-save]')?.scrollIntoView()`);
+    await shot(page, 'notices-template-editor');
     await go('/notices?tab=smtp', '[data-testid=smtp-form]');
     await shot(page, 'notices-smtp');
     // Offline: the SMTP server goes away; the banner says messages wait.

@@ -74,7 +74,7 @@ function Campaigns() {
     {
       key: 'when',
       label: `Due (${zone})`,
-      width: '210px',
+      width: '240px',
       render: (c) => (
         <>
           <div>{fmtDateTime(c.scheduledAt, zone)}</div>

@@ -310,10 +310,12 @@ function WeekView({
                     <span className="cal-block-line">
                       <span className="cal-chip-time">{DateTime.fromISO(w.start).setZone(zone).toFormat('HH:mm')}</span> <strong>{w.title}</strong> <ConflictFlag n={conflicts.get(w.id)} />
                     </span>
-                    <span className="cal-block-sub">
-                      until {DateTime.fromISO(w.end).setZone(zone).toFormat('HH:mm')}
-                      {w.applicationNames.length ? ` · ${w.applicationNames.join(', ')}` : ''}
-                    </span>
+                    {(f.bottom - f.top) * 24 * HOUR_PX >= 34 && n === 1 && (
+                      <span className="cal-block-sub">
+                        until {DateTime.fromISO(w.end).setZone(zone).toFormat('HH:mm')}
+                        {w.applicationNames.length ? ` · ${w.applicationNames.join(', ')}` : ''}
+                      </span>
+                    )}
                   </a>
                 );
               })}
