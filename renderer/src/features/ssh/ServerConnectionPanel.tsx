@@ -45,10 +45,10 @@ export function ServerConnectionPanel({ serverId }: { serverId: number }) {
     void reloadMeta();
   }, [reloadMeta]);
 
-  const test = useCallback(async () => {
+  const test = useCallback(async (keepNotice = false) => {
     setBusy(true);
     setError(null);
-    setNotice(null);
+    if (!keepNotice) setNotice(null);
     try {
       setFacts(await api.call('servers.testConnection', { id: serverId }));
       setProblem(null);
@@ -87,7 +87,7 @@ export function ServerConnectionPanel({ serverId }: { serverId: number }) {
       } finally {
         setBusy(false);
       }
-      await test();
+      await test(true);
     },
     [api, serverId, reloadMeta, test],
   );
