@@ -42,8 +42,9 @@ export function WindowPage({ id }: { id: number }) {
   const toast = useToast();
   const [zone] = useOperatorZone();
   const wq = useQuery('windows.get', { id });
-  const cq = useQuery('windows.conflicts', { id });
-  const aq = useQuery('windows.audience', { id, includeContacts: true });
+  // Audience and clashes follow the inventory (a contact opting out, a contract ending…).
+  const cq = useLiveQuery('windows.conflicts', { id }, ['contracts', 'placements', 'customers']);
+  const aq = useLiveQuery('windows.audience', { id, includeContacts: true }, ['customers', 'contacts', 'contracts', 'placements']);
   const campaigns = useQuery('notices.campaigns', { windowId: id });
   const [editing, setEditing] = useState(false);
   const [transition, setTransition] = useState<TransitionSpec | null>(null);
