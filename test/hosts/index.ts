@@ -283,7 +283,8 @@ export async function startHosts(opts: StartHostsOptions): Promise<TestHosts> {
   live.add(set);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.once('exit', () => {
+    // Whatever happens to the test process, no sshd/nginx/iptables rule is left behind.
+    const killAll = () => {
       for (const s of live) for (const h of s.hosts) {
         const pid = h.pid();
         if (pid) for (const p of [...descendants(pid), pid]) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
@@ -296,7 +297,16 @@ export async function startHosts(opts: StartHostsOptions): Promise<TestHosts> {
           // not running
         }
       }
-    });
+      for (const s of live) rmSync(s.dir, { recursive: true, force: true });
+      live.clear();
+    };
+    process.once('exit', killAll);
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(sig, () => {
+        killAll();
+        process.kill(process.pid, sig); // default action now that our handler is gone
+      });
+    }
   }
 
   try {
