@@ -72,6 +72,17 @@ export const HostStats = z.object({
 });
 export type HostStats = z.infer<typeof HostStats>;
 
+export const ServiceControlResult = z.object({
+  serverId: Id,
+  serverName: z.string(),
+  ok: z.boolean(),
+  /** The last lines of the command's output (or the error message). */
+  output: z.string(),
+  /** Running / expected instances per service after the action. */
+  services: z.array(ServiceState),
+});
+export type ServiceControlResult = z.infer<typeof ServiceControlResult>;
+
 export const provisionMethods = {
   'provision.steps': method(
     z.object({ applicationId: Id }).strict(),
@@ -104,6 +115,20 @@ export const provisionMethods = {
       .refine((x) => x.applicationId !== undefined || x.serverId !== undefined, 'give an application or a server'),
     z.object({ items: z.array(HostStats) }),
     'Collect host statistics and service/health status over SSH now (kept in the history)',
+  ),
+  'services.control': method(
+    z
+      .object({
+        applicationId: Id,
+        action: z.enum(['start', 'stop', 'restart', 'status']),
+        /** One service by name (default: all of them). */
+        service: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/).optional(),
+        /** One server (default: every placement of the application). */
+        serverId: Id.optional(),
+      })
+      .strict(),
+    z.object({ items: z.array(ServiceControlResult) }),
+    "Start, stop, restart or show the status of an application's services on its hosts (systemd or supervisor, detected on each host)",
   ),
   'stats.history': method(
     z.object({ serverId: Id, applicationId: Id.optional(), limit: z.number().int().min(1).max(5000).default(200) }).strict(),

@@ -129,6 +129,30 @@ describe('provisioning over SSH on a test host', () => {
     expect(hist.items).toHaveLength(2);
     expect(hist.items[0]!.stats!.memory.totalKb).toBeGreaterThan(0);
 
+    // start / stop / restart / status through the API
+    type Ctl = { items: { ok: boolean; output: string; services: { name: string; expected: number; running: number }[] }[] };
+    const pidOf = async () => (await root(`supervisorctl -c '${supConf}' pid 'puesta-ssh-prov-${prefix}-web:puesta-ssh-prov-${prefix}-web_01'`)).trim();
+    const pid0 = await pidOf();
+    const rs = await call<Ctl>('services.control', { applicationId: appId, action: 'restart', service: 'web' });
+    expect(rs.items[0]!.ok, rs.items[0]!.output).toBe(true);
+    expect(rs.items[0]!.services).toEqual([{ name: 'web', expected: 1, running: 1 }]);
+    expect(await pidOf()).not.toBe(pid0);
+    const stop = await call<Ctl>('services.control', { applicationId: appId, action: 'stop', service: 'worker' });
+    expect(stop.items[0]!.services).toEqual([{ name: 'worker', expected: 2, running: 0 }]);
+    const start = await call<Ctl>('services.control', { applicationId: appId, action: 'start' });
+    expect(start.items[0]!.ok).toBe(true);
+    expect(start.items[0]!.services).toEqual([
+      { name: 'web', expected: 1, running: 1 },
+      { name: 'worker', expected: 2, running: 2 },
+    ]);
+    const status = await call<Ctl>('services.control', { applicationId: appId, action: 'status' });
+    expect(status.items[0]!.services.map((x) => x.running)).toEqual([1, 2]);
+    const bad = await dispatch(tc.core, 'services.control', { applicationId: appId, action: 'restart', service: 'nope' });
+    expect(bad.ok ? 'ok' : bad.error.code).toBe('NOT_FOUND');
+    const audit = tc.core.audit.list({ entity: 'applications', entityId: appId, limit: 50, offset: 0 }).items.map((a) => a.action);
+    expect(audit.filter((a) => a.startsWith('services.'))).toEqual(expect.arrayContaining(['services.restart', 'services.stop', 'services.start']));
+    expect(audit).not.toContain('services.status');
+
     // a stopped web process shows in the stats
     await root(`supervisorctl -c '${supConf}' stop 'puesta-ssh-prov-${prefix}-web:*'`);
     const down = (await call<{ items: HostStats[] }>('stats.collect', { applicationId: appId })).items[0]!;

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Application, ApplicationFields } from '../../shared/contract/inventory.js';
-import { parseResult, parseStats, provisionSteps, statsScript, type ProvisionOptions } from '../../electron/core/provision/index.js';
+import { parseResult, parseServiceStatus, parseStats, provisionSteps, serviceControlScript, serviceStatusScript, statsScript, type ProvisionOptions } from '../../electron/core/provision/index.js';
 import { freePort } from '../hosts/index.js';
 
 const prefix = `pd${randomBytes(3).toString('hex')}`;
@@ -194,6 +194,18 @@ describe('provisioning with systemd as PID 1', () => {
       { name: 'web', expected: 2, running: 2 },
       { name: 'worker', expected: 3, running: 3 },
     ]);
+
+    // start / stop / restart / status through the same detector
+    const pidW = must(`systemctl show -p MainPID --value puesta-${slug}-web@1.service`);
+    must(serviceControlScript(makeApp(3), 'restart', 'web'));
+    expect(must(`systemctl show -p MainPID --value puesta-${slug}-web@1.service`)).not.toBe(pidW);
+    must(serviceControlScript(makeApp(3), 'stop', 'worker'));
+    expect(parseServiceStatus(must(serviceStatusScript(makeApp(3))))).toEqual([
+      { name: 'web', expected: 2, running: 2 },
+      { name: 'worker', expected: 3, running: 0 },
+    ]);
+    must(serviceControlScript(makeApp(3), 'start'));
+    expect(parseServiceStatus(must(serviceStatusScript(makeApp(3))))[1]).toEqual({ name: 'worker', expected: 3, running: 3 });
 
     const pidsBefore = must(`systemctl show -p MainPID --value puesta-${slug}-web@1.service`);
     const again = runSteps(makeApp(3));

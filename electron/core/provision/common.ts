@@ -198,7 +198,7 @@ export function putFile(path: string, mode: string, owner: string, content: stri
 }
 
 /** A shell test for "the host runs systemd as PID 1". */
-export const IS_SYSTEMD = `[ "$(ps -p 1 -o comm= 2>/dev/null)" = systemd ]`;
+export const IS_SYSTEMD = `[ "$(ps -p 1 -o comm= 2>/dev/null || cat /proc/1/comm 2>/dev/null)" = systemd ]`;
 
 /** libpq connection words (-h, -p) for a PostgreSQL access. */
 export function pgConnWords(pg: PostgresAccess): string[] {

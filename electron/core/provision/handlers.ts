@@ -4,18 +4,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Application } from '../../../shared/contract/inventory.js';
-import type { CollectedStats, HostStats } from '../../../shared/contract/provision.js';
+import type { CollectedStats, HostStats, ServiceControlResult } from '../../../shared/contract/provision.js';
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
 import type { Handlers } from '../handlers.js';
 import { targetOf } from '../ssh/handlers.js';
 import { sshOf } from '../ssh/index.js';
 import { healthUrlOf, parseStats, statsScript } from './monitoring.js';
-import { provisionSteps, type ProvisionOptions } from './index.js';
+import { parseServiceStatus, provisionSteps, serviceControlScript, serviceStatusScript, type ProvisionOptions } from './index.js';
 import { dbPasswordSecretKey } from './postgres.js';
 import { reviewUpgrade } from './review.js';
 
-type ProvisionMethod = 'provision.steps' | 'provision.setDbPassword' | 'provision.dbPasswordStatus' | 'provision.review' | 'stats.collect' | 'stats.history';
+type ProvisionMethod = 'services.control' | 'provision.steps' | 'provision.setDbPassword' | 'provision.dbPasswordStatus' | 'provision.review' | 'stats.collect' | 'stats.history';
 
 const optionsByCore = new WeakMap<Core, ProvisionOptions>();
 
@@ -169,6 +169,34 @@ export const provisionHandlers: Handlers<ProvisionMethod> = {
     }
     const items = await Promise.all(pairs.map((p) => collectStats(core, p.serverId, p.app, ctx.signal)));
     core.events.emit('stats.collected', { serverIds: [...new Set(items.map((i) => i.serverId))], applicationId: input.applicationId ?? null });
+    return { items };
+  },
+
+  'services.control': async (core, input, ctx) => {
+    const app = applicationOf(core, input.applicationId);
+    if (input.service && !app.services.some((s) => s.name === input.service)) {
+      throw new PuestaError('NOT_FOUND', `${app.name} has no service named ${input.service}; its services are: ${app.services.map((s) => s.name).join(', ') || 'none'}.`);
+    }
+    const ps = placements(core, { applicationId: app.id }).filter((p) => input.serverId === undefined || p.serverId === input.serverId);
+    if (!ps.length) throw new PuestaError('PRECONDITION_FAILED', `${app.name} is not placed on ${input.serverId === undefined ? 'any server' : 'that server'}: add a placement first.`);
+    const o = provisionOptionsOf(core);
+    const so = { ...(o.paths ? { paths: o.paths } : {}), ...(o.group ? { group: o.group } : {}), ...(o.manager ? { manager: o.manager } : {}) };
+    const script =
+      (input.action === 'status' ? '' : `( ${serviceControlScript(app, input.action, input.service, so)} ) 2>&1 || echo "PUESTA_CONTROL_FAILED $?"\n`) + serviceStatusScript(app, so);
+    const items = await Promise.all(
+      [...new Set(ps.map((p) => p.serverId))].map(async (serverId): Promise<ServiceControlResult> => {
+        const target = targetOf(core, serverId);
+        try {
+          const r = await sshOf(core).exec(target, script, { sudo: target.user !== 'root', timeoutMs: 120_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+          const failed = r.exitCode !== 0 || /^PUESTA_CONTROL_FAILED/m.test(r.stdout);
+          const output = (r.stdout.replace(/^PUESTA_SERVICE .*\n?/gm, '') + r.stderr).trim().split('\n').slice(-40).join('\n');
+          return { serverId, serverName: target.name, ok: !failed, output, services: parseServiceStatus(r.stdout).filter((s) => !input.service || s.name === input.service) };
+        } catch (e) {
+          return { serverId, serverName: target.name, ok: false, output: e instanceof Error ? e.message : String(e), services: [] };
+        }
+      }),
+    );
+    if (input.action !== 'status') core.audit.write(core.operator(), `services.${input.action}`, 'applications', app.id, null, { service: input.service ?? null, servers: items.map((i) => ({ server: i.serverName, ok: i.ok })) });
     return { items };
   },
 
