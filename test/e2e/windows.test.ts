@@ -138,11 +138,21 @@ describe('windows and notices (e2e)', () => {
     await page.selectOption(tid('compose-recipient'), String(seed.contacts.carla));
     await expect.poll(() => page.textContent(tid('preview-to'))).toContain('carla@globex.test');
     expect(await page.textContent(tid('preview-zone'))).toContain('America/New_York');
+
+    // Test-send to the operator: outside the ledger, nobody in the audience gets it.
+    await page.fill(tid('test-to'), 'operator@puesta.test');
+    await page.click(tid('test-send'));
+    await page.waitForSelector(`${tid('toast-success')}:has-text("Test sent to operator@puesta.test")`, { timeout: 15_000 });
+    const tests = smtp.received.filter((m) => m.to.includes('operator@puesta.test'));
+    expect(tests).toHaveLength(1);
+    expect(tests[0]!.raw).toMatch(/text\/calendar/);
+    expect((await app.call('outbox.list', {})).total).toBe(0);
   });
 
   it('announces while the SMTP server is down: the UI says messages wait; they go out once when it is back', async () => {
     const port = smtp.port;
     const before = smtp.received.length;
+    expect(smtp.received.every((m) => m.to.every((t) => t.endsWith('@puesta.test')))).toBe(true);
     await smtp.close();
 
     await page.evaluate("document.querySelector('.main')?.scrollTo(0, 0)");
@@ -188,7 +198,7 @@ describe('windows and notices (e2e)', () => {
     const got = smtp.received.flatMap((m) => m.to).sort();
     expect(got).toEqual(['ana@acme.test', 'bob@acme.test', 'carla@globex.test']);
     expect(new Set(smtp.received.map((m) => m.messageId)).size).toBe(3);
-    expect(before).toBe(1); // only the SMTP test message went to the first server
+    expect(before).toBe(2); // only the two test messages (SMTP settings, compose) went to the first server
     const raw = smtp.received.find((m) => m.to.includes('ana@acme.test'))!.raw;
     expect(raw).toMatch(/text\/calendar/);
   });
