@@ -71,7 +71,7 @@ describe('guided runs through the UI', () => {
     await go(`/applications/${world.appId}`);
     await page.getByTestId('deploy').click();
     await page.getByTestId('new-run').waitFor();
-    await expect(page.locator('#run-env').inputValue()).resolves.toBe(String(world.envId));
+    await expect.poll(() => page.locator('#run-env').inputValue()).toBe(String(world.envId));
     await page.getByRole('radio', { name: 'Upgrade' }).click();
     await page.locator('#run-srckind').selectOption('directory');
     await page.locator('#run-src').fill(world.src('v2'));
@@ -165,6 +165,14 @@ describe('guided runs through the UI', () => {
     await go(`/runs/releases/${world.appId}`);
     await expect.poll(async () => (await page.getByTestId('releases-screen').textContent()) ?? '').toContain(v1Key);
     await expect(page.getByTestId('current-table').textContent()).resolves.toContain(v1Key);
+    // reading the hosts agrees with the records: v2 current on both
+    await page.getByTestId('scan-hosts').click();
+    await page.getByTestId('confirm-scan').click();
+    const scan = page.getByTestId('scan-table').locator('tbody tr');
+    await expect.poll(() => scan.count(), { timeout: 20_000 }).toBe(2);
+    const cur = (await app.call('releases.current', { applicationId: world.appId })).items[0]!.key;
+    expect((await scan.allTextContents()).every((t) => t.includes(cur))).toBe(true);
+    await page.keyboard.press('Escape');
   });
 
   it('rolls back from the application page to v1', async () => {

@@ -34,8 +34,9 @@ export function NewRunScreen() {
   const [appId, setAppId] = useState<number | null>(q.get('app') ? Number(q.get('app')) : null);
   const [envId, setEnvId] = useState<number | null>(q.get('env') ? Number(q.get('env')) : null);
   const [kind, setKind] = useState<ChecklistKind>((['install', 'upgrade', 'rollback'].includes(q.get('kind') ?? '') ? q.get('kind') : 'upgrade') as ChecklistKind);
-  const [sourceKind, setSourceKind] = useState<'tarball' | 'directory'>('tarball');
+  const [sourceKind, setSourceKind] = useState<'tarball' | 'directory' | 'git'>('tarball');
   const [sourcePath, setSourcePath] = useState('');
+  const [gitRef, setGitRef] = useState('');
   const [label, setLabel] = useState('');
   const [rollbackTo, setRollbackTo] = useState(q.get('rollbackTo') ?? '');
   const [serverIds, setServerIds] = useState<number[] | null>(q.get('servers') ? q.get('servers')!.split(',').map(Number) : null);
@@ -62,9 +63,11 @@ export function NewRunScreen() {
 
   // defaults that follow the choices
   useEffect(() => {
-    if (app && (app.sourceKind === 'tarball' || app.sourceKind === 'directory') && !sourcePath) {
+    if (app && app.sourceKind !== 'build' && app.source && !sourcePath) {
       setSourceKind(app.sourceKind);
-      setSourcePath(app.source);
+      const [url = '', ref = ''] = app.sourceKind === 'git' ? app.source.split('#') : [app.source];
+      setSourcePath(url);
+      setGitRef(ref);
     }
   }, [app]);
   useEffect(() => {
@@ -75,7 +78,7 @@ export function NewRunScreen() {
   const request = (): RunRequest | null => {
     if (!appId || !envId) return null;
     const r: RunRequest = { applicationId: appId, environmentId: envId, kind, label, parallelism };
-    if (kind !== 'rollback' && sourcePath.trim()) r.source = { kind: sourceKind, path: sourcePath.trim() };
+    if (kind !== 'rollback' && sourcePath.trim()) r.source = { kind: sourceKind, path: sourcePath.trim(), ...(sourceKind === 'git' && gitRef.trim() ? { ref: gitRef.trim() } : {}) };
     if (kind === 'rollback' && rollbackTo) r.rollbackTo = rollbackTo;
     if (serverIds && targets.length && chosen.length !== targets.length) r.serverIds = chosen;
     return r;
@@ -173,16 +176,31 @@ export function NewRunScreen() {
             <div className="wizard-row">
               <div className="field" style={{ flex: '0 0 10rem' }}>
                 <label htmlFor="run-srckind">Release source</label>
-                <select id="run-srckind" value={sourceKind} onChange={(e) => setSourceKind(e.target.value as 'tarball' | 'directory')}>
+                <select id="run-srckind" value={sourceKind} onChange={(e) => setSourceKind(e.target.value as 'tarball' | 'directory' | 'git')}>
                   <option value="tarball">.tar.gz file</option>
                   <option value="directory">Folder</option>
+                  <option value="git">Git repository</option>
                 </select>
               </div>
               <div className="field grow">
-                <label htmlFor="run-src">Path on this computer</label>
-                <input id="run-src" className="mono" value={sourcePath} onChange={(e) => setSourcePath(e.target.value)} placeholder={sourceKind === 'tarball' ? '/home/me/builds/shop-2.3.1.tar.gz' : '/home/me/builds/shop/'} />
-                <div className="field-hint">Uploaded to each host over SFTP and checked (sha256) before it is unpacked.</div>
+                <label htmlFor="run-src">{sourceKind === 'git' ? 'Repository URL' : 'Path on this computer'}</label>
+                <input
+                  id="run-src"
+                  className="mono"
+                  value={sourcePath}
+                  onChange={(e) => setSourcePath(e.target.value)}
+                  placeholder={sourceKind === 'tarball' ? '/home/me/builds/shop-2.3.1.tar.gz' : sourceKind === 'git' ? 'https://git.example.net/shop.git' : '/home/me/builds/shop/'}
+                />
+                <div className="field-hint">
+                  {sourceKind === 'git' ? 'Fetched on each host (git must be installed there) and packed into the release.' : 'Uploaded to each host over SFTP and checked (sha256) before it is unpacked.'}
+                </div>
               </div>
+              {sourceKind === 'git' && (
+                <div className="field" style={{ flex: '0 0 10rem' }}>
+                  <label htmlFor="run-ref">Branch, tag or commit</label>
+                  <input id="run-ref" className="mono" value={gitRef} onChange={(e) => setGitRef(e.target.value)} placeholder="main" />
+                </div>
+              )}
               <div className="field" style={{ flex: '0 0 11rem' }}>
                 <label htmlFor="run-label">Label</label>
                 <input id="run-label" value={label} onChange={(e) => setLabel(e.target.value)} placeholder="v2.3.1" />

@@ -6,8 +6,9 @@ import { Dialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage } from '../../lib/form.js';
-import { formatDateTime } from '../../lib/format.js';
+import { formatDateTime, plural } from '../../lib/format.js';
 import { href, navigate } from '../../lib/router.js';
+import { useServers } from '../inventory/lookups.js';
 import { RunsTable } from './RunsScreen.js';
 import './runs.css';
 
@@ -64,6 +65,7 @@ export function ReleasesScreen({ applicationId }: { applicationId: number }) {
   const list = useQuery('releases.list', { applicationId, includeRemoved: removed });
   const current = useQuery('releases.current', { applicationId });
   const [registering, setRegistering] = useState(false);
+  const [scanning, setScanning] = useState(false);
   const items = list.data?.items ?? [];
   const byHost = new Map<string, Release[]>();
   for (const r of items) byHost.set(r.serverName, [...(byHost.get(r.serverName) ?? []), r]);
@@ -76,6 +78,9 @@ export function ReleasesScreen({ applicationId }: { applicationId: number }) {
         subtitle="Each release is a folder under releases/ on a host; current is the one the symlink points at."
         actions={
           <>
+            <button className="btn" onClick={() => setScanning(true)} data-testid="scan-hosts">
+              Check the hosts…
+            </button>
             <button className="btn" onClick={() => setRegistering(true)}>
               Record a release…
             </button>
@@ -166,6 +171,16 @@ export function ReleasesScreen({ applicationId }: { applicationId: number }) {
       <Section title="Runs of this application">
         <RunsTable applicationId={applicationId} compact />
       </Section>
+      {scanning && (
+        <ScanDialog
+          applicationId={applicationId}
+          onClose={() => setScanning(false)}
+          onDone={() => {
+            void list.reload();
+            void current.reload();
+          }}
+        />
+      )}
       {registering && (
         <RegisterDialog
           applicationId={applicationId}
@@ -239,6 +254,87 @@ function RegisterDialog({ applicationId, onClose, onDone }: { applicationId: num
       <label className="check">
         <input type="checkbox" checked={current} onChange={(e) => setCurrent(e.target.checked)} /> <span>It is the current release on that host</span>
       </label>
+      {error && (
+        <div className="callout callout-error" role="alert">
+          <Icon name="warn" />
+          <span>{error}</span>
+        </div>
+      )}
+    </Dialog>
+  );
+}
+
+/** Reads each host (current link, releases/ folders) and brings the records in line with what is there. */
+function ScanDialog({ applicationId, onClose, onDone }: { applicationId: number; onClose: () => void; onDone: () => void }) {
+  const api = useApi();
+  const servers = useServers();
+  const placements = useQuery('placements.list', { applicationId, limit: 1000 });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [result, setResult] = useState<{ serverName: string; currentKey: string | null; present: string[]; error: string | null }[] | null>(null);
+  const envIds = [...new Set((placements.data?.items ?? []).map((p) => servers.byId.get(p.serverId)?.environmentId).filter((x): x is number => x != null))];
+  const go = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const all: NonNullable<typeof result> = [];
+      for (const environmentId of envIds) all.push(...(await api.call('releases.scan', { applicationId, environmentId })).items);
+      setResult(all);
+      onDone();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      title="Check the releases on the hosts"
+      onClose={onClose}
+      wide={result !== null}
+      footer={
+        result ? (
+          <button className="btn btn-primary" onClick={onClose}>
+            Done
+          </button>
+        ) : (
+          <>
+            <button className="btn" onClick={onClose}>
+              Cancel
+            </button>
+            <button className="btn btn-primary" disabled={busy || !envIds.length} onClick={() => void go()} data-testid="confirm-scan">
+              {busy ? 'Reading the hosts…' : 'Read the hosts'}
+            </button>
+          </>
+        )
+      }
+    >
+      {!result ? (
+        <p>
+          Puesta connects to each host of the application ({plural(placements.data?.items.length ?? 0, 'placement')}), reads where <code>current</code> points and which folders are in <code>releases/</code>, and updates its records to match. Nothing is changed on the hosts.
+        </p>
+      ) : (
+        <div className="table-wrap">
+          <table className="table" data-testid="scan-table">
+            <thead>
+              <tr>
+                <th>Host</th>
+                <th>Current</th>
+                <th>Releases found</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.map((r) => (
+                <tr key={r.serverName}>
+                  <td>{r.serverName}</td>
+                  <td>{r.error ? <span className="field-error">{r.error}</span> : r.currentKey ? <code>{r.currentKey}</code> : <span className="muted">none</span>}</td>
+                  <td>{r.present.length ? r.present.length : <span className="muted">none</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       {error && (
         <div className="callout callout-error" role="alert">
           <Icon name="warn" />
