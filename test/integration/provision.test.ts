@@ -170,7 +170,8 @@ beforeAll(async () => {
     'test',
   );
   app = Application.parse(created);
-  opts = { paths, database: { host: pgSock, port: pgPort } };
+  host('groupadd', ['--system', `${prefix}g`]);
+  opts = { paths, database: { host: pgSock, port: pgPort }, user: { groups: [`${prefix}g`] } };
 }, 120_000);
 
 afterAll(async () => {
@@ -181,6 +182,7 @@ afterAll(async () => {
   if (ns && ns.exitCode === null) ns.kill('SIGKILL');
   host('userdel', [user]);
   host('groupdel', [user]);
+  host('groupdel', [`${prefix}g`]);
   if (T) rmSync(T, { recursive: true, force: true });
   await tc?.cleanup();
 }, 60_000);
@@ -210,6 +212,7 @@ describe('provisioning a new application on a real host', () => {
     expect(pw[6]).toBe('/usr/sbin/nologin');
     expect(Number(pw[2])).toBeLessThan(1000); // --system
     const uid = pw[2];
+    expect(host('id', ['-nG', user]).stdout.trim().split(' ')).toEqual([user, `${prefix}g`]);
 
     // ---------------------------------------------------------------- inspect: layout
     const st = (p: string) => must(`stat -c '%F %a %U:%G' '${p}'`).trim();
