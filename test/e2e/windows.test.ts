@@ -72,6 +72,12 @@ describe('windows and notices (e2e)', () => {
     await page.fill(tid('window-end'), start.plus({ hours: 3 }).toFormat("yyyy-LL-dd'T'HH:mm"));
     await form.getByRole('group', { name: 'Applications touched' }).getByLabel('billing').check();
     await form.getByLabel('Impact (what users will notice)').fill('Invoices are read-only.');
+    // Before saving: the times as each customer will read them.
+    const local = page.locator(tid('draft-local-times'));
+    await expect.poll(() => local.textContent()).toContain('Acme Madrid');
+    const m = start.setZone('Europe/Madrid');
+    expect(await local.textContent()).toContain(`${m.toFormat('HH:mm')} – ${m.plus({ hours: 3 }).toFormat('HH:mm')} (next day) ${m.isInDST ? 'CEST' : 'CET'}`);
+    expect(await local.textContent()).toContain('Globex New York');
     // Another window at the same time on web-1 (which hosts billing): flagged while planning.
     await expect.poll(() => page.locator(tid('draft-conflicts')).textContent(), { timeout: 10_000 }).toContain('Same server');
     expect(await page.textContent(tid('draft-conflicts'))).toContain('web-1');

@@ -8,9 +8,9 @@ import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { apiErrorToFields, errorMessage, useForm, type Form } from '../../lib/form.js';
 import { useDebounced } from '../../lib/hooks.js';
-import { useApplications, useServers } from '../inventory/lookups.js';
+import { useApplications, useCustomers, useServers } from '../inventory/lookups.js';
 import { ConflictList } from './parts.js';
-import { fmtDateTime, fmtDuration, fromLocalInput, toLocalInput } from './time.js';
+import { fmtDateTime, fmtDuration, fmtSpan, fromLocalInput, toLocalInput } from './time.js';
 import './windows.css';
 
 type Draft = {
@@ -107,6 +107,49 @@ function DraftConflicts({ draft, excludeId }: { draft: Draft; excludeId?: number
   );
 }
 
+/**
+ * The draft's times as its customers will read them: customers with a contract on the chosen
+ * applications that is in force at the start, each in their own zone (before anything is saved).
+ */
+function DraftLocalTimes({ draft, zone }: { draft: Draft; zone: string }) {
+  const api = useApi();
+  const customers = useCustomers();
+  const [ids, setIds] = useState<number[]>([]);
+  const apps = draft.applicationIds.join(',');
+  const day = draft.start.slice(0, 10);
+  useEffect(() => {
+    let live = true;
+    const appIds = apps ? apps.split(',').map(Number) : [];
+    void Promise.all(appIds.map((applicationId) => api.call('contracts.list', { applicationId, limit: 10_000 }).then((r) => r.items, () => [])))
+      .then((lists) => {
+        const inForce = lists.flat().filter((c) => (c.state === 'active' || c.state === 'grace') && (!day || (c.startDate <= day && c.endDate >= day)));
+        if (live) setIds([...new Set(inForce.map((c) => c.customerId))]);
+      });
+    return () => {
+      live = false;
+    };
+  }, [api, apps, day]);
+  if (!draft.start || !draft.end || Date.parse(draft.end) <= Date.parse(draft.start) || !ids.length) return null;
+  const list = ids
+    .map((id) => customers.byId.get(id))
+    .filter((c): c is NonNullable<typeof c> => Boolean(c))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const shown = list.slice(0, 6);
+  return (
+    <div className="draft-local" data-testid="draft-local-times">
+      <div className="muted small">As the customers will read it:</div>
+      <ul>
+        {shown.map((c) => (
+          <li key={c.id}>
+            <strong>{c.name}</strong> <span className="muted">({c.timezone})</span> — {c.timezone === zone ? 'same as yours' : fmtSpan(draft.start, draft.end, c.timezone)}
+          </li>
+        ))}
+        {list.length > shown.length && <li className="muted">… and {list.length - shown.length} more</li>}
+      </ul>
+    </div>
+  );
+}
+
 function blank(zoneStart: string | undefined): Draft {
   const start = zoneStart ?? new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 11) + '20:00:00Z';
   const end = new Date(Date.parse(start) + 2 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -196,6 +239,7 @@ export function WindowEditor({ window: rec, zone, initialStart, onClose, onSaved
           <MultiSelectField form={f} name="applicationIds" label="Applications touched" options={apps.options} hint="Their customers (through contracts in force) are the audience." />
           <MultiSelectField form={f} name="serverIds" label="Other servers touched" options={servers.options} hint="Servers hosting the chosen applications count already; add shared ones (proxy, database)." />
         </div>
+        <DraftLocalTimes draft={d} zone={zone} />
         <TextArea form={f} name="impact" label="Impact (what users will notice)" rows={3} hint="Goes into the notices as {{impact}}." />
         <div className="w-row">
           <LinkedRunField form={f} />
