@@ -36,6 +36,7 @@ import {
   supervisorManager,
   systemdManager,
   templateSafe,
+  userStep,
   DEFAULT_PATHS,
 } from '../../electron/core/provision/index.js';
 import { render } from '../../electron/core/runs/template.js';
@@ -299,5 +300,19 @@ describe('upgrade review', () => {
     expect(d).toContainEqual(expect.objectContaining({ kind: 'layout', what: 'shared folder log/archive', after: null }));
     expect(d).toContainEqual(expect.objectContaining({ kind: 'logrotate', what: 'log rotation keep', before: '14', after: '30' }));
     expect(d).toContainEqual(expect.objectContaining({ kind: 'database', what: 'database patch 0007_add_index' }));
+  });
+});
+
+describe('the user step on this machine', () => {
+  it('an existing user is never modified; a wrong primary group stops the install with what to do', () => {
+    // root exists: "in place" (home and shell differ from the inventory: warnings, no change)
+    const app = makeApp({ runtimeUser: 'root', basePath: '/srv/shop' });
+    const ok = sh(userStep(app).script);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(parseResult(ok.stdout)).toBe('unchanged');
+    expect(ok.stdout).toContain('PUESTA_WARN user root has home /root');
+    const bad = sh(userStep(app, { group: 'daemon' }).script);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('another primary group than daemon');
   });
 });

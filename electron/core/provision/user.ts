@@ -32,6 +32,7 @@ if id -u ${u} >/dev/null 2>&1; then
   _home=$(getent passwd ${u} | cut -d: -f6)
   _shell=$(getent passwd ${u} | cut -d: -f7)
   [ "$_home" = ${shq(home)} ] || echo "PUESTA_WARN user ${l.user} has home $_home, the inventory says ${home}; left unchanged"
+  [ "$(id -gn ${u})" = ${shq(l.group)} ] || { echo ${shq(`User ${l.user} exists with another primary group than ${l.group}: set that group in Puesta's provisioning options, or change the user by hand, then retry.`)} >&2; exit 1; }
   [ "$_shell" = ${shq(shell)} ] || echo "PUESTA_WARN user ${l.user} has shell $_shell, the inventory says ${shell}; left unchanged"
 else
   if getent group ${g} >/dev/null 2>&1; then _gopt="--gid ${l.group}"; else _gopt="--user-group"; fi
