@@ -100,6 +100,10 @@ describe('install checklist wiring', () => {
       'record',
     ]);
     for (const s of install) expect(() => ChecklistStep.parse(s)).not.toThrow();
+    // an upgrade re-runs them (each reports "unchanged" unless the review showed a delta)
+    const upgrade = withProvisioning(builtinChecklist('upgrade', app), provisionChecklistSteps(tc.core, appId)).map((s) => s.key);
+    expect(upgrade.slice(0, 2)).toEqual(['preflight', 'provision-user']);
+    expect(upgrade.slice(upgrade.indexOf('switch'))).toEqual(['switch', 'provision-services-start', 'health', 'provision-monitoring', 'cleanup', 'record']);
     expect(install.filter((s) => s.key.startsWith('provision-')).every((s) => s.sudo)).toBe(true);
 
     expect(provisionStdin(tc.core, appId, 'provision-database')).toBeNull();
