@@ -117,7 +117,8 @@ export class NoticeRenderer {
       start: w.start,
       end: w.end,
       summary: w.title,
-      description: parts.text,
+      // Short on purpose: the mail carries the full text; the calendar entry says what and where.
+      description: [w.impact, vars.services].filter(Boolean).join('\n'),
       organizer: this.organizer,
       attendee: { name: r.contactName, email: r.email },
     });
@@ -268,6 +269,8 @@ export interface MaterialiseOptions {
   chunk?: number;
   /** Later chunks are written only while the campaign has fewer queued rows than this. */
   lowWater?: number;
+  /** Keeps each campaign's recipient list between chunks (the audience is computed once per campaign). */
+  recipients?: Map<number, Recipient[]>;
 }
 
 /**
@@ -295,7 +298,10 @@ export function materialiseDue(core: Core, now = new Date(), opts: MaterialiseOp
       const cur = core.db.prepare("SELECT state, params FROM campaigns WHERE id = ? AND state IN ('scheduled', 'materialising')").get(c.id) as
         | { state: string; params: string }
         | undefined;
-      if (!cur) return;
+      if (!cur) {
+        opts.recipients?.delete(c.id);
+        return;
+      }
       const params = JSON.parse(cur.params) as CampaignParams;
       const cursor = params.cursor ?? 0;
       const ins = core.db.prepare(
@@ -306,9 +312,12 @@ export function materialiseDue(core: Core, now = new Date(), opts: MaterialiseOp
       const renderer = new NoticeRenderer(core, getWindow(core, c.window_id), c.kind, { ...params, offsetHours: c.offset_hours });
       const method = c.kind === 'cancelled' ? 'CANCEL' : 'REQUEST';
       const ts = nowIso();
-      const todo = recipientsOf(core, c.window_id)
-        .filter((r) => (r.contactId ?? 0) > cursor)
-        .sort((a, b) => (a.contactId ?? 0) - (b.contactId ?? 0));
+      let all = opts.recipients?.get(c.id);
+      if (!all) {
+        all = recipientsOf(core, c.window_id).sort((a, b) => (a.contactId ?? 0) - (b.contactId ?? 0));
+        opts.recipients?.set(c.id, all);
+      }
+      const todo = all.filter((r) => (r.contactId ?? 0) > cursor);
       const size = cur.state === 'scheduled' ? firstChunk : chunk;
       const batch = todo.slice(0, size);
       for (const r of batch) ins.run(c.id, r.contactId, r.customerId, r.customerName, r.contactName, r.email, renderer.subject(r), method, ts, newMessageId(), ts, ts);
@@ -316,6 +325,7 @@ export function materialiseDue(core: Core, now = new Date(), opts: MaterialiseOp
         const next: CampaignParams = { ...params, cursor: batch[batch.length - 1]!.contactId ?? cursor };
         core.db.prepare("UPDATE campaigns SET state = 'materialising', params = ?, updated_at = ? WHERE id = ?").run(JSON.stringify(next), ts, c.id);
       } else {
+        opts.recipients?.delete(c.id);
         const { cursor: _done, ...rest } = params;
         core.db
           .prepare("UPDATE campaigns SET state = 'materialised', params = ?, materialised_at = ?, updated_at = ? WHERE id = ?")

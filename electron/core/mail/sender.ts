@@ -16,7 +16,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Transporter } from 'nodemailer';
 import type { OutboxStatus } from '../../../shared/contract/windows.js';
 import type { Core } from '../core.js';
-import { campaignCounts, materialiseDue, RenderCache, renderForSend, type SendRow } from './campaigns.js';
+import { campaignCounts, materialiseDue, RenderCache, renderForSend, type Recipient, type SendRow } from './campaigns.js';
 import { classify, getSmtp, makeTransport, PASSWORD_KEY } from './smtp.js';
 
 export interface MailOptions {
@@ -98,6 +98,9 @@ export class MailService {
   private lastMaterialise = 0;
   private immediate = false;
   private sentBatch: { id: number; response: string; ts: string }[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  /** Recipient lists of campaigns being materialised in chunks. */
+  private recipients = new Map<number, Recipient[]>();
   private renders: RenderCache;
 
   constructor(
@@ -276,13 +279,11 @@ export class MailService {
   }
 
   private pump(): void {
-    if (!this.core.db.open) return;
-    this.flushSent();
-    if (this.closed) return;
+    if (!this.core.db.open || this.closed) return;
     try {
       if (Date.now() - this.lastMaterialise > 250 || this.inflight === 0) {
         this.lastMaterialise = Date.now();
-        for (const id of materialiseDue(this.core, new Date(), { firstChunk: 1000, chunk: 5000, lowWater: 1000 })) this.markDirty(id);
+        for (const id of materialiseDue(this.core, new Date(), { firstChunk: 500, chunk: 500, lowWater: 1000, recipients: this.recipients })) this.markDirty(id);
       }
       const smtp = this.smtp();
       if (!smtp.configured) {
@@ -325,7 +326,7 @@ export class MailService {
         for (const row of rows) this.send(row, smtp.from, interval);
         if (rows.length < k) break;
       }
-      if (this.inflight >= maxInflight || this.warmingUp) return; // a completion will pump again
+      if (maxInflight - this.inflight < refill || this.warmingUp) return; // a completion will pump again
       this.checkIdle();
       this.schedule(this.nextWake());
     } catch (e) {
@@ -347,6 +348,8 @@ export class MailService {
   private claim(now: number, k: number): Claimed[] {
     const iso = new Date(now).toISOString();
     return this.core.tx(() => {
+      // The results collected since the last claim share this transaction (one commit for both).
+      this.flushSent();
       const rows = this.q(
         `UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
          WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?)
@@ -374,8 +377,15 @@ export class MailService {
     });
   }
 
-  /** Writes the successes collected since the last tick in one transaction. */
+  /**
+   * Writes the successes collected since the last claim in one transaction (or inside the claiming
+   * one). Rows stay "sending" until then: at most maxConnections × 3 rows are ever in that state.
+   */
   private flushSent(): void {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
     if (!this.sentBatch.length || !this.core.db.open) return;
     const batch = this.sentBatch.splice(0);
     const st = this.q("UPDATE outbox SET state = 'sent', smtp_message_id = ?, sent_at = ?, last_error = NULL, updated_at = ? WHERE id = ?");
@@ -402,7 +412,6 @@ export class MailService {
         text: row.text,
         html: row.html,
         messageId: row.message_id,
-        headers: { 'X-Puesta-Campaign': String(row.campaign_id), 'X-Puesta-Outbox': String(row.id) },
         attachments: [{ filename: 'invite.ics', content: row.ics, contentType: `text/calendar; charset=utf-8; method=${row.ics_method}` }],
       })
       .then(
@@ -421,9 +430,19 @@ export class MailService {
     if (this.closed && !this.core.db.open) return;
     const ts = new Date().toISOString();
     if (!error) {
-      // Recorded at the next tick with the other successes of this tick (one transaction). Until then the
-      // row reads "sending": a crash in between makes it "unknown", never "queued" (so never resent).
+      // Recorded with the next claim (same transaction) or within 15 ms. Until then the row reads
+      // "sending": a crash in between makes it "unknown", never "queued" (so never resent).
       this.sentBatch.push({ id: row.id, response: response.slice(0, 500), ts });
+      if (!this.flushTimer && !this.closed) {
+        // Written with the next claim, or after 15 ms when no claim comes (end of a campaign).
+        this.flushTimer = setTimeout(() => {
+          this.flushTimer = null;
+          if (!this.core.db.open) return;
+          this.flushSent();
+          this.checkIdle();
+        }, 15);
+        this.flushTimer.unref();
+      }
       if (!this.online || this.lastError) {
         this.online = true;
         this.offlineFailures = 0;
