@@ -8,6 +8,7 @@ import { EnvironmentPage, EnvironmentsScreen } from './features/inventory/enviro
 import { PlacementPage, PlacementsScreen } from './features/inventory/placements.js';
 import { ServerPage, ServersScreen } from './features/inventory/servers.js';
 import { RUNS_ROUTES } from './features/runs/routes.js';
+import { AdHocCommand } from './features/ssh/AdHocCommand.js';
 import { SettingsScreen } from './features/settings/SettingsScreen.js';
 import { TodayScreen } from './features/today/TodayScreen.js';
 import { TransferScreen } from './features/transfer/TransferScreen.js';
@@ -50,6 +51,7 @@ export const ROUTES: RouteDef[] = [
   // Operations: Runs, Windows, Notices add their entries here.
   ...RUNS_ROUTES,
   ...WINDOWS_ROUTES,
+  { path: '/commands', nav: { label: 'Ad-hoc command', group: 'Operations', icon: 'terminal' }, render: () => <AdHocCommand /> },
   { path: '/transfer', nav: { label: 'Import / export', group: 'More', icon: 'transfer' }, render: () => <TransferScreen /> },
   { path: '/settings', nav: { label: 'Settings', group: 'More', icon: 'settings' }, render: () => <SettingsScreen /> },
 ];

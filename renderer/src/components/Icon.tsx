@@ -22,6 +22,7 @@ const PATHS = {
   download: 'M12 4v12M6 10l6 6 6-6M4 20h16',
   upload: 'M12 20V8M6 14l6-6 6 6M4 4h16',
   runs: 'M6 4l14 8-14 8z',
+  terminal: 'M3 5h18v14H3zM7 9l3 3-3 3M12 15h5',
   windows: 'M3 5h18v16H3zM3 10h18M8 14h3v3H8z',
   notices: 'M4 6h16v12H4zM4 6l8 7 8-7',
   edit: 'M4 20h4L19 9l-4-4L4 16v4z',
