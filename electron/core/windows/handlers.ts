@@ -71,7 +71,7 @@ export function transitionWindow(core: Core, input: { id: number; to: Window['st
       return getWindow(core, before.id);
     }
     const after = setWindowState(core, before.id, input.to, input.to === 'extended' ? toUtc(input.newEnd!) : undefined);
-    if (input.to === 'in_progress') stopPending(core, before.id, 'not sent: the window had already started', ['announce', 'reminder']);
+    if (input.to === 'in_progress' || input.to === 'done') stopPending(core, before.id, 'not sent: the window had already started', ['announce', 'reminder']);
     if (input.to === 'cancelled') stopPending(core, before.id, 'not sent: the window was cancelled');
     if (input.to === 'extended') rescheduleReminders(core, before.id, after.start);
     const kind = STATE_NOTICE[input.to];
