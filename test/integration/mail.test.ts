@@ -22,6 +22,18 @@ async function call<T = unknown>(method: string, input: unknown): Promise<T> {
   return r.value as T;
 }
 const rows = async (windowId: number) => (await call<{ items: OutboxRow[] }>('outbox.list', { windowId, limit: 10_000 })).items;
+/** The invite.ics part of a raw message, decoded. */
+function icsOf(raw: string): string {
+  const m = /filename="?invite\.ics"?[\s\S]*?\r\n\r\n([\s\S]*?)\r\n--/.exec(raw);
+  if (!m) return '';
+  const body = m[1]!;
+  const head = raw.slice(0, m.index + m[0].length - body.length);
+  const enc = /Content-Transfer-Encoding: ([\w-]+)[^]*$/i.exec(head.slice(head.lastIndexOf('Content-Type')))?.[1]?.toLowerCase();
+  if (enc === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  if (enc === 'quoted-printable') return body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return body;
+}
+
 const FAST = { retryBaseMs: 200, retryMaxMs: 1000, offlineBaseMs: 200, offlineMaxMs: 500, idleMs: 100 };
 
 async function freePort(): Promise<number> {
@@ -202,5 +214,45 @@ describe('outbox sender against a real SMTP server on loopback', () => {
     if (!bad.ok) expect(bad.error.code).toBe('SMTP_ERROR');
     // Forgetting the password.
     expect(await call('smtp.save', { host: '127.0.0.1', port: smtp.port, user: 'desk', password: null, from: 'Desk <desk@puesta.test>' })).toMatchObject({ hasPassword: false });
+  });
+
+  it('sends the notices tied to the window state: started, extended (higher SEQUENCE), completed; cancel sends METHOD:CANCEL', async () => {
+    smtp = await startSmtp();
+    t = makeCore();
+    const { windowId } = seedAudience(t.core, 2);
+    pointSmtp(t.core, smtp.port);
+    mailOf(t.core, FAST).start();
+    const subjects = () => smtp!.received.map((m) => /^Subject: (.*)$/m.exec(m.raw)?.[1] ?? '');
+    await call('windows.transition', { id: windowId, to: 'announced' });
+    await waitFor(() => smtp!.received.length >= 2, 15_000, 'the announcement');
+    await call('windows.transition', { id: windowId, to: 'in_progress' });
+    await waitFor(() => smtp!.received.length >= 4, 15_000, 'the started notice');
+    const w = await call<{ end: string; sequence: number }>('windows.get', { id: windowId });
+    const newEnd = new Date(Date.parse(w.end) + 3_600_000).toISOString();
+    await call('windows.transition', { id: windowId, to: 'extended', newEnd });
+    await waitFor(() => smtp!.received.length >= 6, 15_000, 'the extended notice');
+    await call('windows.transition', { id: windowId, to: 'done' });
+    await waitFor(() => smtp!.received.length >= 8, 15_000, 'the completed notice');
+    await mailOf(t.core).idle();
+    const raw = smtp.received.map((m) => icsOf(m.raw));
+    expect(raw.slice(0, 2).every((r) => /SEQUENCE:0/.test(r))).toBe(true);
+    expect(raw.slice(4, 6).every((r) => /SEQUENCE:1/.test(r) && r.includes('METHOD:REQUEST'))).toBe(true);
+    expect(subjects().length).toBe(8);
+    const campaigns = await call<{ items: { kind: string; state: string; counts: { sent: number } }[] }>('notices.campaigns', { windowId });
+    expect(campaigns.items.filter((c) => c.counts.sent === 2).map((c) => c.kind)).toEqual(['announce', 'started', 'extended', 'completed']);
+    // Reminders scheduled for later were stopped when the window started.
+    expect(campaigns.items.filter((c) => c.kind === 'reminder').every((c) => c.state === 'cancelled')).toBe(true);
+
+    // Another window, announced then cancelled: its audience gets METHOD:CANCEL with the same UID.
+    const other = seedAudience(t.core, 1, { prefix: 'x' });
+    await call('windows.transition', { id: other.windowId, to: 'announced' });
+    await waitFor(() => smtp!.received.length >= 9, 15_000, 'the second announcement');
+    await call('windows.transition', { id: other.windowId, to: 'cancelled' });
+    await waitFor(() => smtp!.received.length >= 10, 15_000, 'the cancellation');
+    expect(smtp.received[9]!.raw).toMatch(/method=CANCEL/i);
+    const cancel = icsOf(smtp.received[9]!.raw);
+    expect(cancel).toContain('METHOD:CANCEL');
+    expect(cancel).toContain('STATUS:CANCELLED');
+    expect(cancel).toContain(`UID:window-${other.windowId}@puesta`);
   });
 });
