@@ -32,6 +32,14 @@ async function main(): Promise<void> {
       app.call('runs.start', { applicationId: appId, environmentId: envId, kind, ...(kind !== 'rollback' ? { source: { kind: 'directory' as const, path: world.src(v) }, label: v } : {}), confirmName: envName, reason });
     const settle = (id: number) => waitRun(app, id, (r) => r.state !== 'running');
 
+    const first = await app.newPage();
+    await first.goto(app.base + '#/runs');
+    await first.getByTestId('empty-state').waitFor();
+    await shot(first, 'runs-empty');
+    await first.goto(app.base + '#/runs/new');
+    await first.getByTestId('new-run').waitFor();
+    await shot(first, 'runs-new-blank');
+
     // history: v1 installed, the upgrade checklist edited (a manual step, a restart with colours, a cache warm-up)
     const install = await start('install', 'v1', 'first install');
     if ((await settle(install.id)).state !== 'succeeded') throw new Error('install failed');

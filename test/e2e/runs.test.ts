@@ -73,7 +73,8 @@ describe('guided runs through the UI', () => {
     await page.getByTestId('new-run').waitFor();
     await expect.poll(() => page.locator('#run-env').inputValue()).toBe(String(world.envId));
     await page.getByRole('radio', { name: 'Upgrade' }).click();
-    await page.locator('#run-srckind').selectOption('directory');
+    // the application's own source kind is the default
+    await expect.poll(() => page.locator('#run-srckind').inputValue()).toBe('directory');
     await page.locator('#run-src').fill(world.src('v2'));
     await page.locator('#run-label').fill('v2');
     // host 2 cannot extract the release: its releases folder is read-only for the deploy user

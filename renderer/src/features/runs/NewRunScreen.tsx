@@ -63,12 +63,11 @@ export function NewRunScreen() {
 
   // defaults that follow the choices
   useEffect(() => {
-    if (app && app.sourceKind !== 'build' && app.source && !sourcePath) {
-      setSourceKind(app.sourceKind);
-      const [url = '', ref = ''] = app.sourceKind === 'git' ? app.source.split('#') : [app.source];
-      setSourcePath(url);
-      setGitRef(ref);
-    }
+    if (!app || app.sourceKind === 'build' || sourcePath) return;
+    setSourceKind(app.sourceKind);
+    const [url = '', ref = ''] = app.sourceKind === 'git' ? app.source.split('#') : [app.source];
+    setSourcePath(url);
+    setGitRef(ref);
   }, [app]);
   useEffect(() => {
     if (appId && envId == null && envChoices.length === 1) setEnvId(envChoices[0]!.id);

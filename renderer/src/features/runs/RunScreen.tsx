@@ -397,7 +397,17 @@ function ControlBar({
             <strong>{stepName}</strong> — a manual step: do it, then confirm.
           </div>
           {current.instructions && <div className="instructions">{current.instructions}</div>}
-          <input className="control-note" placeholder="Note (optional): what you did, ticket number…" value={note} onChange={(e) => setNote(e.target.value)} aria-label="Note" data-testid="confirm-note" />
+          <input
+            className="control-note"
+            placeholder="Note (optional): what you did, ticket number… — Enter confirms"
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && !busy) onConfirm();
+            }}
+            aria-label="Note"
+            data-testid="confirm-note"
+          />
         </div>
         <button className="btn btn-primary" disabled={busy} onClick={onConfirm} data-testid="act-confirm">
           <Icon name="check" /> Confirm done <Kbd>C</Kbd>
