@@ -255,4 +255,23 @@ describe('outbox sender against a real SMTP server on loopback', () => {
     expect(cancel).toContain('STATUS:CANCELLED');
     expect(cancel).toContain(`UID:window-${other.windowId}@puesta`);
   });
+
+  it('sends a scheduled notice when it is due, not before', async () => {
+    smtp = await startSmtp();
+    t = makeCore();
+    const { windowId } = seedAudience(t.core, 2);
+    pointSmtp(t.core, smtp.port);
+    const { addCampaign } = await import('../../electron/core/mail/campaigns.js');
+    const due = Date.now() + 1500;
+    addCampaign(t.core, windowId, 'reminder', new Date(due).toISOString(), 24);
+    mailOf(t.core, { ...FAST, idleMs: 2000 }).start();
+    await new Promise((r) => setTimeout(r, 700));
+    expect(smtp.received).toHaveLength(0);
+    expect((await call<{ items: { state: string }[] }>('notices.campaigns', { windowId })).items[0]!.state).toBe('scheduled');
+    await waitFor(() => smtp!.received.length >= 2, 10_000, 'the reminder');
+    expect(Math.min(...smtp.received.map((m) => m.at))).toBeGreaterThanOrEqual(due);
+    // On time: well within a second of its due time.
+    expect(Math.max(...smtp.received.map((m) => m.at)) - due).toBeLessThan(1000);
+    expect(smtp.received[0]!.raw).toMatch(/Subject: (Recordatorio|=\?UTF-8)/);
+  });
 });
