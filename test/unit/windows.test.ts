@@ -167,6 +167,11 @@ describe('ICS', () => {
     const folded = fold(line);
     for (const l of folded.split('\r\n')) expect(Buffer.byteLength(l)).toBeLessThanOrEqual(75);
     expect(folded.replace(/\r\n /g, '')).toBe(line);
+    const ascii = 'DESCRIPTION:' + 'abc, '.repeat(60);
+    const f2 = fold(ascii);
+    expect(f2.split('\r\n').map((l) => Buffer.byteLength(l))).toEqual([75, 75, 75, 75, 16]);
+    expect(f2.replace(/\r\n /g, '')).toBe(ascii);
+    expect(fold('SHORT:x')).toBe('SHORT:x');
   });
 });
 

@@ -341,6 +341,8 @@ export function materialiseDue(core: Core, now = new Date(), opts: MaterialiseOp
 
 export interface SendRow {
   id: number;
+  /** Attempts including the current claim (1 = first time: nothing stored yet). */
+  attempts?: number;
   campaign_id: number;
   customer_id: number | null;
   customer_name: string;
@@ -417,8 +419,10 @@ export class RenderCache {
 export function renderForSend(core: Core, cache: RenderCache, rows: SendRow[]): Map<number, { subject: string; html: string; text: string; ics: string; icsMethod: string }> {
   const out = new Map<number, { subject: string; html: string; text: string; ics: string; icsMethod: string }>();
   if (!rows.length) return out;
-  const ids = JSON.stringify(rows.map((r) => r.id));
-  const stored = core.db
+  // Only rows claimed before (attempts > 1 once claimed) can already have a stored message.
+  const again = rows.filter((r) => (r.attempts ?? 2) > 1);
+  const ids = JSON.stringify(again.map((r) => r.id));
+  const stored = !again.length ? [] : core.db
     .prepare('SELECT b.outbox_id, o.subject, o.ics_method, b.html, b.text, b.ics FROM outbox_bodies b JOIN outbox o ON o.id = b.outbox_id WHERE b.outbox_id IN (SELECT value FROM json_each(?))')
     .all(ids) as { outbox_id: number; subject: string; ics_method: string; html: string; text: string; ics: string }[];
   for (const b of stored) out.set(b.outbox_id, { subject: b.subject, html: b.html, text: b.text, ics: b.ics, icsMethod: b.ics_method });

@@ -33,8 +33,14 @@ function escapeParam(s: string): string {
 
 /** Folds a content line to ≤ 75 octets per physical line, never splitting a UTF-8 sequence. */
 export function fold(line: string): string {
-  const bytes = Buffer.from(line, 'utf8');
-  if (bytes.length <= 75) return line;
+  if (line.length <= 75 && !/[^\x00-\x7f]/.test(line)) return line;
+  if (!/[^\x00-\x7f]/.test(line)) {
+    // ASCII: one byte per character.
+    const parts = [line.slice(0, 75)];
+    for (let i = 75; i < line.length; i += 74) parts.push(line.slice(i, i + 74));
+    return parts.join('\r\n ');
+  }
+  if (Buffer.byteLength(line, 'utf8') <= 75) return line;
   const parts: string[] = [];
   let cur = '';
   let curBytes = 0;
