@@ -248,5 +248,31 @@ describe('guided runs through the UI', () => {
     expect(audit.items.some((a) => JSON.stringify(a.after ?? '').includes('taking over the hotfix'))).toBe(true);
     await app.call('runs.act', { id: run.id, action: 'abort', note: 'end of test' });
   });
+
+  it('retries a failed step with a corrected command template', async () => {
+    const cl = await app.call('checklists.get', { applicationId: world.appId, kind: 'upgrade' });
+    const steps = cl.steps.flatMap((st) => (st.key === 'switch' ? [st, { ...st, key: 'smoke', title: 'Smoke test', command: 'test -f {{release.path}}/MISSING' }] : [st]));
+    await app.call('checklists.save', { applicationId: world.appId, kind: 'upgrade', steps });
+    const run = await app.call('runs.start', { applicationId: world.appId, environmentId: world.envId, kind: 'upgrade', source: { kind: 'directory', path: world.src('v5') }, label: 'v5', confirmName: world.envName });
+    let r = await waitRun(app, run.id, (x) => x.state === 'waiting');
+    if (r.waitingFor === 'confirm') await app.call('runs.act', { id: run.id, action: 'confirm' });
+    r = await waitRun(app, run.id, (x) => x.state === 'waiting' && x.waitingFor === 'decision');
+    expect(r.steps[r.currentStep]!.key).toBe('smoke');
+    await go(`/runs/${run.id}`);
+    await page.locator('[data-testid=run-view][data-waiting=decision]').waitFor();
+    await page.keyboard.press('r');
+    await page.getByLabel('Correct the command first (kept in this run only, and audited)').check();
+    await page.locator('#retry-cmd').fill('test -f {{release.path}}/VERSION && echo smoke ok');
+    await expect(page.getByTestId('confirm-retry').textContent()).resolves.toBe('Retry with this command');
+    await page.getByTestId('confirm-retry').click();
+    await page.locator('[data-testid=run-view][data-state=succeeded]').waitFor({ timeout: 60_000 });
+    const done = await app.call('runs.get', { id: run.id });
+    const smoke = done.steps.find((st) => st.key === 'smoke')!;
+    expect(smoke.command).toBe('test -f {{release.path}}/VERSION && echo smoke ok');
+    expect(done.cells.filter((c) => c.stepIndex === smoke.index).map((c) => c.state)).toEqual(['succeeded', 'succeeded']);
+    // the application's checklist itself is unchanged
+    expect((await app.call('checklists.get', { applicationId: world.appId, kind: 'upgrade' })).steps.find((st) => st.key === 'smoke')!.command).toContain('MISSING');
+    for (const i of [0, 1]) expect((await readlink(i))[1]).toBe('v5');
+  });
 });
 
