@@ -45,8 +45,14 @@ describe('guided runs through the UI', () => {
     const before = await page.locator('.cl-step').count();
     await page.getByTestId('add-step').click();
     await page.getByLabel('Step title').fill('Tell the support desk');
-    await page.getByLabel('Step key').fill('tell-support');
     await page.getByLabel('Step kind').selectOption('manual');
+    // a key used twice is refused, shown on the step, and nothing is saved
+    await page.getByLabel('Step key').fill('switch');
+    await page.getByTestId('save-checklist').click();
+    await page.locator('.cl-step.has-error').waitFor();
+    await expect(page.locator('.cl-step.has-error .field-error').textContent()).resolves.toContain('switch');
+    expect((await app.call('checklists.get', { applicationId: world.appId, kind: 'upgrade' })).builtin).toBe(true);
+    await page.getByLabel('Step key').fill('tell-support');
     // move it up to just before "switch"
     const keys = async () => {
       const steps = page.locator('.cl-step');

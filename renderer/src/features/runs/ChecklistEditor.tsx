@@ -81,12 +81,11 @@ export function ChecklistEditor({ applicationId }: { applicationId: number }) {
       setDirty(false);
       toast.success(`${KIND_LABEL[kind]} checklist saved.`);
     } catch (e) {
-      const d = e instanceof PuestaError ? (e.details as { issues?: { path: (string | number)[]; message: string }[] } | undefined) : undefined;
-      if (d?.issues) {
-        const m: Record<string, string> = {};
-        for (const is of d.issues) m[is.path.filter((p) => p !== 'steps').join('.')] = is.message;
-        setIssues(m);
-      }
+      const d = e instanceof PuestaError ? (e.details as { issues?: { path: (string | number)[]; message: string }[]; field?: string } | undefined) : undefined;
+      const m: Record<string, string> = {};
+      for (const is of d?.issues ?? []) m[is.path.filter((p) => p !== 'steps').join('.')] = is.message;
+      if (d?.field && e instanceof Error) m[d.field.replace(/^steps\./, '')] = e.message;
+      setIssues(m);
       toast.error(errorMessage(e));
     } finally {
       setSaving(false);

@@ -49,7 +49,9 @@ export function LogPanes({
     return list;
     // version: a "Run" pane appears with its first line
   }, [hosts, hostStates, store, version]);
-  const [tab, setTab] = useState<number | 'all'>(hosts.length <= 3 ? 'all' : (hosts[0]?.serverId ?? 'all'));
+  // "All hosts" stacks the panes: only while they stay readable
+  const stackable = hosts.length <= 4;
+  const [tab, setTab] = useState<number | 'all'>(stackable && hosts.length > 1 ? 'all' : (hosts[0]?.serverId ?? 'all'));
   const [query, setQuery] = useState('');
   const search = useDeferredValue(query.trim().toLowerCase());
   const typedAt = useRef(0);
@@ -73,20 +75,31 @@ export function LogPanes({
     <div className="logs" data-testid="log-panes">
       <div className="logs-bar">
         <div className="logs-row">
-          <div className="log-tabs" role="tablist" aria-label="Hosts">
-            {panes.length > 1 && (
-              <button role="tab" aria-selected={tab === 'all'} className={'log-tab' + (tab === 'all' ? ' on' : '')} onClick={() => setTab('all')}>
-                All hosts
-              </button>
-            )}
-            {panes.map((p) => (
-              <button key={p.key} role="tab" aria-selected={tab === p.key} className={'log-tab' + (tab === p.key ? ' on' : '')} onClick={() => setTab(p.key)}>
-                {p.state && <span className={`cell-dot cell-${p.state}`} aria-hidden="true" />}
-                {p.label}
-                <span className="count">{store.pane(p.key === 0 ? null : p.key).count}</span>
-              </button>
-            ))}
-          </div>
+          {panes.length > 6 ? (
+            <select className="toolbar-select log-host-select" aria-label="Host" value={String(tab)} onChange={(e) => setTab(Number(e.target.value))} data-testid="log-host">
+              {panes.map((p) => (
+                <option key={p.key} value={p.key}>
+                  {p.label}
+                  {p.state ? ` — ${p.state}` : ''} ({store.pane(p.key === 0 ? null : p.key).count} lines)
+                </option>
+              ))}
+            </select>
+          ) : (
+            <div className="log-tabs" role="tablist" aria-label="Hosts">
+              {panes.length > 1 && stackable && (
+                <button role="tab" aria-selected={tab === 'all'} className={'log-tab' + (tab === 'all' ? ' on' : '')} onClick={() => setTab('all')}>
+                  All hosts
+                </button>
+              )}
+              {panes.map((p) => (
+                <button key={p.key} role="tab" aria-selected={tab === p.key} className={'log-tab' + (tab === p.key ? ' on' : '')} onClick={() => setTab(p.key)}>
+                  {p.state && <span className={`cell-dot cell-${p.state}`} aria-hidden="true" />}
+                  {p.label}
+                  <span className="count">{store.pane(p.key === 0 ? null : p.key).count}</span>
+                </button>
+              ))}
+            </div>
+          )}
           <div className="spacer" />
           {stepLabel && (
             <span className="chip" data-testid="log-step-filter">

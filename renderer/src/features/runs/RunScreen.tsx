@@ -252,9 +252,10 @@ export function RunScreen({ id }: { id: number }) {
                       <span className="rail-kind">{s.kind}</span>
                       {cells.length > 1 && (
                         <span className="rail-cells" aria-hidden="true">
-                          {cells.map((c) => (
+                          {cells.slice(0, 24).map((c) => (
                             <span key={String(c.serverId)} className={`cell-dot cell-${c.state}`} title={`${c.serverName}: ${c.state}`} />
                           ))}
+                          {cells.length > 24 && <span className="small">+{cells.length - 24}</span>}
                         </span>
                       )}
                       <span className="rail-time" data-testid={`elapsed-${s.key}`}>
