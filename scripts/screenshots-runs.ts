@@ -86,6 +86,9 @@ async function main(): Promise<void> {
     await go('/runs?tab=locks');
     await page.getByTestId('locks-table').waitFor();
     await shot(page, 'runs-locks');
+    await go('/');
+    await page.getByTestId('today-runs').locator('tr').first().waitFor();
+    await shot(page, 'runs-today');
 
     await host(2).rootExec('chmod 755 /srv/shop/releases');
     await go(`/runs/${u3.id}`);

@@ -238,6 +238,9 @@ describe('guided runs through the UI', () => {
   it('shows the lock a waiting run holds and takes it over only with a reason (audited)', async () => {
     const run = await app.call('runs.start', { applicationId: world.appId, environmentId: world.envId, kind: 'upgrade', source: { kind: 'directory', path: world.src('v4') }, label: 'v4', confirmName: world.envName, reason: 'OPS-9 hotfix' });
     await waitRun(app, run.id, (r) => r.state === 'waiting');
+    // Today lists it among the runs in progress
+    await go('/');
+    await expect.poll(async () => (await page.getByTestId('today-runs').textContent()) ?? '').toMatch(/Upgrade shop.*production · v4.*Waiting for you/);
     await go('/runs?tab=locks');
     const row = page.getByTestId('locks-table').locator('tbody tr');
     await expect.poll(() => row.count()).toBe(1);
