@@ -30,6 +30,7 @@ beforeAll(async () => {
       name: 'Shop',
       runtimeUser: 'shop',
       basePath: '/srv/shop',
+      backupPolicy: { databaseDump: true },
       services: [
         { name: 'web', kind: 'web', command: 'exec bin/web', instances: 2 },
         { name: 'worker', kind: 'worker', command: 'exec bin/worker', instances: 3 },

@@ -10,9 +10,15 @@
 import type { ChecklistStep } from '../../../shared/contract/runs.js';
 import { ChecklistStep as StepSchema } from '../../../shared/contract/runs.js';
 import type { ProvisionStep } from '../../../shared/contract/provision.js';
+import type { ChecklistKind } from '../../../shared/contract/runs.js';
+import { PROVISION_STEP_KEYS } from '../../../shared/contract/provision.js';
 import type { Core } from '../core.js';
-import { provisionStepsFor } from './handlers.js';
+import type { Application } from '../../../shared/contract/inventory.js';
+import { applicationOf, provisionOptionsOf, provisionStepsFor, recordStepStats } from './handlers.js';
+import { serviceControlScript, templateSafe } from './index.js';
+import { parseResult } from './common.js';
 import { dbPasswordSecretKey } from './postgres.js';
+import { recordSnapshot } from './review.js';
 
 const TIMEOUTS: Record<ProvisionStep['key'], number> = {
   'provision-user': 60,
@@ -33,7 +39,17 @@ export interface ProvisionChecklist {
 }
 
 export function toChecklistSteps(steps: ProvisionStep[]): ProvisionChecklist {
-  const conv = (s: ProvisionStep) => StepSchema.parse({ key: s.key, title: s.title, kind: 'auto', action: 'shell', command: s.script, sudo: s.sudo, timeoutSeconds: TIMEOUTS[s.key] });
+  const conv = (s: ProvisionStep) =>
+    StepSchema.parse({
+      key: s.key,
+      title: s.title,
+      kind: 'auto',
+      action: 'shell',
+      // the collector fills a health URL's {{host.address}} from this (the runs template renders it per host)
+      command: s.key === 'provision-monitoring' ? `PUESTA_HOST_ADDRESS={{host.address}}; export PUESTA_HOST_ADDRESS\n${s.script}` : s.script,
+      sudo: s.sudo,
+      timeoutSeconds: TIMEOUTS[s.key],
+    });
   return { before: steps.filter((s) => s.phase === 'before-release').map(conv), after: steps.filter((s) => s.phase === 'after-release').map(conv) };
 }
 
@@ -46,7 +62,7 @@ export function provisionChecklistSteps(core: Core, applicationId: number): Prov
  * after the pre-flight (they replace the simple `layout` step), services start/scale right after
  * the `switch` (the generic, disabled `restart` step is dropped), monitoring after the health check.
  */
-export function withProvisioning(builtin: ChecklistStep[], prov: ProvisionChecklist): ChecklistStep[] {
+export function withProvisioning(builtin: ChecklistStep[], prov: ProvisionChecklist, restart: ChecklistStep | null = null): ChecklistStep[] {
   const out: ChecklistStep[] = [];
   const [startScale, ...restAfter] = prov.after;
   const hasHealth = builtin.some((s) => s.key === 'health');
@@ -56,6 +72,7 @@ export function withProvisioning(builtin: ChecklistStep[], prov: ProvisionCheckl
     out.push(s);
     if (s.key === 'preflight') out.push(...prov.before);
     if (s.key === 'switch' && startScale) out.push(startScale);
+    if (s.key === 'switch' && restart) out.push(restart);
     if (s.key === 'health') out.push(...restAfter);
   }
   if (!builtin.some((s) => s.key === 'preflight')) out.unshift(...prov.before);
@@ -67,4 +84,87 @@ export function provisionStdin(core: Core, applicationId: number, stepKey: strin
   if (stepKey !== 'provision-database') return null;
   const pw = core.secrets.get(dbPasswordSecretKey(applicationId));
   return pw === null ? null : `${pw}\n`;
+}
+
+const KEYS = new Set<string>(PROVISION_STEP_KEYS);
+export const isProvisionStep = (key: string): boolean => KEYS.has(key);
+
+/**
+ * Whether an application's install/upgrade checklists include the provisioning steps: it declares
+ * at least one service (web/worker) that Puesta runs for it. An application without services keeps
+ * the plain checklist (the operator starts it with their own step).
+ */
+export function provisions(core: Core, applicationId: number, kind: ChecklistKind): boolean {
+  if (kind === 'rollback') return false;
+  return applicationOf(core, applicationId).services.length > 0;
+}
+
+/** The built-in checklist of an application, with the provisioning steps when it has services. */
+export function provisionedBuiltin(core: Core, applicationId: number, kind: ChecklistKind, builtin: ChecklistStep[]): ChecklistStep[] {
+  const app = applicationOf(core, applicationId);
+  if (!app.services.length) return builtin;
+  const restart = serviceRestartStep(core, app);
+  if (kind === 'rollback') return builtin.map((s) => (s.key === 'restart' ? restart : s));
+  return withProvisioning(builtin, provisionChecklistSteps(core, applicationId), restart);
+}
+
+/**
+ * The `restart` step of an application whose services Puesta runs: once a new release is switched
+ * in on a host that already had one, its services restart so they run the new code (the services
+ * step itself only converges what is installed and how many run, so it stays "already in place").
+ * On a host's first release the services step has just started them: nothing to do.
+ */
+export function serviceRestartStep(core: Core, app: Application): ChecklistStep {
+  const o = provisionOptionsOf(core);
+  const so = { ...(o.paths ? { paths: o.paths } : {}), ...(o.group ? { group: o.group } : {}), ...(o.manager ? { manager: o.manager } : {}) };
+  const script = templateSafe(serviceControlScript(app, 'restart', undefined, so));
+  return StepSchema.parse({
+    key: 'restart',
+    title: `Restart the services on the new release (${app.services.map((s) => `${s.name}×${s.instances}`).join(', ')})`,
+    kind: 'auto',
+    action: 'shell',
+    command: `if [ -z {{release.previous}} ]; then echo "first release on this host: the services step started it"; exit 0; fi\n( ${script} )\necho "services restarted on" {{release.key}}`,
+    sudo: true,
+    timeoutSeconds: 300,
+  });
+}
+
+/**
+ * A saved (edited) checklist: its provisioning steps get the scripts of the inventory as it is
+ * now (an edited checklist never runs a stale user/services/backup script); the operator's other
+ * choices on those steps (enabled, title, timeout, roles) stay.
+ */
+export function refreshProvisioning(core: Core, applicationId: number, kind: ChecklistKind, steps: ChecklistStep[]): ChecklistStep[] {
+  if (kind === 'rollback' || !steps.some((s) => isProvisionStep(s.key))) return steps;
+  const prov = provisionChecklistSteps(core, applicationId);
+  const fresh = new Map([...prov.before, ...prov.after].map((s) => [s.key, s]));
+  return steps.map((s) => {
+    const f = fresh.get(s.key);
+    return f ? { ...s, command: f.command, sudo: true } : s;
+  });
+}
+
+/** What a provisioning step reported, as the cell note: "already in place" when nothing changed. */
+export function provisionNote(stepKey: string, stdout: string): string | null {
+  if (!isProvisionStep(stepKey)) return null;
+  const r = parseResult(stdout);
+  return r === 'unchanged' ? 'already in place' : r === 'changed' ? 'changed' : null;
+}
+
+/**
+ * After a provisioning step succeeded on a host: the monitoring step's statistics go to the
+ * history (charts); returns the note for the cell.
+ */
+export function afterProvisionStep(core: Core, applicationId: number, serverId: number, stepKey: string, stdout: string): string | null {
+  if (stepKey === 'provision-monitoring') recordStepStats(core, serverId, applicationId, stdout);
+  return provisionNote(stepKey, stdout);
+}
+
+/** When an install/upgrade run with provisioning steps succeeded: what it applied, per host (the upgrade review compares with it). */
+export function afterProvisionedRun(core: Core, run: { id: number; applicationId: number; kind: ChecklistKind; steps: ChecklistStep[]; serverIds: number[] }): void {
+  if (run.kind === 'rollback' || !run.steps.some((s) => isProvisionStep(s.key) && s.enabled)) return;
+  const app = applicationOf(core, run.applicationId);
+  core.tx(() => {
+    for (const serverId of run.serverIds) recordSnapshot(core, app, { serverId, runId: run.id, kind: run.kind as 'install' | 'upgrade' });
+  });
 }

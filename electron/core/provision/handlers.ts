@@ -10,7 +10,7 @@ import type { Core } from '../core.js';
 import type { Handlers } from '../handlers.js';
 import { targetOf } from '../ssh/handlers.js';
 import { sshOf } from '../ssh/index.js';
-import { healthUrlOf, parseStats, statsScript } from './monitoring.js';
+import { healthUrlFor, healthUrlOf, hostAddressLine, parseStats, statsScript } from './monitoring.js';
 import { parseServiceStatus, provisionSteps, serviceControlScript, serviceStatusScript, type ProvisionOptions } from './index.js';
 import { dbPasswordSecretKey } from './postgres.js';
 import { reviewUpgrade } from './review.js';
@@ -32,7 +32,18 @@ export function provisionOptionsOf(core: Core): ProvisionOptions {
 
 /** The provisioning steps of an application with this core's options: what the install checklist includes. */
 export function provisionStepsFor(core: Core, applicationId: number) {
-  return provisionSteps(applicationOf(core, applicationId), provisionOptionsOf(core));
+  const app = applicationOf(core, applicationId);
+  const o = provisionOptionsOf(core);
+  return provisionSteps(app, o.database === undefined && !needsDatabase(core, app) ? { ...o, database: false } : o);
+}
+
+/**
+ * Whether the install includes the PostgreSQL step: the backup policy dumps the database, or the
+ * operator stored a database password (provision.setDbPassword). An application without a
+ * database installs without it. `configureProvision(core, { database })` overrides this.
+ */
+export function needsDatabase(core: Core, app: Application): boolean {
+  return app.backupPolicy.databaseDump || core.secrets.has(dbPasswordSecretKey(app.id));
 }
 
 export function applicationOf(core: Core, id: number): Application {
@@ -69,10 +80,10 @@ export async function collectStats(core: Core, serverId: number, app: Applicatio
   try {
     const o = provisionOptionsOf(core);
     const script = statsScript(app, { ...(o.paths ? { paths: o.paths } : {}), ...(o.group ? { group: o.group } : {}), ...(o.manager ? { manager: o.manager } : {}) });
-    const r = await sshOf(core).exec(target, script, { sudo: target.user !== 'root', timeoutMs: 45_000, ...(signal ? { signal } : {}) });
+    const r = await sshOf(core).exec(target, hostAddressLine(target.host) + script, { sudo: target.user !== 'root', timeoutMs: 45_000, ...(signal ? { signal } : {}) });
     let stats: CollectedStats;
     try {
-      stats = parseStats(r.stdout, app ? healthUrlOf(app) : null);
+      stats = parseStats(r.stdout, app ? healthUrlFor(healthUrlOf(app), target.host) : null);
     } catch (e) {
       if (r.exitCode !== 0) throw new PuestaError('COMMAND_FAILED', `The statistics command failed on ${target.name} (exit ${r.exitCode}): ${r.stderr.trim().slice(-300) || 'no message'}`);
       throw e;
@@ -92,13 +103,13 @@ export async function collectStats(core: Core, serverId: number, app: Applicatio
  */
 export function recordStepStats(core: Core, serverId: number, applicationId: number, stdout: string): HostStats | null {
   const app = applicationOf(core, applicationId);
+  const server = core.inventory.servers.get(serverId) as { name: string; host: string };
   let stats: CollectedStats;
   try {
-    stats = parseStats(stdout, healthUrlOf(app));
+    stats = parseStats(stdout, healthUrlFor(healthUrlOf(app), server.host));
   } catch {
     return null;
   }
-  const server = core.inventory.servers.get(serverId) as { name: string };
   const item: HostStats = { id: null, at: new Date().toISOString(), serverId, serverName: server.name, applicationId, applicationName: app.name, stats, error: null };
   item.id = storeStats(core, item);
   core.events.emit('stats.collected', { serverIds: [serverId], applicationId });
@@ -187,7 +198,7 @@ export const provisionHandlers: Handlers<ProvisionMethod> = {
       [...new Set(ps.map((p) => p.serverId))].map(async (serverId): Promise<ServiceControlResult> => {
         const target = targetOf(core, serverId);
         try {
-          const r = await sshOf(core).exec(target, script, { sudo: target.user !== 'root', timeoutMs: 120_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+          const r = await sshOf(core).exec(target, hostAddressLine(target.host) + script, { sudo: target.user !== 'root', timeoutMs: 120_000, ...(ctx.signal ? { signal: ctx.signal } : {}) });
           const failed = r.exitCode !== 0 || /^PUESTA_CONTROL_FAILED/m.test(r.stdout);
           const output = (r.stdout.replace(/^PUESTA_SERVICE .*\n?/gm, '') + r.stderr).trim().split('\n').slice(-40).join('\n');
           return { serverId, serverName: target.name, ok: !failed, output, services: parseServiceStatus(r.stdout).filter((s) => !input.service || s.name === input.service) };

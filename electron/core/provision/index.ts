@@ -22,7 +22,7 @@ export { logrotatePath, logrotateStep, renderLogrotate } from './logrotate.js';
 export * from './services/index.js';
 export { databaseTarget, dbPasswordSecretKey, postgresStep, sqlIdent, sqlLiteral } from './postgres.js';
 export { backupScriptPath, backupStep, backupTarget, parseBackupArchive, parseSchedule, renderBackupScript, restoreScript, runBackupScript, type Schedule } from './backup.js';
-export { healthUrlOf, monitoringStep, parseStats, statsScript } from './monitoring.js';
+export { healthUrlFor, healthUrlOf, hostAddressLine, monitoringStep, parseStats, statsScript } from './monitoring.js';
 export { diffSnapshots, lastSnapshot, recordSnapshot, reviewUpgrade, snapshotOf, type ProvisionSnapshot } from './review.js';
 
 export interface ProvisionOptions {

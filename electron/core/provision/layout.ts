@@ -1,7 +1,9 @@
 /**
- * Directory layout: <base>, releases/, shared/ with the shared folders and files, logs/ and bin/
- * (root-owned: it holds the service wrappers and the backup script, which root runs). Owners and
- * modes converge; nothing outside <base> is touched.
+ * Directory layout: <base>, releases/ (owned by the deploying SSH user, $SUDO_USER, so release
+ * upload/extract/switch need no sudo; the runtime user when run as root directly), shared/ with the
+ * shared folders and files and logs/ (runtime user), bin/ (root-owned: it holds the service
+ * wrappers and the backup script, which root runs). Owners and modes converge; nothing outside
+ * <base> is touched.
  */
 import type { Application } from '../../../shared/contract/inventory.js';
 import { frame, layoutOf, type Built } from './common.js';
@@ -26,8 +28,12 @@ export function layoutStep(app: Application, opts: { group?: string; modes?: Par
   const touches: string[] = [l.base, l.releases, l.shared, l.logs, l.bin];
   const lines: string[] = [
     `id -u ${shq(l.user)} >/dev/null 2>&1 || { echo "The runtime user ${l.user} does not exist yet: run the user step first." >&2; exit 1; }`,
-    `ensure_dir ${shq(l.base)} ${m.base} ${shq(own)}`,
-    `ensure_dir ${shq(l.releases)} ${m.releases} ${shq(own)}`,
+    // base/ and releases/ belong to the deploying SSH user (who uploads, extracts and switches
+    // releases without sudo); the runtime user reads the code and writes only shared/ and logs/.
+    // Run as root directly (no sudo), the runtime user owns them.
+    `deployer=\${SUDO_USER:-}; case "$deployer" in ''|root) deployer=${shq(l.user)} ;; esac`,
+    `ensure_dir ${shq(l.base)} ${m.base} "$deployer:"${shq(l.group)}`,
+    `ensure_dir ${shq(l.releases)} ${m.releases} "$deployer:"${shq(l.group)}`,
     `ensure_dir ${shq(l.shared)} ${m.shared} ${shq(own)}`,
     `ensure_dir ${shq(l.logs)} ${m.logs} ${shq(own)}`,
     `ensure_dir ${shq(l.bin)} ${m.bin} root:root`,

@@ -12,6 +12,23 @@ import { shq } from '../ssh/quote.js';
 import { DEFAULT_PATHS, frame, layoutOf, putFile, type Built, type ProvisionPaths } from './common.js';
 import { serviceStatusScript, type ServicesOptions } from './services/index.js';
 
+const HOST_VAR = /\{\{\s*host\.address\s*\}\}/g;
+const HOST_MARK = '@PUESTA_HOST@';
+
+/**
+ * The line that tells the collector which address Puesta reaches this host by: a health URL may
+ * use `{{host.address}}` (as the checklist's health check does); the collector puts
+ * $PUESTA_HOST_ADDRESS there (localhost when unset, e.g. stats.sh run by hand on the host).
+ */
+export function hostAddressLine(address: string): string {
+  return `PUESTA_HOST_ADDRESS=${shq(address)}; export PUESTA_HOST_ADDRESS\n`;
+}
+
+/** The health URL as seen for one host (`{{host.address}}` filled in). */
+export function healthUrlFor(url: string | null, address: string): string | null {
+  return url === null ? null : url.replace(HOST_VAR, address);
+}
+
 /** The URL the host checks: monitoring.healthUrl, else an http health check's target. */
 export function healthUrlOf(app: Application): string | null {
   const u = app.monitoring.healthUrl.trim() || (app.healthCheck.kind === 'http' ? app.healthCheck.target.trim() : '');
@@ -43,7 +60,9 @@ _dt=\${1:-0}; _du=\${2:-0}; _da=\${3:-0}
 _svc=$( { ${status}; } 2>/dev/null | awk 'BEGIN{ORS=""; n=0} /^PUESTA_SERVICE /{ if (n++) print ","; printf "{\\"name\\":\\"%s\\",\\"expected\\":%d,\\"running\\":%d}", $2, $3, $4 }')
 ${
   url
-    ? `_h=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time ${timeout} -- ${shq(url)} 2>/dev/null || true)
+    ? `_url=${shq(url.replace(HOST_VAR, HOST_MARK))}
+while :; do case "$_url" in *${HOST_MARK}*) _url="\${_url%%${HOST_MARK}*}\${PUESTA_HOST_ADDRESS:-localhost}\${_url#*${HOST_MARK}}" ;; *) break ;; esac; done
+_h=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time ${timeout} -- "$_url" 2>/dev/null || true)
 _hc=$(printf '%s' "\${_h%% *}" | sed 's/^0*//'); _hc=\${_hc:-0}
 _ht=\${_h#* }; case "$_ht" in ''|*[!0-9.]*) _ht=null ;; esac
 command -v curl >/dev/null 2>&1 || { _hc=0; _ht=null; }

@@ -19,6 +19,7 @@ import type { Server } from '../../../shared/contract/inventory.js';
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
 import { nowIso } from '../repos/entity.js';
+import { afterProvisionedRun, afterProvisionStep, isProvisionStep, provisionStdin } from '../provision/checklist.js';
 import { sshOf } from '../ssh/index.js';
 import { sh } from '../ssh/quote.js';
 import type { SshEngine, SshTarget } from '../ssh/types.js';
@@ -333,6 +334,11 @@ export class RunsEngine {
     this.held.delete(run.id);
     this.dropArchive(run);
     this.core.audit.write(run.operator, 'run.succeeded', 'runs', run.id, null, { release: run.releaseKey });
+    try {
+      afterProvisionedRun(this.core, { id: run.id, applicationId: run.applicationId, kind: run.kind, steps: run.steps, serverIds: run.hosts.map((h) => h.serverId).filter((s) => !run.excluded.includes(s)) });
+    } catch {
+      // the review snapshot is advisory: a run that succeeded on the hosts stays succeeded
+    }
     this.emitState(run.id);
   }
 
@@ -353,6 +359,7 @@ export class RunsEngine {
     const started = Date.now();
     let exitCode: number | null = null;
     let error: string | null = null;
+    let note: string | null = null;
     try {
       command = commandOf(step, vars);
       this.setCell(cell.id, { state: 'running', attempt, startedAt: new Date(started).toISOString(), finishedAt: null, durationMs: null, exitCode: null, error: null, command });
@@ -383,9 +390,15 @@ export class RunsEngine {
             signal,
             timeoutMs: step.timeoutSeconds * 1000,
             sudo: step.sudo,
+            // the database step reads the role's password here; always close stdin so nothing waits on it
+            stdin: provisionStdin(this.core, run.applicationId, step.key) ?? '',
           });
           exitCode = r.exitCode ?? (r.signal ? 128 : 1);
           if (exitCode !== 0) error = `exit code ${exitCode}${r.signal ? ` (signal ${r.signal})` : ''}`;
+          else if (isProvisionStep(step.key)) {
+            note = afterProvisionStep(this.core, run.applicationId, serverId, step.key, r.stdout);
+            if (note) log('system', `${note}\n`);
+          }
         }
         if (exitCode === 0 && step.action === 'record') await this.record(run, target, vars, log);
       }
@@ -397,7 +410,7 @@ export class RunsEngine {
     const state: RunCell['state'] = interrupted ? 'interrupted' : error === null && exitCode === 0 ? 'succeeded' : 'failed';
     log('system', `${state} in ${((Date.now() - started) / 1000).toFixed(1)} s${exitCode !== null ? ` (exit ${exitCode})` : ''}\n`);
     this.logs.flush();
-    this.setCell(cell.id, { state, exitCode, finishedAt: nowIso(), durationMs: Date.now() - started, error });
+    this.setCell(cell.id, { state, exitCode, finishedAt: nowIso(), durationMs: Date.now() - started, error, ...(note ? { note } : {}) });
   }
 
   /**

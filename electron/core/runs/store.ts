@@ -4,6 +4,7 @@ import { ChecklistStep as StepSchema } from '../../../shared/contract/runs.js';
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
 import { nowIso } from '../repos/entity.js';
+import { provisionedBuiltin, refreshProvisioning } from '../provision/checklist.js';
 import { builtinChecklist, type AppForChecklist } from './builtin.js';
 import { VARIABLES, type Vars } from './template.js';
 
@@ -13,11 +14,12 @@ type R = Record<string, unknown>;
 export function getChecklist(core: Core, applicationId: number, kind: ChecklistKind): Checklist {
   const app = core.inventory.applications.get(applicationId) as unknown as AppForChecklist & { updatedAt: string };
   const row = core.db.prepare('SELECT id, updated_at FROM checklists WHERE application_id = ? AND kind = ?').get(applicationId, kind) as R | undefined;
-  if (!row) return { applicationId, kind, steps: builtinChecklist(kind, app), builtin: true, updatedAt: app.updatedAt, variables: VARIABLES };
+  // applications with services: the provisioning steps (user, layout, logrotate, services, database, backup, monitoring) are part of install/upgrade
+  if (!row) return { applicationId, kind, steps: provisionedBuiltin(core, applicationId, kind, builtinChecklist(kind, app)), builtin: true, updatedAt: app.updatedAt, variables: VARIABLES };
   const steps = (core.db.prepare('SELECT spec FROM checklist_steps WHERE checklist_id = ? ORDER BY position').all(row.id) as R[]).map((r) =>
     StepSchema.parse(JSON.parse(String(r.spec))),
   );
-  return { applicationId, kind, steps, builtin: false, updatedAt: String(row.updated_at), variables: VARIABLES };
+  return { applicationId, kind, steps: refreshProvisioning(core, applicationId, kind, steps), builtin: false, updatedAt: String(row.updated_at), variables: VARIABLES };
 }
 
 export function saveChecklist(core: Core, applicationId: number, kind: ChecklistKind, steps: ChecklistStep[]): void {
