@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { app, BrowserWindow, dialog, Menu, safeStorage, session, shell, type Session } from 'electron';
 import { createCore, type Core } from '../core/core.js';
+import { startBackground } from '../core/startup.js';
 import { KeyFileCipher, type SecretCipher } from '../core/secrets.js';
 import { bindIpc } from './ipc.js';
 import { menuTemplate } from './menu.js';
@@ -142,6 +143,7 @@ async function start(): Promise<void> {
   if (core.migration.backup) console.log(`[puesta] database migrated v${core.migration.from} → v${core.migration.to}; backup at ${core.migration.backup}`);
   console.log(`[puesta] data: ${core.dbPath}`);
   if (cipher.warning) console.log(`[puesta] secrets: ${cipher.warning}`);
+  startBackground(core);
   disposeIpc = bindIpc(core, () => mainWindow);
   mainWindow = createWindow();
 }

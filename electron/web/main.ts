@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore, defaultDataDir } from '../core/core.js';
 import { KeyFileCipher } from '../core/secrets.js';
+import { startBackground } from '../core/startup.js';
 import { startWebServer } from './server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     console.error(`[puesta] cannot open the data in ${dataDir}: ${(e as Error).message}`);
     process.exit(2);
   }
+  startBackground(core);
   const port = process.env.PUESTA_PORT ? Number(process.env.PUESTA_PORT) : 0;
   const web = await startWebServer({ core, port, ...(process.env.PUESTA_TOKEN ? { token: process.env.PUESTA_TOKEN } : {}), staticDir: path.join(root, 'dist', 'renderer') });
   if (core.migration.backup) console.log(`[puesta] database migrated v${core.migration.from} → v${core.migration.to}; backup at ${core.migration.backup}`);
