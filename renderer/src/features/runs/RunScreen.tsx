@@ -189,10 +189,12 @@ export function RunScreen({ id }: { id: number }) {
           <>
             <Badge tone={runTone(run.state, run.waitingFor)}>
               <span data-testid="run-state">{runStateText(run)}</span>
-            </Badge>{' '}
-            release <code>{run.releaseKey}</code>
-            {run.label && <> ({run.label})</>} · by {run.operator} · started {formatDateTime(run.startedAt)} · {formatDuration(totalMs)}
-            {run.reason && <> · “{run.reason}”</>}
+            </Badge>
+            <span>
+              release <code>{run.releaseKey}</code>
+              {run.label && <> ({run.label})</>} · by {run.operator} · started {formatDateTime(run.startedAt)} · {formatDuration(totalMs)}
+              {run.reason && <> · “{run.reason}”</>}
+            </span>
           </>
         }
         actions={
