@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import { ApplicationServicesPanel, ServerStatsPanel } from './features/provision/ServicesPanel.js';
 import { ApplicationReleases } from './features/runs/Releases.js';
 import { TodayRuns } from './features/runs/TodayRuns.js';
 import { ServerConnectionPanel } from './features/ssh/ServerConnectionPanel.js';
@@ -9,8 +10,8 @@ import { UpcomingWindows } from './features/windows/UpcomingWindows.js';
  * e.g. `SERVER_PANELS.push(ServerConnectionPanel)` — or, better, add it to the array literal.
  * Panels render in the side column of the page, above the built-in ones.
  */
-export const SERVER_PANELS: ComponentType<{ serverId: number }>[] = [ServerConnectionPanel];
-export const APPLICATION_PANELS: ComponentType<{ applicationId: number }>[] = [ApplicationReleases];
+export const SERVER_PANELS: ComponentType<{ serverId: number }>[] = [ServerConnectionPanel, ServerStatsPanel];
+export const APPLICATION_PANELS: ComponentType<{ applicationId: number }>[] = [ApplicationReleases, ApplicationServicesPanel];
 
 /**
  * Panels of the Today screen. `slot` 'runs', 'windows' or 'servers' replaces the matching
