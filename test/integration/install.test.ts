@@ -137,6 +137,8 @@ beforeAll(async () => {
         `printf '[unix_http_server]\\nfile=${ETC}/sup/sock\\nchmod=0700\\n[supervisord]\\nlogfile=${ETC}/sup/supervisord.log\\npidfile=${ETC}/sup/supervisord.pid\\nchildlogdir=${ETC}/sup\\n[rpcinterface:supervisor]\\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\\n[supervisorctl]\\nserverurl=unix://${ETC}/sup/sock\\n[include]\\nfiles = ${ETC}/conf.d/*.conf\\n' > ${SUP_CONF}`,
         `supervisord -c ${SUP_CONF}`,
         `echo ${h.host} > ${ETC}/bind-address && chmod 644 ${ETC}/bind-address`,
+        // the second host is like a fresh server: /srv belongs to root (the base is created with sudo)
+        h.index === hs.hosts[1]!.index ? 'chown root:root /srv && chmod 755 /srv' : 'true',
       ].join(' && '),
     );
   }
@@ -206,6 +208,8 @@ describe('new-application install through the runs engine on 2 sshd hosts', () =
     for (const k of PROV_KEYS) expect(n[k]![0], k).toBe('changed');
     expect(n['provision-services-start']).toEqual(['changed', 'changed']);
 
+    // host 2 had a root-owned /srv: the run created the base with sudo, owned by the deploy user
+    expect((await root(hs.hosts[1]!, 'stat -c %U /srv')).trim()).toBe('root');
     for (const h of hs.hosts) {
       // 1. runtime user
       const pw = (await root(h, `getent passwd ${user}`)).trim().split(':');

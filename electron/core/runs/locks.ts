@@ -74,11 +74,13 @@ export function lockInfo(p: { token: string; runId: number; owner: string; reaso
 
 /**
  * Shell script taking the host lock. Prints ACQUIRED / OURS / TAKEN <old> and exits 0, or prints
- * HELD <line> and exits 3 when another live lock is there.
+ * HELD <line> and exits 3 when another live lock is there. A base folder the deploy user cannot
+ * create (a new host where /srv belongs to root) is created with `sudo -n`, owned by the deploy user
+ * (who owns <base> and releases/ once provisioned); without sudo the script exits 4.
  */
 export function hostLockScript(base: string, info: string, token: string, override: boolean): string {
   return sh`lock=${base}/.puesta-lock
-mkdir -p ${base} || exit 4
+mkdir -p ${base} 2>/dev/null || { sudo -n mkdir -p ${base} && sudo -n chown "$(id -un)" ${base}; } || exit 4
 info=${info}
 if ( set -C; printf '%s\\n' "$info" > "$lock" ) 2>/dev/null; then echo ACQUIRED; exit 0; fi
 cur=$(cat "$lock" 2>/dev/null)
