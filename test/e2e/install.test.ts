@@ -127,8 +127,20 @@ describe('new-application install from the UI', () => {
     await page.getByTestId('services-health').getByTestId('collect-now').click();
     await expect.poll(async () => (await app.call('stats.history', { serverId, applicationId: appId })).items.length, { timeout: 30_000 }).toBe(before + 1);
     await expect.poll(() => page.getByTestId('services-health').getByTestId('collect-now').textContent()).toBe('Collect now');
+    // a few more collections so the charts have a history; the panel follows each one live
+    for (let i = 0; i < 6; i++) {
+      await app.call('stats.collect', { applicationId: appId });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await expect.poll(() => host.locator('svg.spark polyline').first().getAttribute('points').then((p) => (p ?? '').split(' ').length), { timeout: 10_000 }).toBeGreaterThanOrEqual(8);
     await page.getByTestId('services-health').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'application-services.png') });
+    // the same panel in the dark scheme (looked at, not kept)
+    const dark = await app.newPage({ colorScheme: 'dark', viewport: { width: 1280, height: 800 } });
+    await dark.goto(app.base + `#/applications/${appId}`);
+    await dark.getByTestId('prov-host-app-01').getByTestId('svc-web').waitFor();
+    await dark.screenshot({ path: path.join(os.tmpdir(), 'puesta-install-dark.png') });
+    await dark.close();
   });
 
   it('stops the worker after a confirmation (audited); the panel shows 0/2, Start brings it back', async () => {
