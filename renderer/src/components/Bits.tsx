@@ -92,6 +92,17 @@ export function ErrorBox({ error, onRetry }: { error: Error; onRetry?: () => voi
   );
 }
 
+/** A failure's message (e.g. from useAction) as an inline error callout; nothing when there is none. */
+export function ErrorLine({ error, testId }: { error: string | null; testId?: string }) {
+  if (!error) return null;
+  return (
+    <div className="callout callout-error" role="alert" data-testid={testId}>
+      <Icon name="warn" />
+      <span>{error}</span>
+    </div>
+  );
+}
+
 export function Kbd({ children }: { children: ReactNode }) {
   return <kbd className="kbd">{children}</kbd>;
 }

@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { errorMessage } from '../lib/form.js';
+import { useEffect, useRef, type ReactNode } from 'react';
+import { useAction } from '../lib/hooks.js';
+import { ErrorLine } from './Bits.js';
 import { Icon } from './Icon.js';
 
 /** A modal dialog: Escape and the backdrop close it; focus goes inside. */
@@ -43,6 +44,39 @@ export function Dialog({
 }
 
 /**
+ * The usual dialog footer: a plain "Cancel" (or `cancelLabel`) that closes, and the confirming
+ * button — red when `danger`, else primary; `children` is its label.
+ */
+export function ConfirmButtons({
+  onCancel,
+  cancelLabel = 'Cancel',
+  onConfirm,
+  disabled,
+  danger,
+  testId,
+  children,
+}: {
+  onCancel: () => void;
+  cancelLabel?: string;
+  onConfirm: () => void;
+  disabled?: boolean;
+  danger?: boolean;
+  testId?: string;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <button className="btn" onClick={onCancel}>
+        {cancelLabel}
+      </button>
+      <button className={danger ? 'btn btn-danger' : 'btn btn-primary'} disabled={disabled} onClick={onConfirm} data-testid={testId}>
+        {children}
+      </button>
+    </>
+  );
+}
+
+/**
  * Asks before something irreversible. `onConfirm` may throw: its message (e.g. the server's
  * REFERENCED refusal) is shown inside the dialog, which stays open.
  */
@@ -61,42 +95,24 @@ export function ConfirmDialog({
   onConfirm: () => Promise<void>;
   onClose: () => void;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const go = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const { busy, error, run } = useAction();
+  const go = () =>
+    run(async () => {
       await onConfirm();
       onClose();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Dialog
       title={title}
       onClose={onClose}
       footer={
-        <>
-          <button className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button className={danger ? 'btn btn-danger' : 'btn btn-primary'} disabled={busy} onClick={() => void go()}>
-            {busy ? 'Working…' : confirmLabel}
-          </button>
-        </>
+        <ConfirmButtons onCancel={onClose} danger={danger} disabled={busy} onConfirm={() => void go()}>
+          {busy ? 'Working…' : confirmLabel}
+        </ConfirmButtons>
       }
     >
       <div className="confirm-body">{body}</div>
-      {error && (
-        <div className="callout callout-error" role="alert" data-testid="confirm-error">
-          <Icon name="warn" />
-          <span>{error}</span>
-        </div>
-      )}
+      <ErrorLine error={error} testId="confirm-error" />
     </Dialog>
   );
 }

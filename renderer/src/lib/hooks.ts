@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { EventPayload, MethodInput, MethodName } from '../../../shared/contract/index.js';
 import { useEvent, useQuery } from '../api/context.js';
+import { errorMessage } from './form.js';
 
 /** A value that follows `value` after `ms` without change. */
 export function useDebounced<T>(value: T, ms: number): T {
@@ -70,4 +71,27 @@ export function useHotkey(key: string, fn: () => void): void {
     window.addEventListener('keydown', on);
     return () => window.removeEventListener('keydown', on);
   }, [key]);
+}
+
+/**
+ * An async action behind a button: `busy` while it goes, its failure's message in `error`
+ * (cleared when it starts again). `run` resolves to true when `fn` finished without throwing.
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (fn: () => Promise<unknown>): Promise<boolean> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      setError(errorMessage(e));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
 }

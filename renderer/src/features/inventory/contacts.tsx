@@ -3,7 +3,7 @@ import { ContactFields, type Contact } from '../../../../shared/contract/invento
 import { useApi } from '../../api/context.js';
 import { Badge, Section } from '../../components/Bits.js';
 import type { Column } from '../../components/DataTable.js';
-import { ConfirmDialog, Dialog } from '../../components/Dialog.js';
+import { ConfirmButtons, ConfirmDialog, Dialog } from '../../components/Dialog.js';
 import { CheckField, SelectField, TextField } from '../../components/Fields.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
@@ -95,14 +95,9 @@ function ContactDialog({ customerId, contact, onClose }: { customerId: number; c
       title={contact ? `Edit ${contact.name}` : 'New contact'}
       onClose={onClose}
       footer={
-        <>
-          <button className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button className="btn btn-primary" disabled={saving} onClick={() => void go()} data-testid="contact-save">
-            {contact ? 'Save contact' : 'Add contact'}
-          </button>
-        </>
+        <ConfirmButtons onCancel={onClose} disabled={saving} onConfirm={() => void go()} testId="contact-save">
+          {contact ? 'Save contact' : 'Add contact'}
+        </ConfirmButtons>
       }
     >
       <form

@@ -2,11 +2,11 @@ import { useEffect, useState } from 'react';
 import type { NoticeKind, Template } from '../../../../shared/contract/windows.js';
 import { NOTICE_KINDS } from '../../../../shared/contract/windows.js';
 import { useApi, useQuery } from '../../api/context.js';
-import { ErrorBox, Section, Spinner } from '../../components/Bits.js';
+import { ErrorBox, ErrorLine, Section, Spinner } from '../../components/Bits.js';
 import { ConfirmDialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
-import { errorMessage } from '../../lib/form.js';
+import { useAction } from '../../lib/hooks.js';
 import { KIND_LABEL } from '../windows/meta.js';
 
 /** Notice templates per kind × language (Handlebars), with the variables they can use. */
@@ -76,8 +76,7 @@ function TemplateEditor({ kind, language, onSaved }: { kind: NoticeKind; languag
   const toast = useToast();
   const q = useQuery('notices.templates.get', { kind, language });
   const [draft, setDraft] = useState<Pick<Template, 'subject' | 'html' | 'text'> | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
+  const { busy: saving, error, run } = useAction();
   const [resetting, setResetting] = useState(false);
   useEffect(() => {
     if (q.data) setDraft({ subject: q.data.subject, html: q.data.html, text: q.data.text });
@@ -85,20 +84,13 @@ function TemplateEditor({ kind, language, onSaved }: { kind: NoticeKind; languag
   if (q.error) return <ErrorBox error={q.error} />;
   if (!q.data || !draft) return <Spinner />;
   const dirty = draft.subject !== q.data.subject || draft.html !== q.data.html || draft.text !== q.data.text;
-  const save = async () => {
-    setSaving(true);
-    setError(null);
-    try {
+  const save = () =>
+    run(async () => {
       await api.call('notices.templates.save', { kind, language, ...draft });
       toast.success(`Template “${KIND_LABEL[kind]}” (${language}) saved.`);
       await q.reload();
       onSaved();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setSaving(false);
-    }
-  };
+    });
   return (
     <Section
       title={`${KIND_LABEL[kind]} — ${language}`}
@@ -130,12 +122,7 @@ function TemplateEditor({ kind, language, onSaved }: { kind: NoticeKind; languag
             <textarea className="mono" rows={14} value={draft.text} onChange={(e) => setDraft({ ...draft, text: e.target.value })} />
           </div>
         </div>
-        {error && (
-          <div className="callout callout-error" role="alert">
-            <Icon name="warn" />
-            <span>{error}</span>
-          </div>
-        )}
+        <ErrorLine error={error} />
         <p className="muted small">{q.data.builtIn ? 'This is the built-in default.' : `Edited${q.data.updatedAt ? ` ${new Date(q.data.updatedAt).toLocaleString()}` : ''}.`} A template is checked by compiling it before it is saved.</p>
       </div>
       {resetting && (

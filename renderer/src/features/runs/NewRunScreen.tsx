@@ -2,11 +2,12 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ChecklistKind, Plan, RunRequest } from '../../../../shared/contract/runs.js';
 import { PuestaError } from '../../../../shared/errors.js';
 import { useApi, useQuery } from '../../api/context.js';
-import { Badge, EnvTag, PageHeader } from '../../components/Bits.js';
-import { Dialog } from '../../components/Dialog.js';
+import { Badge, EnvTag, ErrorLine, PageHeader } from '../../components/Bits.js';
+import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { errorMessage } from '../../lib/form.js';
 import { plural } from '../../lib/format.js';
+import { useAction } from '../../lib/hooks.js';
 import { href, navigate, useLocation } from '../../lib/router.js';
 import { useApplications, useEnvironments, useServers } from '../inventory/lookups.js';
 import { PlanTable } from './PlanTable.js';
@@ -269,12 +270,7 @@ export function NewRunScreen() {
               {planning ? 'Planning…' : plan ? 'Plan again' : 'Preview the plan'}
             </button>
           </h2>
-          {planError && (
-            <div className="callout callout-error" role="alert" data-testid="plan-error">
-              <Icon name="warn" />
-              <span>{planError}</span>
-            </div>
-          )}
+          <ErrorLine error={planError} testId="plan-error" />
           {plan ? (
             <>
               <p className="muted">
@@ -307,41 +303,32 @@ function StartDialog({ plan, request, onClose }: { plan: Plan; request: RunReque
   const api = useApi();
   const [typed, setTyped] = useState('');
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const [lockedBy, setLockedBy] = useState<string | null>(null);
   const [override, setOverride] = useState(false);
   const okName = !plan.confirmRequired || typed === plan.environmentName;
   const steps = plan.steps.filter((s) => s.enabled);
-  const go = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const run = await api.call('runs.start', { ...request, reason, overrideLock: override, ...(plan.confirmRequired ? { confirmName: typed } : {}) });
-      navigate(`/runs/${run.id}`);
-    } catch (e) {
-      setError(errorMessage(e));
-      if (e instanceof PuestaError && e.code === 'LOCKED') {
-        const d = e.details as { owner?: string } | undefined;
-        setLockedBy(d?.owner ?? 'someone else');
+  const go = () =>
+    run(async () => {
+      try {
+        const started = await api.call('runs.start', { ...request, reason, overrideLock: override, ...(plan.confirmRequired ? { confirmName: typed } : {}) });
+        navigate(`/runs/${started.id}`);
+      } catch (e) {
+        if (e instanceof PuestaError && e.code === 'LOCKED') {
+          const d = e.details as { owner?: string } | undefined;
+          setLockedBy(d?.owner ?? 'someone else');
+        }
+        throw e;
       }
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Dialog
       title={`Start the ${plan.kind} of ${plan.applicationName} in ${plan.environmentName}?`}
       onClose={onClose}
       footer={
-        <>
-          <button className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button className={plan.confirmRequired ? 'btn btn-danger' : 'btn btn-primary'} disabled={busy || !okName || (lockedBy !== null && !override)} onClick={() => void go()} data-testid="confirm-start">
-            {busy ? 'Starting…' : `Start on ${plural(plan.hosts.length, 'host')}`}
-          </button>
-        </>
+        <ConfirmButtons onCancel={onClose} danger={plan.confirmRequired} disabled={busy || !okName || (lockedBy !== null && !override)} onConfirm={() => void go()} testId="confirm-start">
+          {busy ? 'Starting…' : `Start on ${plural(plan.hosts.length, 'host')}`}
+        </ConfirmButtons>
       }
     >
       <div className="confirm-body">
@@ -371,12 +358,7 @@ function StartDialog({ plan, request, onClose }: { plan: Plan; request: RunReque
           </label>
         )}
       </div>
-      {error && (
-        <div className="callout callout-error" role="alert" data-testid="start-error">
-          <Icon name="warn" />
-          <span>{error}</span>
-        </div>
-      )}
+      <ErrorLine error={error} testId="start-error" />
     </Dialog>
   );
 }

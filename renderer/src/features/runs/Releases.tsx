@@ -1,12 +1,11 @@
 import { useState } from 'react';
 import type { Release } from '../../../../shared/contract/runs.js';
 import { useApi, useQuery } from '../../api/context.js';
-import { Badge, EmptyState, ErrorBox, PageHeader, Section } from '../../components/Bits.js';
-import { Dialog } from '../../components/Dialog.js';
-import { Icon } from '../../components/Icon.js';
+import { Badge, EmptyState, ErrorBox, ErrorLine, PageHeader, Section } from '../../components/Bits.js';
+import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
 import { useToast } from '../../components/Toasts.js';
-import { errorMessage } from '../../lib/form.js';
 import { formatDateTime, plural } from '../../lib/format.js';
+import { useAction } from '../../lib/hooks.js';
 import { href, navigate } from '../../lib/router.js';
 import { useServers } from '../inventory/lookups.js';
 import { RunsTable } from './RunsScreen.js';
@@ -203,32 +202,24 @@ function RegisterDialog({ applicationId, onClose, onDone }: { applicationId: num
   const [key, setKey] = useState('');
   const [label, setLabel] = useState('');
   const [current, setCurrent] = useState(true);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run } = useAction();
   const go = async () => {
     if (!serverId) return;
-    setError(null);
-    try {
+    await run(async () => {
       await api.call('releases.register', { applicationId, serverId, key: key.trim(), label: label.trim(), current });
       toast.success(`Release ${key} recorded.`);
       onDone();
       onClose();
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+    });
   };
   return (
     <Dialog
       title="Record a release installed by hand"
       onClose={onClose}
       footer={
-        <>
-          <button className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button className="btn btn-primary" disabled={!serverId || !key.trim()} onClick={() => void go()}>
-            Record it
-          </button>
-        </>
+        <ConfirmButtons onCancel={onClose} disabled={!serverId || !key.trim()} onConfirm={() => void go()}>
+          Record it
+        </ConfirmButtons>
       }
     >
       <p className="muted">Nothing is done on the host: Puesta only notes that this release folder exists there{current ? ' and is the current one' : ''}.</p>
@@ -254,12 +245,7 @@ function RegisterDialog({ applicationId, onClose, onDone }: { applicationId: num
       <label className="check">
         <input type="checkbox" checked={current} onChange={(e) => setCurrent(e.target.checked)} /> <span>It is the current release on that host</span>
       </label>
-      {error && (
-        <div className="callout callout-error" role="alert">
-          <Icon name="warn" />
-          <span>{error}</span>
-        </div>
-      )}
+      <ErrorLine error={error} />
     </Dialog>
   );
 }
@@ -269,24 +255,16 @@ function ScanDialog({ applicationId, onClose, onDone }: { applicationId: number;
   const api = useApi();
   const servers = useServers();
   const placements = useQuery('placements.list', { applicationId, limit: 1000 });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const [result, setResult] = useState<{ serverName: string; currentKey: string | null; present: string[]; error: string | null }[] | null>(null);
   const envIds = [...new Set((placements.data?.items ?? []).map((p) => servers.byId.get(p.serverId)?.environmentId).filter((x): x is number => x != null))];
-  const go = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const go = () =>
+    run(async () => {
       const all: NonNullable<typeof result> = [];
       for (const environmentId of envIds) all.push(...(await api.call('releases.scan', { applicationId, environmentId })).items);
       setResult(all);
       onDone();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Dialog
       title="Check the releases on the hosts"
@@ -298,14 +276,9 @@ function ScanDialog({ applicationId, onClose, onDone }: { applicationId: number;
             Done
           </button>
         ) : (
-          <>
-            <button className="btn" onClick={onClose}>
-              Cancel
-            </button>
-            <button className="btn btn-primary" disabled={busy || !envIds.length} onClick={() => void go()} data-testid="confirm-scan">
-              {busy ? 'Reading the hosts…' : 'Read the hosts'}
-            </button>
-          </>
+          <ConfirmButtons onCancel={onClose} disabled={busy || !envIds.length} onConfirm={() => void go()} testId="confirm-scan">
+            {busy ? 'Reading the hosts…' : 'Read the hosts'}
+          </ConfirmButtons>
         )
       }
     >
@@ -335,12 +308,7 @@ function ScanDialog({ applicationId, onClose, onDone }: { applicationId: number;
           </table>
         </div>
       )}
-      {error && (
-        <div className="callout callout-error" role="alert">
-          <Icon name="warn" />
-          <span>{error}</span>
-        </div>
-      )}
+      <ErrorLine error={error} />
     </Dialog>
   );
 }

@@ -3,7 +3,7 @@ import type { EventPayload } from '../../../../shared/contract/index.js';
 import type { Run, RunCell } from '../../../../shared/contract/runs.js';
 import { useApi, useEvent } from '../../api/context.js';
 import { Badge, EnvTag, ErrorBox, Kbd, PageHeader, Spinner } from '../../components/Bits.js';
-import { Dialog } from '../../components/Dialog.js';
+import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage } from '../../lib/form.js';
@@ -469,14 +469,9 @@ function AbortDialog({ run, busy, onClose, onAbort }: { run: Run; busy: boolean;
       title="Abort this run?"
       onClose={onClose}
       footer={
-        <>
-          <button className="btn" onClick={onClose}>
-            Keep going
-          </button>
-          <button className="btn btn-danger" disabled={busy} onClick={() => onAbort(n)} data-testid="confirm-abort">
-            {busy ? 'Aborting…' : 'Abort the run'}
-          </button>
-        </>
+        <ConfirmButtons onCancel={onClose} cancelLabel="Keep going" danger disabled={busy} onConfirm={() => onAbort(n)} testId="confirm-abort">
+          {busy ? 'Aborting…' : 'Abort the run'}
+        </ConfirmButtons>
       }
     >
       <div className="confirm-body">
@@ -503,22 +498,17 @@ function NoteDialog({ title, body, label, required, confirmLabel, busy, onClose,
       title={title}
       onClose={onClose}
       footer={
-        <>
-          <button className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            className="btn btn-primary"
-            disabled={busy}
-            data-testid="note-done"
-            onClick={() => {
-              setTried(true);
-              if (!missing) onDone(n.trim());
-            }}
-          >
-            {confirmLabel}
-          </button>
-        </>
+        <ConfirmButtons
+          onCancel={onClose}
+          disabled={busy}
+          testId="note-done"
+          onConfirm={() => {
+            setTried(true);
+            if (!missing) onDone(n.trim());
+          }}
+        >
+          {confirmLabel}
+        </ConfirmButtons>
       }
     >
       <p>{body}</p>
@@ -540,14 +530,9 @@ function ExcludeDialog({ cells, busy, onClose, onDone }: { cells: RunCell[]; bus
       title="Exclude a host from this run"
       onClose={onClose}
       footer={
-        <>
-          <button className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button className="btn btn-danger" disabled={busy || sid == null} onClick={() => sid != null && onDone(sid, n)} data-testid="confirm-exclude">
-            Exclude {name}
-          </button>
-        </>
+        <ConfirmButtons onCancel={onClose} danger disabled={busy || sid == null} onConfirm={() => sid != null && onDone(sid, n)} testId="confirm-exclude">
+          Exclude {name}
+        </ConfirmButtons>
       }
     >
       <p>
@@ -580,14 +565,9 @@ function RetryDialog({ template, failed, busy, onClose, onDone }: { template: st
       onClose={onClose}
       wide={edit}
       footer={
-        <>
-          <button className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button className="btn btn-primary" disabled={busy} onClick={() => onDone(edit && cmd !== template ? cmd : undefined)} data-testid="confirm-retry">
-            {edit && cmd !== template ? 'Retry with this command' : 'Retry'}
-          </button>
-        </>
+        <ConfirmButtons onCancel={onClose} disabled={busy} onConfirm={() => onDone(edit && cmd !== template ? cmd : undefined)} testId="confirm-retry">
+          {edit && cmd !== template ? 'Retry with this command' : 'Retry'}
+        </ConfirmButtons>
       }
     >
       <p>

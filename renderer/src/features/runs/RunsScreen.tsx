@@ -2,13 +2,14 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Lock, RunState, RunSummary } from '../../../../shared/contract/runs.js';
 import { RUN_STATES } from '../../../../shared/contract/runs.js';
 import { useApi, useEvent, useQuery } from '../../api/context.js';
-import { Badge, EmptyState, EnvTag, ErrorBox, PageHeader } from '../../components/Bits.js';
+import { Badge, EmptyState, EnvTag, ErrorBox, ErrorLine, PageHeader } from '../../components/Bits.js';
 import { DataTable, Pager, type Column } from '../../components/DataTable.js';
-import { Dialog } from '../../components/Dialog.js';
+import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage } from '../../lib/form.js';
 import { formatDateTime } from '../../lib/format.js';
+import { useAction } from '../../lib/hooks.js';
 import { href, navigate, useLocation } from '../../lib/router.js';
 import { useApplications, useEnvironments } from '../inventory/lookups.js';
 import { formatDuration, KIND_LABEL, RUN_STATE_LABEL, runStateText, runTone } from './util.js';
@@ -226,35 +227,22 @@ function OverrideDialog({ lock, onClose, onDone }: { lock: Lock; onClose: () => 
   const api = useApi();
   const toast = useToast();
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const go = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const { busy, error, run } = useAction();
+  const go = () =>
+    run(async () => {
       await api.call('locks.override', { applicationId: lock.applicationId, environmentId: lock.environmentId, reason: reason.trim() });
       toast.success(`You now hold the lock on ${lock.applicationName} in ${lock.environmentName}.`);
       onDone();
       onClose();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Dialog
       title={`Take over the lock on ${lock.applicationName} in ${lock.environmentName}?`}
       onClose={onClose}
       footer={
-        <>
-          <button className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button className="btn btn-danger" disabled={busy || !reason.trim()} onClick={() => void go()} data-testid="confirm-override">
-            Take over the lock
-          </button>
-        </>
+        <ConfirmButtons onCancel={onClose} danger disabled={busy || !reason.trim()} onConfirm={() => void go()} testId="confirm-override">
+          Take over the lock
+        </ConfirmButtons>
       }
     >
       <p>
@@ -265,12 +253,7 @@ function OverrideDialog({ lock, onClose, onDone }: { lock: Lock; onClose: () => 
         <label htmlFor="override-reason">Reason (required)</label>
         <input id="override-reason" value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. Ana is away, her run was aborted" />
       </div>
-      {error && (
-        <div className="callout callout-error" role="alert">
-          <Icon name="warn" />
-          <span>{error}</span>
-        </div>
-      )}
+      <ErrorLine error={error} />
     </Dialog>
   );
 }

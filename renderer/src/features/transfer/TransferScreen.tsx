@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ENTITIES, type EntityName, type ImportOutput } from '../../../../shared/contract/inventory.js';
 import { PuestaError } from '../../../../shared/errors.js';
 import { useApi } from '../../api/context.js';
-import { PageHeader, Section } from '../../components/Bits.js';
+import { ErrorLine, PageHeader, Section } from '../../components/Bits.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage, humanMessage } from '../../lib/form.js';
@@ -166,12 +166,7 @@ function ImportPanel() {
           {busy === 'import' ? 'Importing…' : 'Import'}
         </button>
       </div>
-      {failure && (
-        <div className="callout callout-error" role="alert">
-          <Icon name="warn" />
-          <span>{failure}</span>
-        </div>
-      )}
+      <ErrorLine error={failure} />
       {outcome && outcome.kind !== 'invalid' && (
         <div className="callout callout-ok" data-testid="import-result">
           <Icon name="check" />

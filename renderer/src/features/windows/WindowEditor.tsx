@@ -3,7 +3,7 @@ import type { Conflict, Window } from '../../../../shared/contract/windows.js';
 import { WindowFields } from '../../../../shared/contract/windows.js';
 import { useApi } from '../../api/context.js';
 import { FieldShell, MultiSelectField, TextArea, TextField } from '../../components/Fields.js';
-import { Dialog } from '../../components/Dialog.js';
+import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { apiErrorToFields, errorMessage, useForm, type Form } from '../../lib/form.js';
@@ -211,12 +211,9 @@ export function WindowEditor({ window: rec, zone, initialStart, onClose, onSaved
       footer={
         <>
           {announced && timesChanged && <span className="warn-text small">Already announced: saving queues an “updated” notice and a new invitation to its audience.</span>}
-          <button className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button className="btn btn-primary" disabled={saving} onClick={() => void save()} data-testid="window-save">
+          <ConfirmButtons onCancel={onClose} disabled={saving} onConfirm={() => void save()} testId="window-save">
             <Icon name="check" /> {rec ? 'Save' : 'Plan window'}
-          </button>
+          </ConfirmButtons>
         </>
       }
     >

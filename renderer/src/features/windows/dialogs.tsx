@@ -1,26 +1,17 @@
 import { useState } from 'react';
 import type { Audience, Campaign, Window } from '../../../../shared/contract/windows.js';
 import { useApi } from '../../api/context.js';
-import { Dialog } from '../../components/Dialog.js';
+import { ErrorLine } from '../../components/Bits.js';
+import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
-import { errorMessage } from '../../lib/form.js';
+import { useAction } from '../../lib/hooks.js';
 import { KIND_LABEL, STATE_LABEL, type TransitionSpec } from './meta.js';
 import { fmtDateTime, fmtRelative, fromLocalInput, toLocalInput } from './time.js';
 
 function who(a: Audience | undefined): string {
   if (!a) return 'the audience (still being computed)';
   return `${a.total} recipient${a.total === 1 ? '' : 's'} at ${a.customers.length} customer${a.customers.length === 1 ? '' : 's'}`;
-}
-
-function ErrorLine({ error }: { error: string | null }) {
-  if (!error) return null;
-  return (
-    <div className="callout callout-error" role="alert" data-testid="dialog-error">
-      <Icon name="warn" />
-      <span>{error}</span>
-    </div>
-  );
 }
 
 /**
@@ -53,8 +44,7 @@ export function ScheduleDialog({
     return r.length ? [...new Set(r)].sort((a, b) => b - a) : [72, 24, 1];
   });
   const [newReminder, setNewReminder] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const start = Date.parse(w.start);
   const now = Date.now();
   const pendingToReplace = existing.filter((c) => c.state === 'scheduled');
@@ -71,19 +61,12 @@ export function ScheduleDialog({
     setNewReminder('');
   };
 
-  const go = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const go = () =>
+    run(async () => {
       const r = await api.call('notices.schedule', { windowId: w.id, reminders, announce, announceAt: announce ? announceIso : null });
       toast.success(`${r.items.length} notice${r.items.length === 1 ? '' : 's'} scheduled for “${w.title}”.`);
       onDone();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <Dialog
@@ -91,14 +74,9 @@ export function ScheduleDialog({
       title={w.state === 'draft' ? `Announce “${w.title}”` : `Schedule the notices of “${w.title}”`}
       onClose={onClose}
       footer={
-        <>
-          <button className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button className="btn btn-primary" disabled={busy || (!announce && live.length === 0)} onClick={() => void go()} data-testid="schedule-confirm">
-            {busy ? 'Working…' : announce && announceNow ? `Announce to ${n} recipient${n === 1 ? '' : 's'} now` : `Schedule ${messages} message${messages === 1 ? '' : 's'}`}
-          </button>
-        </>
+        <ConfirmButtons onCancel={onClose} disabled={busy || (!announce && live.length === 0)} onConfirm={() => void go()} testId="schedule-confirm">
+          {busy ? 'Working…' : announce && announceNow ? `Announce to ${n} recipient${n === 1 ? '' : 's'} now` : `Schedule ${messages} message${messages === 1 ? '' : 's'}`}
+        </ConfirmButtons>
       }
     >
       <div className="schedule-form">
@@ -178,7 +156,7 @@ export function ScheduleDialog({
           </li>
         </ul>
       </div>
-      <ErrorLine error={error} />
+      <ErrorLine error={error} testId="dialog-error" />
     </Dialog>
   );
 }
@@ -203,24 +181,16 @@ export function TransitionDialog({
   const toast = useToast();
   const [notify, setNotify] = useState(spec.notice !== null);
   const [newEnd, setNewEnd] = useState(() => toLocalInput(new Date(Date.parse(w.end) + 3_600_000).toISOString(), zone));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const newEndIso = spec.to === 'extended' ? fromLocalInput(newEnd, zone)?.iso : undefined;
   const badEnd = spec.to === 'extended' && (!newEndIso || Date.parse(newEndIso) <= Date.parse(w.end));
 
-  const go = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const go = () =>
+    run(async () => {
       await api.call('windows.transition', { id: w.id, to: spec.to, notify, ...(newEndIso ? { newEnd: newEndIso } : {}) });
       toast.success(`“${w.title}” is now ${STATE_LABEL[spec.to].toLowerCase()}.`);
       onDone();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const target = STATE_LABEL[spec.to];
   return (
@@ -228,14 +198,9 @@ export function TransitionDialog({
       title={`${spec.label.replace('…', '')}: “${w.title}”`}
       onClose={onClose}
       footer={
-        <>
-          <button className="btn" onClick={onClose}>
-            Back
-          </button>
-          <button className={spec.danger ? 'btn btn-danger' : 'btn btn-primary'} disabled={busy || badEnd} onClick={() => void go()} data-testid="transition-confirm">
-            {busy ? 'Working…' : notify && spec.notice ? `${spec.label.replace('…', '')} and tell ${audience?.total ?? '…'}` : spec.label.replace('…', '')}
-          </button>
-        </>
+        <ConfirmButtons onCancel={onClose} cancelLabel="Back" danger={spec.danger} disabled={busy || badEnd} onConfirm={() => void go()} testId="transition-confirm">
+          {busy ? 'Working…' : notify && spec.notice ? `${spec.label.replace('…', '')} and tell ${audience?.total ?? '…'}` : spec.label.replace('…', '')}
+        </ConfirmButtons>
       }
     >
       <div className="confirm-body">
@@ -269,7 +234,7 @@ export function TransitionDialog({
         {spec.to === 'in_progress' && <p className="muted small">Announcement and reminders not sent yet are dropped: the window has started.</p>}
         {spec.to === 'extended' && <p className="muted small">Reminders still to come move with the window.</p>}
       </div>
-      <ErrorLine error={error} />
+      <ErrorLine error={error} testId="dialog-error" />
     </Dialog>
   );
 }
