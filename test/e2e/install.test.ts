@@ -162,6 +162,8 @@ describe('new-application install from the UI', () => {
     const a = await app.call('applications.get', { id: appId });
     await app.call('applications.update', { id: appId, services: a.services.map((s) => (s.name === 'worker' ? { ...s, instances: 4 } : s)) });
     await go(`/applications/${appId}`);
+    await expect(page.getByTestId('review-pending').textContent()).resolves.toContain('the next upgrade changes 1 thing on the hosts');
+    await page.getByTestId('services-health').screenshot({ path: path.join(os.tmpdir(), 'puesta-install-pending.png') });
     await page.getByTestId('open-review').click();
     const review = page.getByTestId('upgrade-review');
     await review.waitFor();

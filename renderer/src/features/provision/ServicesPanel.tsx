@@ -15,6 +15,7 @@ import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage } from '../../lib/form.js';
 import { formatDateTime } from '../../lib/format.js';
+import { useLiveQuery } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
 import { Gauge, Sparkline } from './Sparkline.js';
 import { UpgradeReviewDialog } from './UpgradeReview.js';
@@ -173,8 +174,18 @@ function PlacementStats({ applicationId, serverId, serverName, tick, onAction }:
 export function ApplicationServicesPanel({ applicationId }: { applicationId: number }) {
   const api = useApi();
   const toast = useToast();
-  const placements = useQuery('placements.list', { applicationId, limit: 500 });
-  const app = useQuery('applications.get', { id: applicationId });
+  const placements = useLiveQuery('placements.list', { applicationId, limit: 500 }, ['placements']);
+  const app = useLiveQuery('applications.get', { id: applicationId }, ['applications']);
+  const review = useLiveQuery('provision.review', { applicationId }, ['applications']);
+  const reloadReview = useRef(review.reload);
+  reloadReview.current = review.reload;
+  useEvent(
+    'runs.state',
+    useCallback((r: { applicationId: number; state: string }) => {
+      if (r.applicationId === applicationId && r.state === 'succeeded') void reloadReview.current();
+    }, [applicationId]),
+  );
+  const pending = review.data && !review.data.firstInstall ? review.data.deltas.length : 0;
   const tick = useStatsTick((p) => p.applicationId === applicationId || p.applicationId === null);
   const collect = useCollect({ applicationId });
   const [action, setAction] = useState<Action | null>(null);
@@ -194,6 +205,17 @@ export function ApplicationServicesPanel({ applicationId }: { applicationId: num
       </header>
       <div className="card-body">
         {placements.error && <ErrorBox error={placements.error} onRetry={() => void placements.reload()} />}
+        {pending > 0 && (
+          <div className="callout callout-warn small" data-testid="review-pending">
+            <Icon name="warn" />
+            <span>
+              The inventory changed since the last install/upgrade: the next upgrade changes {pending === 1 ? '1 thing' : `${pending} things`} on the hosts.
+            </span>
+            <button className="btn btn-small" onClick={() => setReviewing(true)}>
+              Review
+            </button>
+          </div>
+        )}
         {services.length > 0 && (
           <p className="muted small prov-declared">
             Declared: {services.map((s) => `${s.name} ×${s.instances}`).join(', ')}

@@ -4,10 +4,10 @@
  * in the New-run wizard for kind 'upgrade'); `UpgradeReviewDialog` wraps it in a dialog.
  */
 import type { ProvisionDelta } from '../../../../shared/contract/provision.js';
-import { useQuery } from '../../api/context.js';
 import { Badge, ErrorBox, Spinner } from '../../components/Bits.js';
 import { Dialog } from '../../components/Dialog.js';
 import { formatDateTime } from '../../lib/format.js';
+import { useLiveQuery } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
 import './provision.css';
 
@@ -24,7 +24,7 @@ const KIND_LABEL: Record<ProvisionDelta['kind'], string> = {
 };
 
 export function UpgradeReview({ applicationId, serverId }: { applicationId: number; serverId?: number }) {
-  const q = useQuery('provision.review', serverId === undefined ? { applicationId } : { applicationId, serverId });
+  const q = useLiveQuery('provision.review', serverId === undefined ? { applicationId } : { applicationId, serverId }, ['applications']);
   if (q.error) return <ErrorBox error={q.error} onRetry={() => void q.reload()} />;
   if (!q.data) return <Spinner />;
   const r = q.data;
