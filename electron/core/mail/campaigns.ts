@@ -10,9 +10,9 @@ import type { Core } from '../core.js';
 import { audienceContacts, contractsInForce, scopeOf } from '../windows/audience.js';
 import { getWindow, nowIso } from '../windows/repo.js';
 import { baseLanguage, formatDate, formatDuration, formatLocal, formatTime } from '../windows/time.js';
-import { buildIcs, parseAddress } from './ics.js';
+import { icsAttendee, icsEnvelope, parseAddress } from './ics.js';
 import { getSmtp } from './smtp.js';
-import { getTemplate, LANGUAGES, renderParts, renderSubject, type Variables } from './templates.js';
+import { fillParts, fillSubject, getTemplate, LANGUAGES, prepareParts, renderParts, renderSubject, type PreparedParts, type Variables } from './templates.js';
 
 export interface CampaignParams {
   previousEnd?: string;
@@ -96,33 +96,61 @@ export class NoticeRenderer {
     return v;
   }
 
+  /**
+   * What is the same for every contact of one customer (zone, language, customer name): the template
+   * rendered around the contact's name and the invitation around its ATTENDEE line — built once, so a
+   * recipient costs two string joins.
+   */
+  private readonly perCustomer = new Map<string, { vars: Variables; parts: PreparedParts | null; ics: { head: string; tail: string }; method: 'REQUEST' | 'CANCEL' }>();
+
+  private customerPart(tz: string, lang: string, customerName: string) {
+    const key = `${tz}|${lang}|${customerName}`;
+    let e = this.perCustomer.get(key);
+    if (!e) {
+      const w = this.window;
+      const vars: Variables = { ...this.zonedVars(tz, lang), customerName, contactName: '' };
+      const method = this.kind === 'cancelled' ? 'CANCEL' : 'REQUEST';
+      const ics = icsEnvelope({
+        uid: w.uid,
+        sequence: w.sequence,
+        method,
+        start: w.start,
+        end: w.end,
+        summary: w.title,
+        // Short on purpose: the mail carries the full text; the calendar entry says what and where.
+        description: [w.impact, vars.services].filter(Boolean).join('\n'),
+        organizer: this.organizer,
+      });
+      e = { vars, parts: prepareParts(this.template(lang), vars), ics, method };
+      if (this.perCustomer.size > 5000) this.perCustomer.clear();
+      this.perCustomer.set(key, e);
+    }
+    return e;
+  }
+
+  private parts(r: Recipient, lang: string, tz: string): { subject: string; html: string; text: string } {
+    const e = this.customerPart(tz, lang, r.customerName);
+    // An empty name renders in full ({{#if}} and friends see it as false).
+    if (e.parts && r.contactName) return fillParts(e.parts, r.contactName);
+    return renderParts(this.template(lang), { ...e.vars, contactName: r.contactName });
+  }
+
   /** The subject alone (cheap): written with the ledger row so lists show it before the message is rendered. */
   subject(r: Recipient): string {
     const lang = baseLanguage(r.language);
-    const vars: Variables = { ...this.zonedVars(r.timezone || 'UTC', lang), customerName: r.customerName, contactName: r.contactName };
-    return renderSubject(this.template(lang).subject, vars);
+    const tz = r.timezone || 'UTC';
+    const e = this.customerPart(tz, lang, r.customerName);
+    if (e.parts && r.contactName) return fillSubject(e.parts, r.contactName);
+    return renderSubject(this.template(lang).subject, { ...e.vars, contactName: r.contactName });
   }
 
   render(r: Recipient): RenderedNotice {
-    const w = this.window;
     const lang = baseLanguage(r.language);
     const tz = r.timezone || 'UTC';
-    const vars: Variables = { ...this.zonedVars(tz, lang), customerName: r.customerName, contactName: r.contactName };
-    const parts = renderParts(this.template(lang), vars);
-    const method = this.kind === 'cancelled' ? 'CANCEL' : 'REQUEST';
-    const ics = buildIcs({
-      uid: w.uid,
-      sequence: w.sequence,
-      method,
-      start: w.start,
-      end: w.end,
-      summary: w.title,
-      // Short on purpose: the mail carries the full text; the calendar entry says what and where.
-      description: [w.impact, vars.services].filter(Boolean).join('\n'),
-      organizer: this.organizer,
-      attendee: { name: r.contactName, email: r.email },
-    });
-    return { to: r.email, contactName: r.contactName, customerName: r.customerName, language: lang, timezone: tz, ...parts, ics, icsMethod: method };
+    const parts = this.parts(r, lang, tz);
+    const e = this.customerPart(tz, lang, r.customerName);
+    const ics = e.ics.head + icsAttendee({ name: r.contactName, email: r.email }) + e.ics.tail;
+    return { to: r.email, contactName: r.contactName, customerName: r.customerName, language: lang, timezone: tz, ...parts, ics, icsMethod: e.method };
   }
 }
 

@@ -61,6 +61,15 @@ export function fold(line: string): string {
 }
 
 export function buildIcs(i: IcsInput): string {
+  const { head, tail } = icsEnvelope(i);
+  return head + (i.attendee ? icsAttendee(i.attendee) : '') + tail;
+}
+
+/**
+ * Everything of an invitation but its ATTENDEE line (which goes between `head` and `tail`): built
+ * once per campaign × customer, the attendee line per recipient.
+ */
+export function icsEnvelope(i: Omit<IcsInput, 'attendee'>): { head: string; tail: string } {
   const cancel = i.method === 'CANCEL';
   const lines = [
     'BEGIN:VCALENDAR',
@@ -80,9 +89,12 @@ export function buildIcs(i: IcsInput): string {
     'TRANSP:OPAQUE',
   ];
   if (i.organizer) lines.push(`ORGANIZER;CN=${escapeParam(i.organizer.name || i.organizer.email)}:mailto:${i.organizer.email}`);
-  if (i.attendee) lines.push(`ATTENDEE;CN=${escapeParam(i.attendee.name || i.attendee.email)};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:${i.attendee.email}`);
-  lines.push('END:VEVENT', 'END:VCALENDAR');
-  return lines.map(fold).join('\r\n') + '\r\n';
+  return { head: lines.map(fold).join('\r\n') + '\r\n', tail: 'END:VEVENT\r\nEND:VCALENDAR\r\n' };
+}
+
+/** The folded ATTENDEE content line, CRLF included. */
+export function icsAttendee(a: { name: string; email: string }): string {
+  return fold(`ATTENDEE;CN=${escapeParam(a.name || a.email)};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:${a.email}`) + '\r\n';
 }
 
 /** "Desk <ops@x.org>" → {name, email}. */

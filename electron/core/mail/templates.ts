@@ -3,6 +3,7 @@
  * `notice_templates`. HTML bodies are HTML-escaped; subjects and text bodies are not escaped, but
  * every value is stripped of control characters (and the subject folded to one line).
  */
+import { randomUUID } from 'node:crypto';
 import Handlebars from 'handlebars';
 import { NOTICE_KINDS, type NoticeKind, type Template } from '../../../shared/contract/windows.js';
 import { PuestaError } from '../../../shared/errors.js';
@@ -235,5 +236,52 @@ export function renderParts(t: { subject: string; html: string; text: string }, 
     subject: compiled(t.subject, false)(v).replace(/\s*[\r\n]+\s*/g, ' ').trim(),
     html: compiled(t.html, true)(v),
     text: compiled(t.text, false)(v),
+  };
+}
+
+// ---------------------------------------------------------------- per-recipient rendering, prepared once
+
+/** Stands for the contact's name while a template is rendered once for a whole customer. */
+const CONTACT = `\uE000${randomUUID()}\uE001`;
+/** `{{contactName}}` exactly (not triple-stashed, no whitespace control, no block or helper around it). */
+const SIMPLE_CONTACT = /(?<!\{)\{\{\s*contactName\s*\}\}(?!\})/g;
+
+function onlySimpleContact(src: string): boolean {
+  return (src.match(/contactName/g) ?? []).length === (src.match(SIMPLE_CONTACT) ?? []).length;
+}
+
+/** A notice rendered for everything but the contact's name: the pieces around each `{{contactName}}`. */
+export interface PreparedParts {
+  subject: string[];
+  html: string[];
+  text: string[];
+}
+
+/**
+ * Renders the template once with a stand-in for contactName and splits the output around it, or
+ * null when the template uses contactName other than as a plain `{{contactName}}` (then each
+ * recipient is rendered in full). `fillParts(prepare(t, v), name)` equals `renderParts(t, {...v, contactName: name})`.
+ */
+export function prepareParts(t: { subject: string; html: string; text: string }, vars: Variables): PreparedParts | null {
+  if (!onlySimpleContact(t.subject) || !onlySimpleContact(t.html) || !onlySimpleContact(t.text)) return null;
+  const v = { ...safeValues(vars), contactName: CONTACT };
+  for (const [k, x] of Object.entries(v)) if (k !== 'contactName' && typeof x === 'string' && x.includes(CONTACT)) return null;
+  return {
+    subject: compiled(t.subject, false)(v).split(CONTACT),
+    html: compiled(t.html, true)(v).split(CONTACT),
+    text: compiled(t.text, false)(v).split(CONTACT),
+  };
+}
+
+export function fillSubject(p: PreparedParts, contactName: string): string {
+  return p.subject.join(contactName.replace(CONTROL, '')).replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+export function fillParts(p: PreparedParts, contactName: string): { subject: string; html: string; text: string } {
+  const name = contactName.replace(CONTROL, '');
+  return {
+    subject: p.subject.join(name).replace(/\s*[\r\n]+\s*/g, ' ').trim(),
+    html: p.html.length > 1 ? p.html.join(hb.escapeExpression(name)) : p.html[0]!,
+    text: p.text.join(name),
   };
 }
