@@ -4,7 +4,8 @@
  * http.server serving the release, ×2) and a worker (×2), a PostgreSQL role + database on a private
  * PostgreSQL 15, backups, logrotate, supervisor and monitoring; every host is inspected afterwards.
  * A second install changes nothing on the hosts (every provisioning step: "already in place");
- * the upgrade review shows a changed worker count and the upgrade applies it.
+ * the upgrade review shows a changed worker count and the upgrade applies it; a rollback restarts
+ * the services on the previous release.
  *
  * The test hosts share /etc, the network and PIDs (only /srv is private per host), so each host
  * gets its own supervisord and config folders under its private /srv, the web processes bind the
@@ -303,4 +304,15 @@ describe('new-application install through the runs engine on 2 sshd hosts', () =
     const hist = await call(tc.core, 'stats.history', { serverId: serverIds[1]!, applicationId: appId, limit: 1 });
     expect(hist.items[0]!.stats!.services).toContainEqual({ name: 'worker', expected: 3, running: 3 });
   }, 120_000);
+
+  it('a rollback restarts the services on the previous release', async () => {
+    const run = await call(tc.core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'rollback', parallelism: 1 });
+    const r = await runsOf(tc.core).settled(run.id);
+    expect(r.state, JSON.stringify(r.cells.filter((c) => c.state !== 'succeeded'))).toBe('succeeded');
+    expect(r.steps.map((s) => s.key)).toEqual(['preflight', 'switch', 'restart', 'health', 'record']);
+    for (const h of hs.hosts) {
+      expect(await get(h.host, webPort + 1, '/VERSION')).toBe('v1b');
+      expect(await counts(h)).toEqual({ web: 2, worker: 3 });
+    }
+  }, 60_000);
 });
