@@ -15,7 +15,9 @@ import { startApp, type App } from './harness.js';
 // The host runs its own supervisord with its config under its private /srv.
 const ETC = '/srv/.puesta-etc';
 const SUP_CONF = `${ETC}/sup/supervisord.conf`;
-const SHOTS = path.join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+// docs/screenshots/application-services.png is refreshed with
+// `PUESTA_SHOTS_DIR=docs/screenshots npx vitest run test/e2e/install.test.ts`; a plain run writes to the temp dir
+const SHOTS = process.env.PUESTA_SHOTS_DIR ? path.resolve(process.env.PUESTA_SHOTS_DIR) : os.tmpdir();
 
 let app: App;
 let hosts: TestHosts;
