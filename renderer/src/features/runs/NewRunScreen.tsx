@@ -10,6 +10,7 @@ import { plural } from '../../lib/format.js';
 import { useAction } from '../../lib/hooks.js';
 import { href, navigate, useLocation } from '../../lib/router.js';
 import { useApplications, useEnvironments, useServers } from '../inventory/lookups.js';
+import { UpgradeReview } from '../provision/UpgradeReview.js';
 import { PlanTable } from './PlanTable.js';
 import { KIND_LABEL } from './util.js';
 import './runs.css';
@@ -271,6 +272,7 @@ export function NewRunScreen() {
             </button>
           </h2>
           <ErrorLine error={planError} testId="plan-error" />
+          {kind === 'upgrade' && appId ? <UpgradeReview applicationId={appId} /> : null}
           {plan ? (
             <>
               <p className="muted">
