@@ -27,10 +27,14 @@ export function FieldShell({ id, label, hint, error, className, children }: { id
   );
 }
 
-export function TextField({ form, name, label, hint, className, placeholder, type = 'text', mono }: Base & { placeholder?: string; type?: string; mono?: boolean }) {
-  const id = useId();
-  const err = form.error(name);
-  const v = form.get(name);
+/** What every form field starts with: an id for label/control, the field's error and its value. */
+function useField(form: Base['form'], name: string) {
+  return { id: useId(), err: form.error(name), v: form.get(name) };
+}
+
+/** A text input; `nullable`: empty means null. */
+export function TextField({ form, name, label, hint, className, placeholder, type = 'text', mono, nullable }: Base & { placeholder?: string; type?: string; mono?: boolean; nullable?: boolean }) {
+  const { id, err, v } = useField(form, name);
   return (
     <FieldShell id={id} label={label} hint={hint} error={err} className={className}>
       <input
@@ -41,7 +45,7 @@ export function TextField({ form, name, label, hint, className, placeholder, typ
         value={v == null ? '' : String(v)}
         placeholder={placeholder}
         aria-invalid={err ? true : undefined}
-        onChange={(e) => form.set(name, e.target.value)}
+        onChange={(e) => form.set(name, nullable && e.target.value === '' ? null : e.target.value)}
       />
     </FieldShell>
   );
@@ -49,28 +53,11 @@ export function TextField({ form, name, label, hint, className, placeholder, typ
 
 /** A nullable text: empty means null. */
 export function NullableTextField(props: Base & { placeholder?: string; mono?: boolean }) {
-  const { form, name, label, hint, className, placeholder, mono } = props;
-  const id = useId();
-  const err = form.error(name);
-  const v = form.get(name);
-  return (
-    <FieldShell id={id} label={label} hint={hint} error={err} className={className}>
-      <input
-        id={id}
-        name={name}
-        className={mono ? 'mono' : undefined}
-        value={v == null ? '' : String(v)}
-        placeholder={placeholder}
-        onChange={(e) => form.set(name, e.target.value === '' ? null : e.target.value)}
-      />
-    </FieldShell>
-  );
+  return <TextField {...props} nullable />;
 }
 
 export function NumberField({ form, name, label, hint, className, min, max }: Base & { min?: number; max?: number }) {
-  const id = useId();
-  const err = form.error(name);
-  const v = form.get(name);
+  const { id, err, v } = useField(form, name);
   return (
     <FieldShell id={id} label={label} hint={hint} error={err} className={className}>
       <input
@@ -88,9 +75,7 @@ export function NumberField({ form, name, label, hint, className, min, max }: Ba
 }
 
 export function TextArea({ form, name, label, hint, className, rows = 3, mono }: Base & { rows?: number; mono?: boolean }) {
-  const id = useId();
-  const err = form.error(name);
-  const v = form.get(name);
+  const { id, err, v } = useField(form, name);
   return (
     <FieldShell id={id} label={label} hint={hint} error={err} className={className}>
       <textarea id={id} name={name} rows={rows} className={mono ? 'mono' : undefined} value={v == null ? '' : String(v)} onChange={(e) => form.set(name, e.target.value)} />
@@ -105,9 +90,7 @@ export interface Option {
 
 /** A select; `nullable` adds a "—" choice meaning null. Numeric option values stay numbers. */
 export function SelectField({ form, name, label, hint, className, options, nullable, placeholder }: Base & { options: readonly Option[]; nullable?: string; placeholder?: string }) {
-  const id = useId();
-  const err = form.error(name);
-  const v = form.get(name);
+  const { id, err, v } = useField(form, name);
   const numeric = options.length > 0 && typeof options[0]!.value === 'number';
   return (
     <FieldShell id={id} label={label} hint={hint} error={err} className={className}>
@@ -148,9 +131,7 @@ export function CheckField({ form, name, label, hint, className }: Base) {
 
 /** Segmented choice for short enums. */
 export function Segmented({ form, name, label, hint, className, options }: Base & { options: readonly Option[] }) {
-  const id = useId();
-  const v = form.get(name);
-  const err = form.error(name);
+  const { id, err, v } = useField(form, name);
   return (
     <FieldShell id={id} label={label} hint={hint} error={err} className={className}>
       <div className="segmented" role="radiogroup" id={id}>
