@@ -1,14 +1,12 @@
-import { ApplicationFields, SOURCE_KINDS, STRATEGIES, type Application, type Contract } from '../../../../shared/contract/inventory.js';
+import { ApplicationFields, SOURCE_KINDS, STRATEGIES, type Application } from '../../../../shared/contract/inventory.js';
 import { Badge, Section } from '../../components/Bits.js';
 import type { Column } from '../../components/DataTable.js';
 import { CheckField, ListField, NullableTextField, NumberField, SelectField, Segmented, TextArea, TextField } from '../../components/Fields.js';
 import { Icon } from '../../components/Icon.js';
-import { daysUntil, formatDateTime } from '../../lib/format.js';
+import { formatDateTime } from '../../lib/format.js';
 import type { Form } from '../../lib/form.js';
-import { useLiveQuery } from '../../lib/hooks.js';
-import { href, navigate } from '../../lib/router.js';
 import { APPLICATION_PANELS } from '../../panels.js';
-import { ContractStateBadge, ExpiryBadge } from './contractBits.js';
+import { ContractsPanel } from './contractBits.js';
 import { EntityEditor, type Draft, type EditorSpec, type Rec } from './EntityEditor.js';
 import { EntityList } from './EntityList.js';
 import { PlacementsPanel } from './placements.js';
@@ -188,38 +186,6 @@ function ApplicationForm({ form }: { form: F }) {
   );
 }
 
-function CoveringContracts({ applicationId }: { applicationId: number }) {
-  const q = useLiveQuery('contracts.list', { applicationId, limit: 200, sort: 'endDate' }, ['contracts']);
-  const items: Contract[] = q.data?.items ?? [];
-  return (
-    <Section
-      title="Contracts covering it"
-      count={q.data?.total}
-      actions={
-        <button className="btn btn-small" onClick={() => navigate(`/contracts/new?applicationIds=${applicationId}`)}>
-          <Icon name="plus" size={14} /> Contract
-        </button>
-      }
-    >
-      {items.length ? (
-        <ul className="link-list">
-          {items.map((c) => (
-            <li key={c.id}>
-              <a href={href(`/contracts/${c.id}`)}>{c.reference}</a>
-              <span className="muted">{c.customerName}</span>
-              <span className="spacer" />
-              <ContractStateBadge state={c.state} />
-              <ExpiryBadge days={daysUntil(c.endDate)} state={c.state} />
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <p className="muted">No contract covers this application.</p>
-      )}
-    </Section>
-  );
-}
-
 function ServicesSummary({ rec }: { rec: Rec }) {
   const services = (rec.services as Application['services']) ?? [];
   return (
@@ -279,7 +245,7 @@ export const applicationSpec: EditorSpec = {
       ))}
       <PlacementsPanel applicationId={rec.id} />
       <ServicesSummary rec={rec} />
-      <CoveringContracts applicationId={rec.id} />
+      <ContractsPanel filter={{ applicationId: rec.id }} title="Contracts covering it" newLabel="Contract" detail={(c) => <span className="muted">{c.customerName}</span>} empty="No contract covers this application." />
     </>
   ),
 };

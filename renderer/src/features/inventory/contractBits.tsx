@@ -1,5 +1,10 @@
-import { Badge, type Tone } from '../../components/Bits.js';
-import { relDays } from '../../lib/format.js';
+import type { ReactNode } from 'react';
+import type { Contract } from '../../../../shared/contract/inventory.js';
+import { Badge, Section, type Tone } from '../../components/Bits.js';
+import { Icon } from '../../components/Icon.js';
+import { daysUntil, relDays } from '../../lib/format.js';
+import { useLiveQuery } from '../../lib/hooks.js';
+import { href, navigate } from '../../lib/router.js';
 
 const STATE_TONE: Record<string, Tone> = { active: 'green', grace: 'amber', suspended: 'red', terminated: 'neutral' };
 
@@ -16,5 +21,56 @@ export function ExpiryBadge({ days, state }: { days: number; state: string }) {
     <Badge tone={tone} title={`${days} days`}>
       {text}
     </Badge>
+  );
+}
+
+/**
+ * The contracts of one customer or covering one application, soonest to end first, each with its
+ * state and expiry; the button opens a new contract pre-filled with `filter`.
+ */
+export function ContractsPanel({
+  filter,
+  title,
+  newLabel,
+  newTestId,
+  detail,
+  empty,
+}: {
+  filter: { customerId: number } | { applicationId: number };
+  title: string;
+  newLabel: string;
+  newTestId?: string;
+  detail: (c: Contract) => ReactNode;
+  empty: string;
+}) {
+  const q = useLiveQuery('contracts.list', { ...filter, limit: 200, sort: 'endDate' }, ['contracts']);
+  const items: Contract[] = q.data?.items ?? [];
+  const prefill = 'customerId' in filter ? `customerId=${filter.customerId}` : `applicationIds=${filter.applicationId}`;
+  return (
+    <Section
+      title={title}
+      count={q.data?.total}
+      actions={
+        <button className="btn btn-small" onClick={() => navigate(`/contracts/new?${prefill}`)} data-testid={newTestId}>
+          <Icon name="plus" size={14} /> {newLabel}
+        </button>
+      }
+    >
+      {items.length ? (
+        <ul className="link-list">
+          {items.map((c) => (
+            <li key={c.id}>
+              <a href={href(`/contracts/${c.id}`)}>{c.reference}</a>
+              {detail(c)}
+              <span className="spacer" />
+              <ContractStateBadge state={c.state} />
+              <ExpiryBadge days={daysUntil(c.endDate)} state={c.state} />
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="muted">{empty}</p>
+      )}
+    </Section>
   );
 }

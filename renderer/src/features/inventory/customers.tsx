@@ -1,14 +1,10 @@
-import { CustomerFields, type Contract, type Customer } from '../../../../shared/contract/inventory.js';
-import { Section } from '../../components/Bits.js';
+import { CustomerFields, type Customer } from '../../../../shared/contract/inventory.js';
 import type { Column } from '../../components/DataTable.js';
 import { FieldShell, TextArea, TextField } from '../../components/Fields.js';
-import { Icon } from '../../components/Icon.js';
-import { daysUntil, formatDate, formatDateTime } from '../../lib/format.js';
+import { formatDate, formatDateTime } from '../../lib/format.js';
 import type { Form } from '../../lib/form.js';
-import { useLiveQuery } from '../../lib/hooks.js';
-import { href, navigate } from '../../lib/router.js';
 import { ContactsPanel } from './contacts.js';
-import { ContractStateBadge, ExpiryBadge } from './contractBits.js';
+import { ContractsPanel } from './contractBits.js';
 import { EntityEditor, type Draft, type EditorSpec, type Rec } from './EntityEditor.js';
 import { EntityList } from './EntityList.js';
 
@@ -53,38 +49,6 @@ function TimeZoneField({ form }: { form: Form<Draft> }) {
   );
 }
 
-function CustomerContracts({ customerId }: { customerId: number }) {
-  const q = useLiveQuery('contracts.list', { customerId, limit: 200, sort: 'endDate' }, ['contracts']);
-  const items: Contract[] = q.data?.items ?? [];
-  return (
-    <Section
-      title="Contracts"
-      count={q.data?.total}
-      actions={
-        <button className="btn btn-small" onClick={() => navigate(`/contracts/new?customerId=${customerId}`)} data-testid="add-contract">
-          <Icon name="plus" size={14} /> New contract
-        </button>
-      }
-    >
-      {items.length ? (
-        <ul className="link-list">
-          {items.map((c) => (
-            <li key={c.id}>
-              <a href={href(`/contracts/${c.id}`)}>{c.reference}</a>
-              <span className="muted small">{formatDate(c.endDate)}</span>
-              <span className="spacer" />
-              <ContractStateBadge state={c.state} />
-              <ExpiryBadge days={daysUntil(c.endDate)} state={c.state} />
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <p className="muted">No hosting contract for this customer.</p>
-      )}
-    </Section>
-  );
-}
-
 export const customerSpec: EditorSpec = {
   entity: 'customers',
   schema: CustomerFields,
@@ -105,7 +69,9 @@ export const customerSpec: EditorSpec = {
     </div>
   ),
   related: (rec: Rec) => <ContactsPanel customerId={rec.id} />,
-  relatedSide: (rec: Rec) => <CustomerContracts customerId={rec.id} />,
+  relatedSide: (rec: Rec) => (
+    <ContractsPanel filter={{ customerId: rec.id }} title="Contracts" newLabel="New contract" newTestId="add-contract" detail={(c) => <span className="muted small">{formatDate(c.endDate)}</span>} empty="No hosting contract for this customer." />
+  ),
 };
 
 export function CustomerPage({ id }: { id: number | 'new' }) {
