@@ -99,3 +99,17 @@ export function Pager({ offset, limit, total, onPage }: { offset: number; limit:
     </div>
   );
 }
+
+/** A toolbar select narrowing a list: "" is the first choice (`allLabel`), then `options`. */
+export function FilterSelect({ label, allLabel, value, options, onChange }: { label: string; allLabel: string; value: string | number; options: readonly { value: string | number; label: string }[]; onChange: (value: string) => void }) {
+  return (
+    <select className="toolbar-select" aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">{allLabel}</option>
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  );
+}

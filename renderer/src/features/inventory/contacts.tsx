@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ContactFields, type Contact } from '../../../../shared/contract/inventory.js';
 import { useApi } from '../../api/context.js';
 import { Badge, Section } from '../../components/Bits.js';
-import type { Column } from '../../components/DataTable.js';
+import { FilterSelect, type Column } from '../../components/DataTable.js';
 import { ConfirmButtons, ConfirmDialog, Dialog } from '../../components/Dialog.js';
 import { CheckField, SelectField, TextField } from '../../components/Fields.js';
 import { Icon } from '../../components/Icon.js';
@@ -33,14 +33,7 @@ export function ContactsScreen() {
       filters={{ customerId: customer ? Number(customer) : undefined }}
       toolbar={
         customers.items.length > 0 && (
-          <select className="toolbar-select" aria-label="Filter by customer" value={customer} onChange={(e) => setCustomer(e.target.value)}>
-            <option value="">All customers</option>
-            {customers.items.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
+          <FilterSelect label="Filter by customer" allLabel="All customers" value={customer} options={customers.options} onChange={setCustomer} />
         )
       }
     />

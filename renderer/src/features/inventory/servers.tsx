@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { SERVER_AUTH, ServerFields, type Placement, type Server } from '../../../../shared/contract/inventory.js';
 import { Badge, EnvTag, Section } from '../../components/Bits.js';
-import type { Column } from '../../components/DataTable.js';
+import { FilterSelect, type Column } from '../../components/DataTable.js';
 import { ListField, NullableTextField, NumberField, SelectField, Segmented, TextArea, TextField } from '../../components/Fields.js';
 import { formatDateTime } from '../../lib/format.js';
 import { useLiveQuery } from '../../lib/hooks.js';
@@ -45,14 +45,7 @@ export function ServersScreen() {
       filters={{ environmentId: envFilter ? Number(envFilter) : undefined }}
       toolbar={
         envs.items.length > 0 && (
-          <select className="toolbar-select" aria-label="Filter by environment" value={envFilter} onChange={(e) => setEnvFilter(e.target.value)}>
-            <option value="">All environments</option>
-            {envs.items.map((e) => (
-              <option key={e.id} value={e.id}>
-                {e.name}
-              </option>
-            ))}
-          </select>
+          <FilterSelect label="Filter by environment" allLabel="All environments" value={envFilter} options={envs.options} onChange={setEnvFilter} />
         )
       }
     />

@@ -3,7 +3,7 @@ import type { Lock, RunState, RunSummary } from '../../../../shared/contract/run
 import { RUN_STATES } from '../../../../shared/contract/runs.js';
 import { useApi, useEvent, useQuery } from '../../api/context.js';
 import { Badge, EmptyState, EnvTag, ErrorBox, ErrorLine, PageHeader } from '../../components/Bits.js';
-import { DataTable, Pager, type Column } from '../../components/DataTable.js';
+import { DataTable, FilterSelect, Pager, type Column } from '../../components/DataTable.js';
 import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
@@ -111,22 +111,8 @@ export function RunsTable({ applicationId, compact }: { applicationId?: number; 
     <>
       {!compact && !empty && (
         <div className="toolbar">
-          <select className="toolbar-select" aria-label="Application" value={app} onChange={(e) => (setApp(e.target.value ? Number(e.target.value) : ''), setOffset(0))}>
-            <option value="">All applications</option>
-            {apps.options.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-          <select className="toolbar-select" aria-label="State" value={state} onChange={(e) => (setState(e.target.value as RunState | ''), setOffset(0))}>
-            <option value="">Any state</option>
-            {RUN_STATES.map((s) => (
-              <option key={s} value={s}>
-                {RUN_STATE_LABEL[s]}
-              </option>
-            ))}
-          </select>
+          <FilterSelect label="Application" allLabel="All applications" value={app} options={apps.options} onChange={(v) => (setApp(v ? Number(v) : ''), setOffset(0))} />
+          <FilterSelect label="State" allLabel="Any state" value={state} options={RUN_STATES.map((s) => ({ value: s, label: RUN_STATE_LABEL[s] }))} onChange={(v) => (setState(v as RunState | ''), setOffset(0))} />
           <div className="spacer" />
           {list.data && <Pager offset={offset} limit={PAGE} total={list.data.total} onPage={setOffset} />}
         </div>

@@ -4,7 +4,7 @@ import type { Blackout, Window, WindowState } from '../../../../shared/contract/
 import { WINDOW_STATES } from '../../../../shared/contract/windows.js';
 import { useApi, useEvent, useQuery } from '../../api/context.js';
 import { EmptyState, ErrorBox, PageHeader } from '../../components/Bits.js';
-import { DataTable, Pager, type Column } from '../../components/DataTable.js';
+import { DataTable, FilterSelect, Pager, type Column } from '../../components/DataTable.js';
 import { Icon } from '../../components/Icon.js';
 import { useDebounced, useStoredState } from '../../lib/hooks.js';
 import { navigate, useLocation } from '../../lib/router.js';
@@ -362,14 +362,7 @@ function WindowList({ zone, onNew }: { zone: string; onNew: () => void }) {
             <Icon name="search" />
             <input type="search" placeholder="Search windows…" aria-label="Search windows" value={query} onChange={(e) => (setQuery(e.target.value), setOffset(0))} />
           </div>
-          <select className="toolbar-select" aria-label="State" value={state} onChange={(e) => (setState(e.target.value as WindowState | ''), setOffset(0))}>
-            <option value="">Any state</option>
-            {WINDOW_STATES.map((s) => (
-              <option key={s} value={s}>
-                {STATE_LABEL[s]}
-              </option>
-            ))}
-          </select>
+          <FilterSelect label="State" allLabel="Any state" value={state} options={WINDOW_STATES.map((s) => ({ value: s, label: STATE_LABEL[s] }))} onChange={(v) => (setState(v as WindowState | ''), setOffset(0))} />
           <div className="spacer" />
           {data && <Pager offset={offset} limit={PAGE} total={data.total} onPage={setOffset} />}
         </div>
