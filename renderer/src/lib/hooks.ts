@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { EventPayload, MethodInput, MethodName } from '../../../shared/contract/index.js';
 import { useEvent, useQuery } from '../api/context.js';
-import { errorMessage } from './form.js';
+import { useToast } from '../components/Toasts.js';
+import { apiErrorToFields, errorMessage, type Form } from './form.js';
 
 /** A value that follows `value` after `ms` without change. */
 export function useDebounced<T>(value: T, ms: number): T {
@@ -11,6 +12,21 @@ export function useDebounced<T>(value: T, ms: number): T {
     return () => clearTimeout(t);
   }, [value, ms]);
   return v;
+}
+
+/** Calls `fn` at most every `ms` while events keep coming. */
+export function useThrottle(fn: () => void, ms: number): () => void {
+  const ref = useRef(fn);
+  ref.current = fn;
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  return useCallback(() => {
+    if (timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      ref.current();
+    }, ms);
+  }, [ms]);
 }
 
 /** useState kept in localStorage (list sort orders and the like). */
@@ -94,4 +110,29 @@ export function useAction() {
     }
   };
   return { busy, error, setError, run };
+}
+
+/**
+ * Submits a form: validates it (nothing more happens while a field is wrong), then runs `fn` with
+ * the parsed value while `busy`. A server refusal naming fields lands under them; any other
+ * failure is an error toast.
+ */
+export function useFormSubmit<T>(form: Form<T>) {
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  const submit = async (fn: (value: Record<string, unknown>) => Promise<void>): Promise<void> => {
+    const v = form.validate();
+    if (!v) return;
+    setBusy(true);
+    try {
+      await fn(v);
+    } catch (e) {
+      const fe = apiErrorToFields(e);
+      if (fe) form.setErrors(fe);
+      else toast.error(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, submit };
 }

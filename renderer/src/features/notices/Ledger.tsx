@@ -7,13 +7,12 @@ import { Pager } from '../../components/DataTable.js';
 import { ConfirmDialog, Dialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
-import { useDebounced } from '../../lib/hooks.js';
+import { useDebounced, useThrottle } from '../../lib/hooks.js';
 import { navigate } from '../../lib/router.js';
 import { RenderedView } from '../windows/ComposeSection.js';
 import { KIND_LABEL, OUTBOX_LABEL, OUTBOX_TONE } from '../windows/meta.js';
 import { fmtDateTime, fmtRelative } from '../windows/time.js';
 import { operatorZone } from '../windows/zone.js';
-import { useThrottle } from './NoticesScreen.js';
 import { CountsBar } from './status.js';
 
 const PAGE = 100;

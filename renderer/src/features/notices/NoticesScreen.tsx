@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { Campaign } from '../../../../shared/contract/windows.js';
 import { useApi, useEvent, useQuery } from '../../api/context.js';
 import { EmptyState, ErrorBox, PageHeader } from '../../components/Bits.js';
 import { ConfirmDialog } from '../../components/Dialog.js';
 import { DataTable, type Column } from '../../components/DataTable.js';
+import { useThrottle } from '../../lib/hooks.js';
 import { navigate, useLocation } from '../../lib/router.js';
 import { KIND_LABEL } from '../windows/meta.js';
 import { fmtDateTime, fmtRelative } from '../windows/time.js';
@@ -21,21 +22,6 @@ const TABS: { id: Tab; label: string }[] = [
   { id: 'templates', label: 'Templates' },
   { id: 'smtp', label: 'SMTP' },
 ];
-
-/** Calls `fn` at most every `ms` while events keep coming. */
-export function useThrottle(fn: () => void, ms: number): () => void {
-  const ref = useRef(fn);
-  ref.current = fn;
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
-  return useCallback(() => {
-    if (timer.current) return;
-    timer.current = setTimeout(() => {
-      timer.current = null;
-      ref.current();
-    }, ms);
-  }, [ms]);
-}
 
 /** Notices: campaigns with their progress, the per-recipient ledger, templates and SMTP settings. */
 export function NoticesScreen() {

@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { OutboxStatus } from '../../../../shared/contract/windows.js';
 import { useApi, useEvent } from '../../api/context.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage } from '../../lib/form.js';
+import { useThrottle } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
 import { fmtRelative } from '../windows/time.js';
 import './notices.css';
@@ -23,16 +24,7 @@ export function useOutboxStatus(): { status: OutboxStatus | undefined; reload: (
   const onStatus = useCallback((s: OutboxStatus) => setStatus((old) => ({ ...old, ...s })), []);
   useEvent('outbox.status', onStatus);
   // Pending/unknown counts move with progress: refresh them, at most every 2 s.
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const onProgress = useCallback(() => {
-    if (timer.current) return;
-    timer.current = setTimeout(() => {
-      timer.current = null;
-      void reload();
-    }, 1000);
-  }, [reload]);
-  useEvent('outbox.progress', onProgress);
-  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  useEvent('outbox.progress', useThrottle(() => void reload(), 1000));
   return { status, reload };
 }
 

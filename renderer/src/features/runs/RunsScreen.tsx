@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { Lock, RunState, RunSummary } from '../../../../shared/contract/runs.js';
 import { RUN_STATES } from '../../../../shared/contract/runs.js';
 import { useApi, useEvent, useQuery } from '../../api/context.js';
@@ -9,7 +9,7 @@ import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage } from '../../lib/form.js';
 import { formatDateTime } from '../../lib/format.js';
-import { useAction } from '../../lib/hooks.js';
+import { useAction, useThrottle } from '../../lib/hooks.js';
 import { href, navigate, useLocation } from '../../lib/router.js';
 import { useApplications, useEnvironments } from '../inventory/lookups.js';
 import { formatDuration, KIND_LABEL, RUN_STATE_LABEL, runStateText, runTone } from './util.js';
@@ -19,20 +19,7 @@ const PAGE = 50;
 
 /** Reloads a query when any run changes state (throttled). */
 function useRunsReload(reload: () => Promise<void> | void) {
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const ref = useRef(reload);
-  ref.current = reload;
-  useEvent(
-    'runs.state',
-    useCallback(() => {
-      if (timer.current) return;
-      timer.current = setTimeout(() => {
-        timer.current = null;
-        void ref.current();
-      }, 300);
-    }, []),
-  );
-  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  useEvent('runs.state', useThrottle(() => void reload(), 300));
 }
 
 /** Runs, newest first, with filters; the Locks tab lists application × environment locks. */

@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { Campaign, Window } from '../../../../shared/contract/windows.js';
 import { useApi, useEvent, useQuery } from '../../api/context.js';
 import { ErrorBox, PageHeader, Section, Spinner } from '../../components/Bits.js';
 import { ConfirmDialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
-import { useLiveQuery } from '../../lib/hooks.js';
+import { useLiveQuery, useThrottle } from '../../lib/hooks.js';
 import { href, navigate } from '../../lib/router.js';
 import { CountsBar, OutboxBanner } from '../notices/status.js';
 import { AudienceSection } from './AudienceSection.js';
@@ -17,21 +17,6 @@ import { fmtDateTime, fmtDuration, fmtRelative, fmtSpan } from './time.js';
 import { WindowEditor } from './WindowEditor.js';
 import { useOperatorZone } from './zone.js';
 import './windows.css';
-
-/** Calls `fn` at most every `ms` while events keep coming. */
-function useThrottled(fn: () => void, ms: number): () => void {
-  const ref = useRef(fn);
-  ref.current = fn;
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
-  return useCallback(() => {
-    if (timer.current) return;
-    timer.current = setTimeout(() => {
-      timer.current = null;
-      ref.current();
-    }, ms);
-  }, [ms]);
-}
 
 /**
  * A window's page: scope, conflicts, the notice timeline (what went out, what is scheduled),
@@ -63,7 +48,7 @@ export function WindowPage({ id }: { id: number }) {
     'windows.changed',
     useCallback((p: { id: number }) => void (p.id === id && reloadAll()), [id, reloadAll]),
   );
-  const reloadCampaigns = useThrottled(() => void campaigns.reload(), 400);
+  const reloadCampaigns = useThrottle(() => void campaigns.reload(), 400);
   useEvent(
     'outbox.progress',
     useCallback((p: { windowId: number }) => void (p.windowId === id && reloadCampaigns()), [id, reloadCampaigns]),
