@@ -5,7 +5,8 @@ import { ErrorBox, Section, Spinner } from '../../components/Bits.js';
 import { CheckField, FieldShell, NumberField, TextField } from '../../components/Fields.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
-import { apiErrorToFields, errorMessage, useForm, type Form } from '../../lib/form.js';
+import { errorMessage, useForm, type Form } from '../../lib/form.js';
+import { useFormSubmit } from '../../lib/hooks.js';
 import { useOutboxStatus } from './status.js';
 import './notices.css';
 
@@ -25,7 +26,7 @@ export function SmtpSettingsPanel() {
   const f = form as unknown as Form<Record<string, unknown>>;
   const [password, setPassword] = useState('');
   const [forget, setForget] = useState(false);
-  const [saving, setSaving] = useState(false);
+  const { busy: saving, submit } = useFormSubmit(form);
   const [testTo, setTestTo] = useState('');
   const [testing, setTesting] = useState(false);
   const [testResult, setTestResult] = useState<{ ok: boolean; text: string } | null>(null);
@@ -37,25 +38,15 @@ export function SmtpSettingsPanel() {
     form.reset({ host: s.host, port: s.port, secure: s.secure, user: s.user, from: s.from, ratePerSecond: s.ratePerSecond, maxConnections: s.maxConnections });
   }, [s]);
 
-  const save = async () => {
-    const v = form.validate();
-    if (!v) return;
-    setSaving(true);
-    try {
+  const save = () =>
+    submit(async (v) => {
       const out = await api.call('smtp.save', { ...(v as Draft), ...(forget ? { password: null } : password ? { password } : {}) });
       toast.success(`SMTP settings saved${out.configured ? '' : ' (not complete yet: a host and a sender are needed)'}.`);
       setPassword('');
       setForget(false);
       await q.reload();
       await reloadStatus();
-    } catch (e) {
-      const fe = apiErrorToFields(e);
-      if (fe) form.setErrors(fe);
-      else toast.error(errorMessage(e));
-    } finally {
-      setSaving(false);
-    }
-  };
+    });
 
   const test = async () => {
     setTesting(true);

@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { BlackoutFields } from '../../../../shared/contract/windows.js';
 import { useApi, useQuery } from '../../api/context.js';
 import { ErrorBox } from '../../components/Bits.js';
@@ -6,7 +5,8 @@ import { Dialog } from '../../components/Dialog.js';
 import { TextField } from '../../components/Fields.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
-import { apiErrorToFields, errorMessage, useForm, type Form } from '../../lib/form.js';
+import { errorMessage, useForm, type Form } from '../../lib/form.js';
+import { useFormSubmit } from '../../lib/hooks.js';
 import { formatDate } from '../../lib/format.js';
 import { operatorZone } from './zone.js';
 
@@ -22,23 +22,13 @@ export function BlackoutsDialog({ onClose }: { onClose: () => void }) {
     timezone: operatorZone(),
   });
   const f = form as unknown as Form<Record<string, unknown>>;
-  const [busy, setBusy] = useState(false);
-  const add = async () => {
-    const v = form.validate();
-    if (!v) return;
-    setBusy(true);
-    try {
+  const { busy, submit } = useFormSubmit(form);
+  const add = () =>
+    submit(async (v) => {
       await api.call('blackouts.create', v as never);
       form.reset({ startDate: '', endDate: '', reason: '', timezone: form.draft.timezone });
       await q.reload();
-    } catch (e) {
-      const fe = apiErrorToFields(e);
-      if (fe) form.setErrors(fe);
-      else toast.error(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const del = async (id: number) => {
     try {
       await api.call('blackouts.delete', { id });

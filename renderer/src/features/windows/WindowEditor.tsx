@@ -6,8 +6,8 @@ import { FieldShell, MultiSelectField, TextArea, TextField } from '../../compone
 import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
-import { apiErrorToFields, errorMessage, useForm, type Form } from '../../lib/form.js';
-import { useDebounced } from '../../lib/hooks.js';
+import { errorMessage, useForm, type Form } from '../../lib/form.js';
+import { useDebounced, useFormSubmit } from '../../lib/hooks.js';
 import { useApplications, useCustomers, useServers } from '../inventory/lookups.js';
 import { ConflictList } from './parts.js';
 import { fmtDateTime, fmtDuration, fmtSpan, fromLocalInput, toLocalInput } from './time.js';
@@ -181,27 +181,17 @@ export function WindowEditor({ window: rec, zone, initialStart, onClose, onSaved
       : blank(initialStart),
   );
   const f = form as unknown as Form<Record<string, unknown>>;
-  const [saving, setSaving] = useState(false);
+  const { busy: saving, submit } = useFormSubmit(form);
   const d = form.draft;
   const announced = rec && rec.state !== 'draft';
   const timesChanged = rec && (rec.start !== d.start || rec.end !== d.end || rec.title !== d.title);
 
-  const save = async () => {
-    const v = form.validate();
-    if (!v) return;
-    setSaving(true);
-    try {
+  const save = () =>
+    submit(async (v) => {
       const w = rec ? await api.call('windows.update', { ...(v as Draft), id: rec.id }) : await api.call('windows.create', v as Draft);
       toast.success(rec ? `Window “${w.title}” saved.` : `Window “${w.title}” planned as a draft.`);
       onSaved(w);
-    } catch (e) {
-      const fe = apiErrorToFields(e);
-      if (fe) form.setErrors(fe);
-      else toast.error(errorMessage(e));
-    } finally {
-      setSaving(false);
-    }
-  };
+    });
 
   return (
     <Dialog
