@@ -184,14 +184,24 @@ export const PlanStep = z.object({
   cells: z.array(PlanCell),
 });
 
-export const Plan = z.object({
+/** What a run is about: which application in which environment (names for display). */
+const AppInEnv = {
   applicationId: Id,
   applicationName: z.string(),
   environmentId: Id,
   environmentName: z.string(),
+};
+
+/** A planned or started run's subject: application × environment, kind and release. */
+const RunSubject = {
+  ...AppInEnv,
   kind: z.enum(CHECKLIST_KINDS),
   releaseKey: z.string(),
   label: z.string(),
+};
+
+export const Plan = z.object({
+  ...RunSubject,
   /** The environment asks for a typed confirmation: runs.start needs confirmName = environmentName. */
   confirmRequired: z.boolean(),
   hosts: z.array(PlanHost),
@@ -243,13 +253,7 @@ export const RollbackOffer = z.object({
 
 export const RunSummary = z.object({
   id: Id,
-  applicationId: Id,
-  applicationName: z.string(),
-  environmentId: Id,
-  environmentName: z.string(),
-  kind: z.enum(CHECKLIST_KINDS),
-  releaseKey: z.string(),
-  label: z.string(),
+  ...RunSubject,
   state: z.enum(RUN_STATES),
   /** While state = 'waiting': a manual step to confirm, or a failed step to decide on. */
   waitingFor: z.enum(['confirm', 'decision']).nullable(),
@@ -323,10 +327,7 @@ export const LogsOutput = z.object({
 
 // ---------------------------------------------------------------- locks
 export const Lock = z.object({
-  applicationId: Id,
-  applicationName: z.string(),
-  environmentId: Id,
-  environmentName: z.string(),
+  ...AppInEnv,
   owner: z.string(),
   reason: z.string(),
   runId: Id.nullable(),
