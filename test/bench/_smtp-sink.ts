@@ -8,13 +8,14 @@ const CODE = `
 const { parentPort } = require('node:worker_threads');
 const { SMTPServer } = require('smtp-server');
 let count = 0;
+let bytes = 0;
 const ids = new Set();
 let dups = 0;
 const server = new SMTPServer({
   authOptional: true, disabledCommands: ['STARTTLS'], logger: false, maxClients: 200, closeTimeout: 200,
   onData(stream, session, cb) {
     let head = '';
-    stream.on('data', (c) => { if (head.length < 4096) head += c.toString('utf8'); });
+    stream.on('data', (c) => { bytes += c.length; if (head.length < 4096) head += c.toString('utf8'); });
     stream.on('end', () => {
       const m = /^Message-ID:\\s*(<[^>\\r\\n]+>)/im.exec(head);
       if (m) { if (ids.has(m[1])) dups++; ids.add(m[1]); }
@@ -24,15 +25,16 @@ const server = new SMTPServer({
 });
 server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.server.address().port }));
 parentPort.on('message', (m) => {
-  if (m === 'count') parentPort.postMessage({ count, dups });
-  if (m === 'reset') { count = 0; dups = 0; ids.clear(); parentPort.postMessage({ reset: true }); }
+  if (m === 'count') parentPort.postMessage({ count, dups, bytes });
+  if (m === 'reset') { count = 0; dups = 0; bytes = 0; ids.clear(); parentPort.postMessage({ reset: true }); }
   if (m === 'close') server.close(() => process.exit(0));
 });
 `;
 
 export interface Sink {
   port: number;
-  count(): Promise<{ count: number; dups: number }>;
+  /** Messages accepted, duplicate Message-IDs among them, and their total size in bytes. */
+  count(): Promise<{ count: number; dups: number; bytes: number }>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -44,7 +46,7 @@ export async function startSink(): Promise<Sink> {
   return {
     port,
     count: async () => {
-      const p = next<{ count: number; dups: number }>();
+      const p = next<{ count: number; dups: number; bytes: number }>();
       w.postMessage('count');
       return p;
     },

@@ -4,6 +4,7 @@
  * transaction, idempotent thanks to UNIQUE(campaign_id, contact_id).
  */
 import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { Campaign, NoticeKind, RenderedNotice, Window } from '../../../shared/contract/windows.js';
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
@@ -28,6 +29,28 @@ export interface Recipient {
   email: string;
   timezone: string;
   language: string;
+}
+
+/**
+ * A notice rendered for one campaign × customer (zone, language, name), around the contact: `parts`
+ * (null when the template uses the name other than as a plain `{{contactName}}`) and the invitation.
+ * `storedId`: its outbox_renders row once written (see renderForSend).
+ */
+export interface CustomerRender {
+  vars: Variables;
+  parts: PreparedParts | null;
+  ics: { head: string; tail: string };
+  method: 'REQUEST' | 'CANCEL';
+  storedId?: number;
+}
+
+/** A message from shared pieces and the recipient's own name and address (byte-identical every time). */
+export function messageFromShare(
+  share: { parts: PreparedParts; ics: { head: string; tail: string } },
+  contactName: string,
+  email: string,
+): { subject: string; html: string; text: string; ics: string } {
+  return { ...fillParts(share.parts, contactName), ics: share.ics.head + icsAttendee({ name: contactName, email }) + share.ics.tail };
 }
 
 /** Per-window render context (template lookups cached per language). */
@@ -101,7 +124,7 @@ export class NoticeRenderer {
    * rendered around the contact's name and the invitation around its ATTENDEE line — built once, so a
    * recipient costs two string joins.
    */
-  private readonly perCustomer = new Map<string, { vars: Variables; parts: PreparedParts | null; ics: { head: string; tail: string }; method: 'REQUEST' | 'CANCEL' }>();
+  private readonly perCustomer = new Map<string, CustomerRender>();
 
   private customerPart(tz: string, lang: string, customerName: string) {
     const key = `${tz}|${lang}|${customerName}`;
@@ -128,13 +151,6 @@ export class NoticeRenderer {
     return e;
   }
 
-  private parts(r: Recipient, lang: string, tz: string): { subject: string; html: string; text: string } {
-    const e = this.customerPart(tz, lang, r.customerName);
-    // An empty name renders in full ({{#if}} and friends see it as false).
-    if (e.parts && r.contactName) return fillParts(e.parts, r.contactName);
-    return renderParts(this.template(lang), { ...e.vars, contactName: r.contactName });
-  }
-
   /** The subject alone (cheap): written with the ledger row so lists show it before the message is rendered. */
   subject(r: Recipient): string {
     const lang = baseLanguage(r.language);
@@ -145,12 +161,22 @@ export class NoticeRenderer {
   }
 
   render(r: Recipient): RenderedNotice {
+    return this.renderShared(r).notice;
+  }
+
+  /** The notice, and the shared rendering it was made from (null when rendered in full for this recipient). */
+  renderShared(r: Recipient): { notice: RenderedNotice; share: (CustomerRender & { parts: PreparedParts }) | null } {
     const lang = baseLanguage(r.language);
     const tz = r.timezone || 'UTC';
-    const parts = this.parts(r, lang, tz);
     const e = this.customerPart(tz, lang, r.customerName);
-    const ics = e.ics.head + icsAttendee({ name: r.contactName, email: r.email }) + e.ics.tail;
-    return { to: r.email, contactName: r.contactName, customerName: r.customerName, language: lang, timezone: tz, ...parts, ics, icsMethod: e.method };
+    const head = { to: r.email, contactName: r.contactName, customerName: r.customerName, language: lang, timezone: tz, icsMethod: e.method };
+    // An empty name renders in full ({{#if}} and friends see it as false).
+    if (e.parts && r.contactName) {
+      const share = e as CustomerRender & { parts: PreparedParts };
+      return { notice: { ...head, ...messageFromShare(share, r.contactName, r.email) }, share };
+    }
+    const parts = renderParts(this.template(lang), { ...e.vars, contactName: r.contactName });
+    return { notice: { ...head, ...parts, ics: e.ics.head + icsAttendee({ name: r.contactName, email: r.email }) + e.ics.tail }, share: null };
   }
 }
 
@@ -426,8 +452,12 @@ export class RenderCache {
   }
 
   render(row: SendRow): RenderedNotice {
+    return this.renderShared(row).notice;
+  }
+
+  renderShared(row: SendRow): ReturnType<NoticeRenderer['renderShared']> {
     const cu = this.customer(row.customer_id);
-    return this.renderer(row.campaign_id).render({
+    return this.renderer(row.campaign_id).renderShared({
       contactId: null,
       customerId: row.customer_id,
       customerName: row.customer_name,
@@ -439,28 +469,98 @@ export class RenderCache {
   }
 }
 
+interface SendStatements {
+  stored: Statement;
+  insBody: Statement;
+  setFull: Statement;
+  setShared: Statement;
+  insShare: Statement;
+}
+const statements = new WeakMap<Core['db'], SendStatements>();
+
+/** The send path's statements, prepared once per database connection. */
+function sendStatements(core: Core): SendStatements {
+  let st = statements.get(core.db);
+  if (!st) {
+    st = {
+      stored: core.db.prepare(
+        `SELECT o.id, o.subject, o.ics_method, o.contact_name, o.email, o.render_id, b.html, b.text, b.ics,
+           r.subject AS r_subject, r.html AS r_html, r.text AS r_text, r.ics_head, r.ics_tail
+         FROM outbox o LEFT JOIN outbox_bodies b ON b.outbox_id = o.id LEFT JOIN outbox_renders r ON r.id = o.render_id
+         WHERE o.id IN (SELECT value FROM json_each(?))`,
+      ),
+      insBody: core.db.prepare('INSERT OR REPLACE INTO outbox_bodies (outbox_id, html, text, ics) VALUES (?, ?, ?, ?)'),
+      setFull: core.db.prepare('UPDATE outbox SET subject = ?, ics_method = ?, render_id = NULL WHERE id = ?'),
+      setShared: core.db.prepare('UPDATE outbox SET subject = ?, ics_method = ?, render_id = ? WHERE id = ?'),
+      insShare: core.db.prepare(
+        'INSERT INTO outbox_renders (campaign_id, subject, html, text, ics_head, ics_tail, ics_method, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+    };
+    statements.set(core.db, st);
+  }
+  return st;
+}
+
+export interface StoredMessageRow {
+  subject: string;
+  ics_method: string;
+  contact_name: string;
+  email: string;
+  render_id: number | null;
+  html: string | null;
+  text: string | null;
+  ics: string | null;
+  r_subject: string | null;
+  r_html: string | null;
+  r_text: string | null;
+  ics_head: string | null;
+  ics_tail: string | null;
+}
+
+/** The stored message of a ledger row (its shared rendering filled in, or its own body), or null if none yet. */
+export function storedMessage(r: StoredMessageRow): { subject: string; html: string; text: string; ics: string; icsMethod: string } | null {
+  if (r.render_id != null && r.r_html != null) {
+    const parts = { subject: JSON.parse(r.r_subject!) as string[], html: JSON.parse(r.r_html) as string[], text: JSON.parse(r.r_text!) as string[] };
+    const m = messageFromShare({ parts, ics: { head: r.ics_head!, tail: r.ics_tail! } }, r.contact_name, r.email);
+    return { ...m, subject: r.subject, icsMethod: r.ics_method };
+  }
+  if (r.html != null) return { subject: r.subject, html: r.html, text: r.text ?? '', ics: r.ics ?? '', icsMethod: r.ics_method };
+  return null;
+}
+
 /**
- * Renders rows that have no stored message yet and stores it (subject on the row, bodies and ICS in
- * outbox_bodies). Once stored, a message never changes: a resend is byte-identical, same Message-ID.
- * Call inside the claiming transaction.
+ * Renders rows that have no stored message yet and stores it before it is sent: the subject on the
+ * row, and either a pointer to the campaign × customer rendering it shares (outbox_renders, written
+ * once) or, for templates that cannot be shared, its own body (outbox_bodies). Once stored, a
+ * message never changes: a resend is byte-identical, same Message-ID. Call inside the claiming
+ * transaction (if that transaction fails, drop the cache: it remembers outbox_renders ids).
  */
 export function renderForSend(core: Core, cache: RenderCache, rows: SendRow[]): Map<number, { subject: string; html: string; text: string; ics: string; icsMethod: string }> {
   const out = new Map<number, { subject: string; html: string; text: string; ics: string; icsMethod: string }>();
   if (!rows.length) return out;
   // Only rows claimed before (attempts > 1 once claimed) can already have a stored message.
   const again = rows.filter((r) => (r.attempts ?? 2) > 1);
-  const ids = JSON.stringify(again.map((r) => r.id));
-  const stored = !again.length ? [] : core.db
-    .prepare('SELECT b.outbox_id, o.subject, o.ics_method, b.html, b.text, b.ics FROM outbox_bodies b JOIN outbox o ON o.id = b.outbox_id WHERE b.outbox_id IN (SELECT value FROM json_each(?))')
-    .all(ids) as { outbox_id: number; subject: string; ics_method: string; html: string; text: string; ics: string }[];
-  for (const b of stored) out.set(b.outbox_id, { subject: b.subject, html: b.html, text: b.text, ics: b.ics, icsMethod: b.ics_method });
-  const insBody = core.db.prepare('INSERT OR REPLACE INTO outbox_bodies (outbox_id, html, text, ics) VALUES (?, ?, ?, ?)');
-  const setSubject = core.db.prepare('UPDATE outbox SET subject = ?, ics_method = ? WHERE id = ?');
+  const st = sendStatements(core);
+  if (again.length) {
+    for (const b of st.stored.all(JSON.stringify(again.map((r) => r.id))) as (StoredMessageRow & { id: number })[]) {
+      const m = storedMessage(b);
+      if (m) out.set(b.id, m);
+    }
+  }
+  const ts = new Date().toISOString();
   for (const r of rows) {
     if (out.has(r.id)) continue;
-    const m = cache.render(r);
-    insBody.run(r.id, m.html, m.text, m.ics);
-    setSubject.run(m.subject, m.icsMethod, r.id);
+    const { notice: m, share } = cache.renderShared(r);
+    if (share) {
+      share.storedId ??= Number(
+        st.insShare.run(r.campaign_id, JSON.stringify(share.parts.subject), JSON.stringify(share.parts.html), JSON.stringify(share.parts.text), share.ics.head, share.ics.tail, share.method, ts)
+          .lastInsertRowid,
+      );
+      st.setShared.run(m.subject, m.icsMethod, share.storedId, r.id);
+    } else {
+      st.insBody.run(r.id, m.html, m.text, m.ics);
+      st.setFull.run(m.subject, m.icsMethod, r.id);
+    }
     out.set(r.id, { subject: m.subject, html: m.html, text: m.text, ics: m.ics, icsMethod: m.icsMethod });
   }
   return out;

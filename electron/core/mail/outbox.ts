@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { OutboxListInput, OutboxRow } from '../../../shared/contract/windows.js';
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
-import { RenderCache } from './campaigns.js';
+import { RenderCache, storedMessage, type StoredMessageRow } from './campaigns.js';
 
 type Row = Record<string, unknown>;
 
@@ -68,10 +68,14 @@ export function listOutbox(core: Core, p: z.output<typeof OutboxListInput>) {
 
 export function getOutbox(core: Core, id: number) {
   const r = core.db
-    .prepare(`${SELECT.replace('o.updated_at', "o.updated_at, coalesce(b.html, '') AS html, coalesce(b.text, '') AS text, coalesce(b.ics, '') AS ics")} LEFT JOIN outbox_bodies b ON b.outbox_id = o.id WHERE o.id = ?`)
-    .get(id) as Row | undefined;
+    .prepare(
+      `${SELECT.replace('o.updated_at', 'o.updated_at, o.ics_method, o.render_id, b.html, b.text, b.ics, s.subject AS r_subject, s.html AS r_html, s.text AS r_text, s.ics_head, s.ics_tail')}
+       LEFT JOIN outbox_bodies b ON b.outbox_id = o.id LEFT JOIN outbox_renders s ON s.id = o.render_id WHERE o.id = ?`,
+    )
+    .get(id) as (Row & StoredMessageRow) | undefined;
   if (!r) throw new PuestaError('NOT_FOUND', `There is no outbox message with id ${id}.`);
-  if (!r.html && r.state === 'queued') {
+  const stored = storedMessage(r);
+  if (!stored && r.state === 'queued') {
     // Not rendered yet (that happens when it is sent): show what it would be now.
     const m = new RenderCache(core).render({
       id,
@@ -83,7 +87,7 @@ export function getOutbox(core: Core, id: number) {
     });
     return { ...fromRow(r), subject: m.subject, html: m.html, text: m.text, ics: m.ics };
   }
-  return { ...fromRow(r), html: r.html as string, text: r.text as string, ics: r.ics as string };
+  return { ...fromRow(r), html: stored?.html ?? '', text: stored?.text ?? '', ics: stored?.ics ?? '' };
 }
 
 function states(core: Core, ids: number[]): Map<number, string> {

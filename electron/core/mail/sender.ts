@@ -10,7 +10,12 @@
  *   the server unreachable (connection, greeting, login, 421) → the row waits (attempt not counted),
  *   the sender backs off as a whole and reports `outbox.status {online:false}`;
  * - throttling: message k after an idle period (> 1 s) is handed over no earlier than
- *   (completion of the first) + k/rate, with at most maxConnections×2 messages in flight.
+ *   (completion of the first) + k/rate, with at most maxConnections×4 messages in flight;
+ * - batching: rows are claimed maxConnections×2 at a time (one transaction, which also records the
+ *   `sent` results collected since the previous claim). A row is `sending` from its claim until its
+ *   result is written, so at most maxConnections×4 rows are ever `sending` — the most a crash can
+ *   turn into `unknown`. A message the server accepted whose `sent` was not yet written is exactly
+ *   such a row: after a crash it is `unknown`, never queued again.
  */
 import type { Statement } from 'better-sqlite3';
 import type { Transporter } from 'nodemailer';
@@ -30,6 +35,8 @@ export interface MailOptions {
   /** Back-off of the whole sender while SMTP is unreachable. */
   offlineBaseMs: number;
   offlineMaxMs: number;
+  /** Tests: called the moment the server has accepted a message, before its `sent` is written. */
+  onAccepted?: (outboxId: number, messageId: string) => void;
 }
 
 export const DEFAULT_MAIL_OPTIONS: MailOptions = {
@@ -298,10 +305,11 @@ export class MailService {
         this.schedule(this.offlineUntil - now);
         return;
       }
-      // Up to 3 messages per connection in flight; refilled in groups of `maxConnections` (one claiming
-      // transaction per group), so the pool always has the next message ready for each connection.
-      const maxInflight = smtp.maxConnections * 3;
-      const refill = this.inflight === 0 ? 1 : smtp.maxConnections;
+      // Up to 4 messages per connection in flight; refilled in groups of 2 per connection (one claiming
+      // transaction per group: the commit, not the rows, is what costs), so the pool always has the
+      // next message ready for each connection.
+      const maxInflight = smtp.maxConnections * 4;
+      const refill = this.inflight === 0 ? 1 : smtp.maxConnections * 2;
       const interval = 1000 / smtp.ratePerSecond;
       while (maxInflight - this.inflight >= refill && !this.warmingUp) {
         const t = Date.now();
@@ -347,6 +355,16 @@ export class MailService {
   /** Claims up to k due rows (queued → sending) and their messages (rendered now if new), in one transaction. */
   private claim(now: number, k: number): Claimed[] {
     const iso = new Date(now).toISOString();
+    try {
+      return this.claimTx(iso, k);
+    } catch (e) {
+      // Rolled back: the render cache may remember outbox_renders rows that were not kept.
+      this.renders = new RenderCache(this.core);
+      throw e;
+    }
+  }
+
+  private claimTx(iso: string, k: number): Claimed[] {
     return this.core.tx(() => {
       // The results collected since the last claim share this transaction (one commit for both).
       this.flushSent();
@@ -379,7 +397,7 @@ export class MailService {
 
   /**
    * Writes the successes collected since the last claim in one transaction (or inside the claiming
-   * one). Rows stay "sending" until then: at most maxConnections × 3 rows are ever in that state.
+   * one). Rows stay "sending" until then: at most maxConnections × 4 rows are ever in that state.
    */
   private flushSent(): void {
     if (this.flushTimer) {
@@ -430,6 +448,7 @@ export class MailService {
     if (this.closed && !this.core.db.open) return;
     const ts = new Date().toISOString();
     if (!error) {
+      this.opts.onAccepted?.(row.id, row.message_id);
       // Recorded with the next claim (same transaction) or within 15 ms. Until then the row reads
       // "sending": a crash in between makes it "unknown", never "queued" (so never resent).
       this.sentBatch.push({ id: row.id, response: response.slice(0, 500), ts });
