@@ -113,3 +113,13 @@ export function FilterSelect({ label, allLabel, value, options, onChange }: { la
     </select>
   );
 }
+
+/** The toolbar's search field (with its magnifier); `onChange` gets the text as typed. */
+export function SearchBox({ label, placeholder, value, onChange }: { label: string; placeholder: string; value: string; onChange: (text: string) => void }) {
+  return (
+    <div className="search-box">
+      <Icon name="search" />
+      <input type="search" placeholder={placeholder} aria-label={label} value={value} onChange={(e) => onChange(e.target.value)} />
+    </div>
+  );
+}

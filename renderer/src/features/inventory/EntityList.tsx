@@ -2,7 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { EntityName } from '../../../../shared/contract/inventory.js';
 import type { MethodInput, MethodName } from '../../../../shared/contract/index.js';
 import { EmptyState, ErrorBox, PageHeader } from '../../components/Bits.js';
-import { DataTable, Pager, type Column, type SortState } from '../../components/DataTable.js';
+import { DataTable, Pager, SearchBox, type Column, type SortState } from '../../components/DataTable.js';
 import { Icon } from '../../components/Icon.js';
 import { useDebounced, useLiveQuery, useStoredState } from '../../lib/hooks.js';
 import { navigate } from '../../lib/router.js';
@@ -58,19 +58,15 @@ export function EntityList<R extends { id: number }>({
       />
       {!empty && (
         <div className="toolbar">
-          <div className="search-box">
-            <Icon name="search" />
-            <input
-              type="search"
-              placeholder={`Search ${meta.plural.toLowerCase()}…`}
-              aria-label={`Search ${meta.plural.toLowerCase()}`}
-              value={query}
-              onChange={(e) => {
-                setQuery(e.target.value);
-                setOffset(0);
-              }}
-            />
-          </div>
+          <SearchBox
+            placeholder={`Search ${meta.plural.toLowerCase()}…`}
+            label={`Search ${meta.plural.toLowerCase()}`}
+            value={query}
+            onChange={(text) => {
+              setQuery(text);
+              setOffset(0);
+            }}
+          />
           {toolbar}
           <div className="spacer" />
           {data && <Pager offset={offset} limit={PAGE} total={data.total} onPage={setOffset} />}

@@ -3,9 +3,8 @@ import type { OutboxRow, OutboxState } from '../../../../shared/contract/windows
 import { OUTBOX_STATES } from '../../../../shared/contract/windows.js';
 import { useApi, useEvent, useQuery } from '../../api/context.js';
 import { Badge, ErrorBox, Spinner } from '../../components/Bits.js';
-import { Pager } from '../../components/DataTable.js';
+import { Pager, SearchBox } from '../../components/DataTable.js';
 import { ConfirmDialog, Dialog } from '../../components/Dialog.js';
-import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { useDebounced, useThrottle } from '../../lib/hooks.js';
 import { navigate } from '../../lib/router.js';
@@ -101,10 +100,7 @@ export function Ledger({ query: urlQuery }: { query: URLSearchParams }) {
             </button>
           ))}
         </div>
-        <div className="search-box">
-          <Icon name="search" />
-          <input type="search" placeholder="Email, contact or customer…" aria-label="Search recipients" value={text} onChange={(e) => (setText(e.target.value), setOffset(0))} />
-        </div>
+        <SearchBox placeholder="Email, contact or customer…" label="Search recipients" value={text} onChange={(t) => (setText(t), setOffset(0))} />
         <div className="spacer" />
         {list.data && <Pager offset={offset} limit={PAGE} total={list.data.total} onPage={setOffset} />}
       </div>

@@ -4,7 +4,7 @@ import type { Blackout, Window, WindowState } from '../../../../shared/contract/
 import { WINDOW_STATES } from '../../../../shared/contract/windows.js';
 import { useApi, useEvent, useQuery } from '../../api/context.js';
 import { EmptyState, ErrorBox, PageHeader } from '../../components/Bits.js';
-import { DataTable, FilterSelect, Pager, type Column } from '../../components/DataTable.js';
+import { DataTable, FilterSelect, Pager, SearchBox, type Column } from '../../components/DataTable.js';
 import { Icon } from '../../components/Icon.js';
 import { useDebounced, useStoredState } from '../../lib/hooks.js';
 import { navigate, useLocation } from '../../lib/router.js';
@@ -358,10 +358,7 @@ function WindowList({ zone, onNew }: { zone: string; onNew: () => void }) {
     <>
       {!empty && (
         <div className="toolbar">
-          <div className="search-box">
-            <Icon name="search" />
-            <input type="search" placeholder="Search windows…" aria-label="Search windows" value={query} onChange={(e) => (setQuery(e.target.value), setOffset(0))} />
-          </div>
+          <SearchBox placeholder="Search windows…" label="Search windows" value={query} onChange={(text) => (setQuery(text), setOffset(0))} />
           <FilterSelect label="State" allLabel="Any state" value={state} options={WINDOW_STATES.map((s) => ({ value: s, label: STATE_LABEL[s] }))} onChange={(v) => (setState(v as WindowState | ''), setOffset(0))} />
           <div className="spacer" />
           {data && <Pager offset={offset} limit={PAGE} total={data.total} onPage={setOffset} />}
