@@ -75,6 +75,17 @@ function sendError(res: http.ServerResponse, status: number, code: string, messa
   sendJson(res, status, { ok: false, error: { code, message } });
 }
 
+/** The request path as a URL; a path such as `//x` must not be read as a protocol-relative host. */
+function parseRequestUrl(raw: string | undefined): URL | null {
+  const p = raw ?? '/';
+  if (!p.startsWith('/')) return null;
+  try {
+    return new URL('http://puesta.invalid' + p);
+  } catch {
+    return null;
+  }
+}
+
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -118,7 +129,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (origin !== undefined && !allowedOrigins().has(origin)) {
       return sendError(res, 403, 'FORBIDDEN', `Cross-origin requests are refused (Origin ${origin}).`);
     }
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    const url = parseRequestUrl(req.url);
+    if (!url) return sendError(res, 400, 'INVALID_INPUT', 'Malformed request path.');
 
     if (url.pathname.startsWith('/api/')) {
       if (!authorised(req)) return sendError(res, 401, 'UNAUTHORIZED', 'Missing or wrong token. Open the URL printed by `npm start`.');
@@ -145,7 +157,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       if (!sameToken(qt, token)) return sendHtml(res, 401, 'This link has an old or wrong token. Use the URL printed by the latest <code>npm start</code>.');
       res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
       url.searchParams.delete('token');
-      res.writeHead(302, { Location: url.pathname + (url.search || '') });
+      // one leading slash only: `//evil.example` would be a redirect to another host
+      res.writeHead(302, { Location: '/' + url.pathname.replace(/^\/+/, '') + (url.search || '') });
       return res.end();
     }
     if (!authorised(req)) return sendHtml(res, 401, 'Open Puesta with the URL printed by <code>npm start</code> (it carries this run’s token).');
@@ -181,7 +194,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   function streamEvents(req: http.IncomingMessage, res: http.ServerResponse): void {
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
     res.write(': connected\n\n');
-    const filter = new URL(req.url ?? '/', 'http://x').searchParams.getAll('event').filter(isEventName);
+    const filter = (parseRequestUrl(req.url)?.searchParams.getAll('event') ?? []).filter(isEventName);
     const unsubscribe = core.events.subscribe((event, payload) => {
       if (filter.length && !filter.includes(event)) return;
       res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);

@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { ApplicationServicesPanel, ServerStatsPanel } from './features/provision/ServicesPanel.js';
+import { TodayServers } from './features/provision/TodayServers.js';
 import { ApplicationReleases } from './features/runs/Releases.js';
 import { TodayRuns } from './features/runs/TodayRuns.js';
 import { ServerConnectionPanel } from './features/ssh/ServerConnectionPanel.js';
@@ -17,4 +18,8 @@ export const APPLICATION_PANELS: ComponentType<{ applicationId: number }>[] = [A
  * Panels of the Today screen. `slot` 'runs', 'windows' or 'servers' replaces the matching
  * placeholder; any other slot is added after them. The component renders its own <Section>.
  */
-export const TODAY_PANELS: { slot: string; component: ComponentType }[] = [{ slot: 'windows', component: UpcomingWindows }, { slot: 'runs', component: TodayRuns }];
+export const TODAY_PANELS: { slot: string; component: ComponentType }[] = [
+  { slot: 'windows', component: UpcomingWindows },
+  { slot: 'runs', component: TodayRuns },
+  { slot: 'servers', component: TodayServers },
+];

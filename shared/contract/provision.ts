@@ -130,6 +130,22 @@ export const provisionMethods = {
     z.object({ items: z.array(ServiceControlResult) }),
     "Start, stop, restart or show the status of an application's services on its hosts (systemd or supervisor, detected on each host)",
   ),
+  'stats.failing': method(
+    z.object({}).strict(),
+    z.object({
+      items: z.array(
+        z.object({
+          serverId: Id,
+          serverName: z.string(),
+          applicationId: Id.nullable(),
+          applicationName: z.string().nullable(),
+          at: Timestamp,
+          problems: z.array(z.string()).min(1),
+        }),
+      ),
+    }),
+    'Servers whose last check (stats collected over SSH) found a problem: unreachable, health failing, services down, disk nearly full',
+  ),
   'stats.history': method(
     z.object({ serverId: Id, applicationId: Id.optional(), limit: z.number().int().min(1).max(5000).default(200) }).strict(),
     z.object({ items: z.array(HostStats) }),

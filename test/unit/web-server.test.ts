@@ -118,6 +118,12 @@ describe('browser shell API', () => {
     const viaCookie = await request({ method: 'POST', path: '/api/system.info', headers: { Cookie: c, 'Content-Type': 'application/json' }, body: '{}' });
     expect(viaCookie.status).toBe(200);
     expect((await request({ path: '/?token=wrong' })).status).toBe(401);
+    const openRedirect = await request({ path: `//evil.example/?token=${TOKEN}` });
+    expect(openRedirect.status).toBe(302);
+    expect(openRedirect.headers.location).toBe('/evil.example/');
+    const doubleSlash = await request({ path: '//#/', headers: { Cookie: c } });
+    expect(doubleSlash.status).toBe(200);
+    expect(doubleSlash.body).toContain('Puesta UI');
     const traversal = await request({ path: '/../../../../etc/passwd', headers: { Cookie: c } });
     expect(traversal.body).not.toMatch(/root:/);
   });

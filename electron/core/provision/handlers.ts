@@ -15,7 +15,15 @@ import { parseServiceStatus, provisionSteps, serviceControlScript, serviceStatus
 import { dbPasswordSecretKey } from './postgres.js';
 import { reviewUpgrade } from './review.js';
 
-type ProvisionMethod = 'services.control' | 'provision.steps' | 'provision.setDbPassword' | 'provision.dbPasswordStatus' | 'provision.review' | 'stats.collect' | 'stats.history';
+type ProvisionMethod =
+  | 'services.control'
+  | 'provision.steps'
+  | 'provision.setDbPassword'
+  | 'provision.dbPasswordStatus'
+  | 'provision.review'
+  | 'stats.collect'
+  | 'stats.history'
+  | 'stats.failing';
 
 const optionsByCore = new WeakMap<Core, ProvisionOptions>();
 
@@ -63,7 +71,7 @@ function placements(core: Core, filter: { applicationId?: number; serverId?: num
 
 const HISTORY_DAYS = 90;
 
-function storeStats(core: Core, s: HostStats): number {
+export function storeStats(core: Core, s: HostStats): number {
   const r = core.db
     .prepare('INSERT INTO host_stats (server_id, application_id, at, stats, error) VALUES (?, ?, ?, ?, ?)')
     .run(s.serverId, s.applicationId, s.at, s.stats ? JSON.stringify(s.stats) : null, s.error ? JSON.stringify(s.error) : null);
@@ -135,7 +143,11 @@ export function statsHistory(core: Core, serverId: number, applicationId: number
        WHERE h.server_id = ? AND (? IS NULL OR h.application_id = ?) ORDER BY h.at DESC, h.id DESC LIMIT ?`,
     )
     .all(serverId, applicationId ?? null, applicationId ?? null, limit) as StatsRow[];
-  return rows.map((r) => ({
+  return rows.map(toHostStats);
+}
+
+function toHostStats(r: StatsRow): HostStats {
+  return {
     id: r.id,
     at: r.at,
     serverId: r.server_id,
@@ -144,7 +156,41 @@ export function statsHistory(core: Core, serverId: number, applicationId: number
     applicationName: r.application_name,
     stats: r.stats ? (JSON.parse(r.stats) as CollectedStats) : null,
     error: r.error ? (JSON.parse(r.error) as { code: string; message: string }) : null,
-  }));
+  };
+}
+
+/** Disk use above this share counts as a problem on Today. */
+export const DISK_FULL_RATIO = 0.9;
+
+/** What is wrong in one collected sample (empty: all well). */
+export function problemsOf(h: HostStats): string[] {
+  if (h.error) return [`could not be read: ${h.error.message}`];
+  const s = h.stats;
+  if (!s) return [];
+  const out: string[] = [];
+  if (s.health && !s.health.ok) out.push(`health check ${s.health.url} answered ${s.health.status || 'nothing'}`);
+  for (const svc of s.services) if (svc.running < svc.expected) out.push(`${svc.name}: ${svc.running}/${svc.expected} running`);
+  if (s.disk.totalKb > 0 && s.disk.usedKb / s.disk.totalKb > DISK_FULL_RATIO) out.push(`disk ${s.disk.path} ${Math.round((100 * s.disk.usedKb) / s.disk.totalKb)}% full`);
+  return out;
+}
+
+/** The latest sample of each server × application, kept when it shows a problem. */
+export function failingChecks(core: Core) {
+  const rows = core.db
+    .prepare(
+      `SELECT h.*, s.name AS server_name, a.name AS application_name FROM host_stats h
+       JOIN servers s ON s.id = h.server_id LEFT JOIN applications a ON a.id = h.application_id
+       WHERE h.id = (SELECT h2.id FROM host_stats h2 WHERE h2.server_id = h.server_id AND h2.application_id IS h.application_id ORDER BY h2.at DESC, h2.id DESC LIMIT 1)
+       ORDER BY s.name COLLATE NOCASE, a.name COLLATE NOCASE`,
+    )
+    .all() as StatsRow[];
+  const items = [];
+  for (const r of rows) {
+    const h = toHostStats(r);
+    const problems = problemsOf(h);
+    if (problems.length) items.push({ serverId: h.serverId, serverName: h.serverName, applicationId: h.applicationId, applicationName: h.applicationName, at: h.at, problems });
+  }
+  return items;
 }
 
 export const provisionHandlers: Handlers<ProvisionMethod> = {
@@ -212,4 +258,5 @@ export const provisionHandlers: Handlers<ProvisionMethod> = {
   },
 
   'stats.history': (core, input) => ({ items: statsHistory(core, input.serverId, input.applicationId, input.limit) }),
+  'stats.failing': (core) => ({ items: failingChecks(core) }),
 };
