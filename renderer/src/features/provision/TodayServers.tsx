@@ -22,7 +22,7 @@ export function TodayServers() {
             <tbody>
               {items.map((i) => (
                 <tr key={`${i.serverId}-${i.applicationId ?? 0}`}>
-                  <td>
+                  <td className="nowrap">
                     <a href={href(`/servers/${i.serverId}`)}>
                       <strong>{i.serverName}</strong>
                     </a>
