@@ -69,6 +69,10 @@ export function ReleasesScreen({ applicationId }: { applicationId: number }) {
   const byHost = new Map<string, Release[]>();
   for (const r of items) byHost.set(r.serverName, [...(byHost.get(r.serverName) ?? []), r]);
   const appName = app.data?.name ?? '…';
+  const reloadAll = () => {
+    void list.reload();
+    void current.reload();
+  };
   return (
     <div className="page" data-testid="releases-screen">
       <PageHeader
@@ -174,20 +178,14 @@ export function ReleasesScreen({ applicationId }: { applicationId: number }) {
         <ScanDialog
           applicationId={applicationId}
           onClose={() => setScanning(false)}
-          onDone={() => {
-            void list.reload();
-            void current.reload();
-          }}
+          onDone={reloadAll}
         />
       )}
       {registering && (
         <RegisterDialog
           applicationId={applicationId}
           onClose={() => setRegistering(false)}
-          onDone={() => {
-            void list.reload();
-            void current.reload();
-          }}
+          onDone={reloadAll}
         />
       )}
     </div>
