@@ -133,7 +133,8 @@ describe('guided runs through the UI', () => {
     await page.getByTestId('act-confirm').click();
     await page.locator('[data-testid=run-view][data-state=succeeded]').waitFor({ timeout: 60_000 });
     await expect(page.getByTestId('run-state').textContent()).resolves.toBe('Succeeded');
-    expect(await page.getByTestId('run-progress').getAttribute('aria-valuenow')).toBe('100');
+    // the last cell updates may land a frame after the run's own state: wait for them
+    await expect.poll(() => page.getByTestId('run-progress').getAttribute('aria-valuenow'), { timeout: 10_000 }).toBe('100');
     const run = await app.call('runs.get', { id: upgradeId });
     expect(run.state).toBe('succeeded');
     expect(run.reason).toBe('monthly upgrade');
@@ -159,9 +160,12 @@ describe('guided runs through the UI', () => {
     await page.getByTestId('log-search').fill('');
     await page.locator('.rail-step[data-step=upload] button').click();
     await page.getByTestId('log-step-filter').waitFor();
-    const inStep = await page.locator('.log-row').allTextContents();
-    expect(inStep.some((t) => t.includes('extracted into'))).toBe(true);
-    expect(inStep.some((t) => t.includes('current ->'))).toBe(false);
+    await expect
+      .poll(async () => {
+        const inStep = await page.locator('.log-row').allTextContents();
+        return [inStep.some((t) => t.includes('extracted into')), inStep.some((t) => t.includes('current ->'))];
+      })
+      .toEqual([true, false]);
   });
 
   it('lists the run and shows the release history', async () => {
