@@ -1,5 +1,5 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../helpers/net.js';
 import { startApp, type App } from './harness.js';
 
 let app: App;
@@ -10,13 +10,6 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 describe('Today', () => {
   it('shows a server whose last check failed, with what is wrong, and every panel connected', async () => {

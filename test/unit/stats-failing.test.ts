@@ -1,9 +1,9 @@
-import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../../electron/core/dispatch.js';
 import { collectStats, problemsOf, storeStats } from '../../electron/core/provision/handlers.js';
 import type { HostStats } from '../../shared/contract/provision.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
+import { closedPort } from '../helpers/net.js';
 
 let t: TestCore;
 beforeEach(() => {
@@ -23,13 +23,6 @@ const healthy = (over: Partial<NonNullable<HostStats['stats']>> = {}): NonNullab
   ...over,
 });
 
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 describe('Today: servers that failed their last check', () => {
   it('names what is wrong in a sample: health, services below their count, a nearly full disk', () => {
