@@ -761,19 +761,9 @@ export class SshPool implements SshEngine {
     try {
       sftp = await this.sftp(c);
       const s = sftp;
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          s.end();
-          reject(new PuestaError('CANCELLED', `The upload of ${remotePath} to ${h} was cancelled.`));
-        };
-        if (opts.signal?.aborted) return onAbort();
-        opts.signal?.addEventListener('abort', onAbort, { once: true });
-        s.fastPut(localPath, tmp, { mode: opts.mode ?? 0o644, step: (sent) => opts.onProgress?.(sent, total) }, (err) => {
-          opts.signal?.removeEventListener('abort', onAbort);
-          if (err) reject(err);
-          else resolve();
-        });
-      });
+      await cancellable(s, opts.signal, `The upload of ${remotePath} to ${h} was cancelled.`, (done) =>
+        s.fastPut(localPath, tmp, { mode: opts.mode ?? 0o644, step: (sent) => opts.onProgress?.(sent, total) }, done),
+      );
       if (opts.mode !== undefined) await new Promise<void>((res, rej) => s.chmod(tmp, opts.mode!, (e) => (e ? rej(e) : res())));
       opts.onProgress?.(total, total);
       const remoteSha = await this.remoteSha256(t, tmp);
@@ -815,19 +805,9 @@ export class SshPool implements SshEngine {
     try {
       sftp = await this.sftp(c);
       const s = sftp;
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          s.end();
-          reject(new PuestaError('CANCELLED', `The download of ${remotePath} from ${h} was cancelled.`));
-        };
-        if (opts.signal?.aborted) return onAbort();
-        opts.signal?.addEventListener('abort', onAbort, { once: true });
-        s.fastGet(remotePath, tmp, { step: (got, _chunk, total) => opts.onProgress?.(got, total) }, (err) => {
-          opts.signal?.removeEventListener('abort', onAbort);
-          if (err) reject(err);
-          else resolve();
-        });
-      });
+      await cancellable(s, opts.signal, `The download of ${remotePath} from ${h} was cancelled.`, (done) =>
+        s.fastGet(remotePath, tmp, { step: (got, _chunk, total) => opts.onProgress?.(got, total) }, done),
+      );
     } catch (e) {
       try {
         unlinkSync(tmp);
@@ -929,5 +909,22 @@ export function sha256File(p: string): Promise<string> {
       .on('data', (d) => h.update(d))
       .on('error', reject)
       .on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+/** Runs one SFTP transfer; an abort ends the SFTP session and rejects with CANCELLED. */
+function cancellable(s: SFTPWrapper, signal: AbortSignal | undefined, cancelledMessage: string, start: (done: (err?: Error | null) => void) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      s.end();
+      reject(new PuestaError('CANCELLED', cancelledMessage));
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    start((err) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve();
+    });
   });
 }
