@@ -10,10 +10,10 @@
  *   the server unreachable (connection, greeting, login, 421) → the row waits (attempt not counted),
  *   the sender backs off as a whole and reports `outbox.status {online:false}`;
  * - throttling: message k after an idle period (> 1 s) is handed over no earlier than
- *   (completion of the first) + k/rate, with at most maxConnections×4 messages in flight;
- * - batching: rows are claimed maxConnections×2 at a time (one transaction, which also records the
+ *   (completion of the first) + k/rate, with at most maxConnections×8 messages in flight;
+ * - batching: rows are claimed maxConnections×4 at a time (one transaction, which also records the
  *   `sent` results collected since the previous claim). A row is `sending` from its claim until its
- *   result is written, so at most maxConnections×4 rows are ever `sending` — the most a crash can
+ *   result is written, so at most maxConnections×8 rows are ever `sending` — the most a crash can
  *   turn into `unknown`. A message the server accepted whose `sent` was not yet written is exactly
  *   such a row: after a crash it is `unknown`, never queued again.
  */
@@ -305,11 +305,11 @@ export class MailService {
         this.schedule(this.offlineUntil - now);
         return;
       }
-      // Up to 4 messages per connection in flight; refilled in groups of 2 per connection (one claiming
+      // Up to 8 messages per connection in flight; refilled in groups of 4 per connection (one claiming
       // transaction per group: the commit, not the rows, is what costs), so the pool always has the
-      // next message ready for each connection.
-      const maxInflight = smtp.maxConnections * 4;
-      const refill = this.inflight === 0 ? 1 : smtp.maxConnections * 2;
+      // next messages ready for each connection.
+      const maxInflight = smtp.maxConnections * 8;
+      const refill = this.inflight === 0 ? 1 : smtp.maxConnections * 4;
       const interval = 1000 / smtp.ratePerSecond;
       while (maxInflight - this.inflight >= refill && !this.warmingUp) {
         const t = Date.now();
@@ -397,7 +397,7 @@ export class MailService {
 
   /**
    * Writes the successes collected since the last claim in one transaction (or inside the claiming
-   * one). Rows stay "sending" until then: at most maxConnections × 4 rows are ever in that state.
+   * one). Rows stay "sending" until then: at most maxConnections × 8 rows are ever in that state.
    */
   private flushSent(): void {
     if (this.flushTimer) {
