@@ -88,6 +88,8 @@ export class MailService {
   private timerAt = 0;
   private transport: Transporter | null = null;
   private transportKey = '';
+  private keyedCache: unknown = null;
+  private currentKey = '';
   private inflight = 0;
   private nextSlot = 0;
   private warmingUp = false;
@@ -276,7 +278,13 @@ export class MailService {
 
   private ensureTransport(): Transporter {
     const s = this.smtp();
-    const key = JSON.stringify([s.host, s.port, s.secure, s.user, s.maxConnections, this.smtpCache?.hasPassword]);
+    // The key is recomputed only when the settings were re-read (at most once a second), not per message.
+    const cache = this.smtpCache!;
+    if (cache !== this.keyedCache) {
+      this.keyedCache = cache;
+      this.currentKey = JSON.stringify([s.host, s.port, s.secure, s.user, s.maxConnections, cache.hasPassword]);
+    }
+    const key = this.currentKey;
     if (!this.transport || key !== this.transportKey) {
       this.dropTransport();
       this.transport = makeTransport(this.core, true);
