@@ -77,7 +77,7 @@ describe('outbox sender against a real SMTP server on loopback', () => {
     expect(raw).toContain('invite.ics');
     expect(raw).toMatch(/Subject: =\?UTF-8\?|Subject: Mantenimiento programado/);
     // Progress events are coalesced (a few per second); the last one reports the whole campaign sent.
-    await waitFor(() => (progress[progress.length - 1] as { sent?: number } | undefined)?.sent === 11, 5_000, 'a final progress event');
+    await waitFor(() => (progress[progress.length - 1] as { sent?: number } | undefined)?.sent === 11, 20_000, 'a final progress event');
     expect(progress[progress.length - 1]).toMatchObject({ windowId, sent: 11, queued: 0, sending: 0, failed: 0, unknown: 0 });
   });
 
