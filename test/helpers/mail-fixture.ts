@@ -3,30 +3,12 @@ import type { Core } from '../../electron/core/core.js';
 import { scheduleNotices } from '../../electron/core/mail/campaigns.js';
 import { saveSmtp } from '../../electron/core/mail/smtp.js';
 import { createWindow } from '../../electron/core/windows/repo.js';
+import { createApplication } from './core.js';
 
 export function seedAudience(core: Core, n: number, opts: { domain?: string; prefix?: string } = {}): { windowId: number; appId: number; emails: string[] } {
   const op = 'test';
   const prefix = opts.prefix ?? 'r';
-  const appId = core.inventory.applications.create(
-    {
-      name: `app-${prefix}`,
-      runtimeUser: 'app',
-      basePath: '/srv/app',
-      sourceKind: 'tarball',
-      source: '',
-      keepReleases: 5,
-      sharedDirs: [],
-      sharedFiles: [],
-      strategy: 'symlink',
-      healthCheck: {},
-      services: [],
-      logRotation: {},
-      backupPolicy: {},
-      monitoring: {},
-      notes: '',
-    },
-    op,
-  ).id as number;
+  const appId = createApplication(core, { name: `app-${prefix}`, basePath: '/srv/app' }, op);
   const customerId = core.inventory.customers.create({ name: `Customer ${prefix}`, timezone: 'Europe/Madrid', language: 'es', notes: '' }, op).id as number;
   core.inventory.contracts.create(
     { customerId, reference: `C-${prefix}`, applicationIds: [appId], startDate: '2020-01-01', endDate: '2099-12-31', graceDays: 0, state: 'active', suspensionAction: '', allowedHours: null, notes: '' },

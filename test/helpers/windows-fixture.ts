@@ -1,5 +1,6 @@
 /** A small inventory for windows/notices tests: 2 customers in two zones, contracts, contacts. */
 import type { Core } from '../../electron/core/core.js';
+import { createApplication } from './core.js';
 
 export interface SmallInventory {
   appBilling: number;
@@ -16,27 +17,7 @@ export interface SmallInventory {
 export function seedSmallInventory(core: Core): SmallInventory {
   const op = 'test';
   const inv = core.inventory;
-  const app = (name: string) =>
-    inv.applications.create(
-      {
-        name,
-        runtimeUser: 'app',
-        basePath: `/srv/${name}`,
-        sourceKind: 'tarball',
-        source: '',
-        keepReleases: 5,
-        sharedDirs: [],
-        sharedFiles: [],
-        strategy: 'symlink',
-        healthCheck: {},
-        services: [],
-        logRotation: {},
-        backupPolicy: {},
-        monitoring: {},
-        notes: '',
-      },
-      op,
-    ).id as number;
+  const app = (name: string) => createApplication(core, { name });
   const srv = (name: string) =>
     inv.servers.create({ name, host: `${name}.example`, port: 22, user: 'deploy', auth: 'agent', keyPath: null, environmentId: null, roles: [], tags: [], notes: '' }, op).id as number;
   const appBilling = app('billing');

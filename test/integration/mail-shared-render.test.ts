@@ -4,12 +4,11 @@
  * contact's name in a block keep a full body per message (outbox_bodies).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { dispatch } from '../../electron/core/dispatch.js';
 import { RenderCache } from '../../electron/core/mail/campaigns.js';
 import { mailOf } from '../../electron/core/mail/sender.js';
 import { saveTemplate } from '../../electron/core/mail/templates.js';
 import type { OutboxRow } from '../../shared/contract/windows.js';
-import { makeCore, type TestCore } from '../helpers/core.js';
+import { callApi, makeCore, type TestCore } from '../helpers/core.js';
 import { announceNow, pointSmtp, seedAudience, waitFor } from '../helpers/mail-fixture.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 
@@ -22,11 +21,7 @@ afterEach(async () => {
   smtp = null;
 });
 
-async function call<T = unknown>(method: string, input: unknown): Promise<T> {
-  const r = await dispatch(t!.core, method, input);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-  return r.value as T;
-}
+const call = <T = unknown>(method: string, input: unknown): Promise<T> => callApi<T>(t!.core, method, input);
 type Full = OutboxRow & { html: string; text: string; ics: string };
 
 /** The invite.ics part of a raw message, decoded. */

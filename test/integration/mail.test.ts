@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../../electron/core/dispatch.js';
 import { mailOf } from '../../electron/core/mail/sender.js';
 import type { OutboxRow, OutboxStatus } from '../../shared/contract/windows.js';
-import { makeCore, type TestCore } from '../helpers/core.js';
+import { callApi, makeCore, type TestCore } from '../helpers/core.js';
 import { announceNow, pointSmtp, seedAudience, waitFor } from '../helpers/mail-fixture.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 
@@ -16,11 +16,7 @@ afterEach(async () => {
   smtp = null;
 });
 
-async function call<T = unknown>(method: string, input: unknown): Promise<T> {
-  const r = await dispatch(t!.core, method, input);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-  return r.value as T;
-}
+const call = <T = unknown>(method: string, input: unknown): Promise<T> => callApi<T>(t!.core, method, input);
 const rows = async (windowId: number) => (await call<{ items: OutboxRow[] }>('outbox.list', { windowId, limit: 10_000 })).items;
 /** The invite.ics part of a raw message, decoded. */
 function icsOf(raw: string): string {

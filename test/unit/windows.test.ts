@@ -4,17 +4,13 @@ import { materialiseDue } from '../../electron/core/mail/campaigns.js';
 import { fold } from '../../electron/core/mail/ics.js';
 import { withinAllowedHours } from '../../electron/core/windows/conflicts.js';
 import type { Audience, Campaign, Conflict, RenderedNotice, Window } from '../../shared/contract/windows.js';
-import { makeCore, type TestCore } from '../helpers/core.js';
+import { callApi, makeCore, type TestCore } from '../helpers/core.js';
 import { seedSmallInventory, type SmallInventory } from '../helpers/windows-fixture.js';
 
 let t: TestCore;
 let inv: SmallInventory;
 
-async function call<T = unknown>(method: string, input: unknown): Promise<T> {
-  const r = await dispatch(t.core, method, input);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-  return r.value as T;
-}
+const call = <T = unknown>(method: string, input: unknown): Promise<T> => callApi<T>(t.core, method, input);
 async function fails(method: string, input: unknown): Promise<{ code: string; message: string }> {
   const r = await dispatch(t.core, method, input);
   if (r.ok) throw new Error(`${method} should have failed`);
