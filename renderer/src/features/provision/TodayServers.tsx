@@ -16,7 +16,7 @@ export function TodayServers() {
     <Section title="Servers that failed their last check" count={items?.length}>
       <div data-testid="today-servers">
         {q.error && <p className="muted">Could not read the checks: {q.error.message}</p>}
-        {items && !items.length && <p className="muted">Every server passed its last check (statistics and health, collected after each install and with “Collect now”).</p>}
+        {items && !items.length && <p className="muted">No server failed its last check. Checks (statistics, services and health) run after each install and with “Collect now” on a server or application page.</p>}
         {items && items.length > 0 && (
           <table className="table table-inner">
             <tbody>
