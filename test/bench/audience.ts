@@ -11,9 +11,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createCore } from '../../electron/core/core.js';
 import { dispatch } from '../../electron/core/dispatch.js';
-import { KeyFileCipher } from '../../electron/core/secrets.js';
+import { makeCore } from '../helpers/core.js';
 
 const SERVERS = 10_000;
 const APPS = 2_000;
@@ -22,14 +21,7 @@ const CONTACTS_PER_CUSTOMER = 20;
 const WINDOWS = 2_000;
 const CALLS = 300;
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'puesta-bench-audience-'));
-const core = createCore({
-  dataDir,
-  migrationsDir: path.resolve(import.meta.dirname, '..', '..', 'migrations'),
-  cipher: new KeyFileCipher(path.join(dataDir, 'secret.key')),
-  shell: 'test',
-  version: 'bench',
-});
+const { core, dataDir } = makeCore(mkdtempSync(path.join(os.tmpdir(), 'puesta-bench-audience-')));
 
 let seed = 42;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

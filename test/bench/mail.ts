@@ -20,12 +20,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { createCore } from '../../electron/core/core.js';
 import { previewNotice } from '../../electron/core/mail/handlers.js';
 import { mailOf } from '../../electron/core/mail/sender.js';
 import { noDelaySocket } from '../../electron/core/mail/smtp.js';
-import { KeyFileCipher } from '../../electron/core/secrets.js';
 import { createWindow, getWindow } from '../../electron/core/windows/repo.js';
+import { makeCore } from '../helpers/core.js';
 import { announceNow, pointSmtp, seedAudience, waitFor } from '../helpers/mail-fixture.js';
 import { startSink } from './_smtp-sink.js';
 
@@ -36,14 +35,7 @@ const RATE = Number(process.env.BENCH_MAIL_RATE ?? 100_000);
 const CONNECTIONS = 4;
 
 const sink = await startSink();
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'puesta-bench-mail-'));
-const core = createCore({
-  dataDir,
-  migrationsDir: path.resolve(import.meta.dirname, '..', '..', 'migrations'),
-  cipher: new KeyFileCipher(path.join(dataDir, 'secret.key')),
-  shell: 'test',
-  version: 'bench',
-});
+const { core, dataDir } = makeCore(mkdtempSync(path.join(os.tmpdir(), 'puesta-bench-mail-')));
 
 async function cleanup(): Promise<void> {
   await core.close();

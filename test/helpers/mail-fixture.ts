@@ -53,3 +53,18 @@ export async function waitFor(cond: () => boolean, timeoutMs = 20_000, what = 'c
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** The invite.ics part of a raw message, decoded. */
+export function icsOf(raw: string): string {
+  const m = /filename="?invite\.ics"?[\s\S]*?\r\n\r\n([\s\S]*?)\r\n--/.exec(raw);
+  if (!m) return '';
+  const body = m[1]!;
+  const head = raw.slice(0, m.index + m[0].length - body.length);
+  const enc = /Content-Transfer-Encoding: ([\w-]+)[^]*$/i.exec(head.slice(head.lastIndexOf('Content-Type')))?.[1]?.toLowerCase();
+  if (enc === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  if (enc === 'quoted-printable') return body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return body;
+}
+
+/** Short retry/offline back-offs so the tests do not wait for production delays. */
+export const FAST = { retryBaseMs: 200, retryMaxMs: 1000, offlineBaseMs: 200, offlineMaxMs: 500, idleMs: 100 };

@@ -9,7 +9,7 @@ import { mailOf } from '../../electron/core/mail/sender.js';
 import { saveTemplate } from '../../electron/core/mail/templates.js';
 import type { OutboxRow } from '../../shared/contract/windows.js';
 import { callApi, makeCore, type TestCore } from '../helpers/core.js';
-import { announceNow, pointSmtp, seedAudience, waitFor } from '../helpers/mail-fixture.js';
+import { announceNow, FAST, icsOf, pointSmtp, seedAudience, waitFor } from '../helpers/mail-fixture.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 
 let t: TestCore | null = null;
@@ -24,19 +24,6 @@ afterEach(async () => {
 const call = <T = unknown>(method: string, input: unknown): Promise<T> => callApi<T>(t!.core, method, input);
 type Full = OutboxRow & { html: string; text: string; ics: string };
 
-/** The invite.ics part of a raw message, decoded. */
-function icsOf(raw: string): string {
-  const m = /filename="?invite\.ics"?[\s\S]*?\r\n\r\n([\s\S]*?)\r\n--/.exec(raw);
-  if (!m) return '';
-  const body = m[1]!;
-  const head = raw.slice(0, m.index + m[0].length - body.length);
-  const enc = /Content-Transfer-Encoding: ([\w-]+)[^]*$/i.exec(head.slice(head.lastIndexOf('Content-Type')))?.[1]?.toLowerCase();
-  if (enc === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  if (enc === 'quoted-printable') return body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16)));
-  return body;
-}
-
-const FAST = { retryBaseMs: 200, retryMaxMs: 1000, offlineBaseMs: 200, offlineMaxMs: 500, idleMs: 100 };
 
 describe('shared renderings in the ledger', () => {
   it('one stored rendering per customer, no per-message body; a resend after the window changed is the first attempt, byte for byte', async () => {

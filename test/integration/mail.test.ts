@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../../electron/core/dispatch.js';
 import { mailOf } from '../../electron/core/mail/sender.js';
 import type { OutboxRow, OutboxStatus } from '../../shared/contract/windows.js';
 import { callApi, makeCore, type TestCore } from '../helpers/core.js';
-import { announceNow, pointSmtp, seedAudience, waitFor } from '../helpers/mail-fixture.js';
+import { closedPort } from '../helpers/net.js';
+import { announceNow, FAST, icsOf, pointSmtp, seedAudience, waitFor } from '../helpers/mail-fixture.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 
 let t: TestCore | null = null;
@@ -18,29 +18,7 @@ afterEach(async () => {
 
 const call = <T = unknown>(method: string, input: unknown): Promise<T> => callApi<T>(t!.core, method, input);
 const rows = async (windowId: number) => (await call<{ items: OutboxRow[] }>('outbox.list', { windowId, limit: 10_000 })).items;
-/** The invite.ics part of a raw message, decoded. */
-function icsOf(raw: string): string {
-  const m = /filename="?invite\.ics"?[\s\S]*?\r\n\r\n([\s\S]*?)\r\n--/.exec(raw);
-  if (!m) return '';
-  const body = m[1]!;
-  const head = raw.slice(0, m.index + m[0].length - body.length);
-  const enc = /Content-Transfer-Encoding: ([\w-]+)[^]*$/i.exec(head.slice(head.lastIndexOf('Content-Type')))?.[1]?.toLowerCase();
-  if (enc === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  if (enc === 'quoted-printable') return body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16)));
-  return body;
-}
 
-const FAST = { retryBaseMs: 200, retryMaxMs: 1000, offlineBaseMs: 200, offlineMaxMs: 500, idleMs: 100 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 describe('outbox sender against a real SMTP server on loopback', () => {
   it('respects the configured rate (measured at the server) and sends each recipient one message with the invitation', async () => {
@@ -118,7 +96,7 @@ describe('outbox sender against a real SMTP server on loopback', () => {
   });
 
   it('waits while SMTP is down, says so, and sends when the server answers again', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     t = makeCore();
     const { windowId } = seedAudience(t.core, 4);
     pointSmtp(t.core, port);
