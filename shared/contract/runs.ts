@@ -64,6 +64,15 @@ export const ChecklistStep = z.object({
   /** For manual steps: what the operator must do (may use variables, shown rendered, not quoted). */
   instructions: z.string().max(20_000).default(''),
   check: StepCheck.nullable().default(null),
+  /**
+   * Health-gated upgrade (check steps after the `switch` step of an upgrade or rollback run): when
+   * the check fails on a host, the engine at once switches that host's `current` back to the release
+   * that was current before the run (the run's own `switch` command with {{release.*}} pointing at
+   * it), runs the `restart` step if enabled, records it, and then waits for the decision. A retry
+   * of this step switches that host forward again (switch + restart) before checking. Hosts whose
+   * check passed stay on the new release. Install runs (nothing before) only pause.
+   */
+  switchBackOnFailure: z.boolean().optional(),
 });
 export type ChecklistStep = z.infer<typeof ChecklistStep>;
 export type ChecklistStepInput = z.input<typeof ChecklistStep>;

@@ -87,6 +87,7 @@ function healthStep(app: AppForChecklist): ChecklistStep {
     enabled: hc.target.trim() !== '',
     command: hc.kind === 'command' ? hc.target : '',
     check,
+    switchBackOnFailure: true,
   });
 }
 

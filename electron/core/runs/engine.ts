@@ -313,8 +313,14 @@ export class RunsEngine {
       if (this.closed || this.aborting.has(id)) return;
       const after = getRun(this.core, id);
       if (after.state !== 'running') return;
-      if (cellsOf(this.core, id, i).some((c) => c.state === 'failed')) {
-        updateRun(this.core, id, { state: 'waiting', waitingFor: 'decision', error: `Step ${i + 1} (${step.title}) failed.` });
+      const failed = cellsOf(this.core, id, i).filter((c) => c.state === 'failed');
+      if (failed.length) {
+        const back = failed.filter((c) => /switched back to/.test(c.note));
+        const error = back.length
+          ? `Step ${i + 1} (${step.title}) failed on ${back.map((c) => c.serverName).join(', ')}: switched back to the previous release there automatically. ` +
+            `Hosts whose check passed stay on ${after.releaseKey}. Retry switches forward again before checking; or skip, exclude the host, or abort.`
+          : `Step ${i + 1} (${step.title}) failed.`;
+        updateRun(this.core, id, { state: 'waiting', waitingFor: 'decision', error });
         this.emitState(id);
         return;
       }
@@ -366,9 +372,24 @@ export class RunsEngine {
       if (attempt > 1) log('system', `attempt ${attempt}\n`);
       const target = this.target(serverId);
       if (step.kind === 'check' && step.check) {
+        const gate = this.healthGate(run, cell.stepIndex);
+        // a retry after a switch-back: put this host on the run's release again before checking
+        if (gate && attempt > 1 && this.previousOf(vars)) {
+          log('system', `switching forward again to ${String(vars['release.key'])} before the check\n`);
+          await this.switchHost(run.applicationId, gate, target, vars, signal, log);
+        }
         const r = await this.runCheck(target, step, step.check, vars, signal, log);
         exitCode = r.ok ? 0 : 1;
-        if (!r.ok) error = r.error;
+        if (!r.ok) {
+          error = r.error;
+          if (gate) {
+            const back = await this.switchBack(run, gate, step, target, vars, signal, log);
+            if (back) {
+              note = back;
+              error = `${r.error} ${back}`;
+            }
+          }
+        }
       } else {
         exitCode = 0;
         if (step.action === 'upload' && run.context.git) {
@@ -411,6 +432,91 @@ export class RunsEngine {
     log('system', `${state} in ${((Date.now() - started) / 1000).toFixed(1)} s${exitCode !== null ? ` (exit ${exitCode})` : ''}\n`);
     this.logs.flush();
     this.setCell(cell.id, { state, exitCode, finishedAt: nowIso(), durationMs: Date.now() - started, error, ...(note ? { note } : {}) });
+  }
+
+  /**
+   * The health gate of check step `i`: it switches back on failure when the step asks for it, the
+   * run is an upgrade or rollback and an enabled `switch` step comes before it. Null otherwise.
+   */
+  private healthGate(run: RunRow, i: number): { switchStep: ChecklistStep; restart: ChecklistStep | null } | null {
+    const step = run.steps[i];
+    if (!step || step.kind !== 'check' || !step.switchBackOnFailure || run.kind === 'install') return null;
+    const sw = run.steps.findIndex((s) => s.key === 'switch' && s.enabled);
+    if (sw < 0 || sw > i) return null;
+    const restart = run.steps.find((s, k) => k > sw && k < i && s.key === 'restart' && s.enabled) ?? null;
+    return { switchStep: run.steps[sw]!, restart };
+  }
+
+  /** The release that was current on the host before this run ('' when none, or when it is the run's own). */
+  private previousOf(vars: Record<string, unknown>): string {
+    const prev = String(vars['release.previous'] ?? '');
+    return prev && prev !== String(vars['release.key']) ? prev : '';
+  }
+
+  /** Runs the run's own switch step (then restart, if enabled) on one host with the given variables. */
+  private async switchHost(applicationId: number, gate: { switchStep: ChecklistStep; restart: ChecklistStep | null }, target: SshTarget, v: Record<string, unknown>, signal: AbortSignal, log: (s: 'stdout' | 'stderr' | 'system', t: string) => void): Promise<void> {
+    for (const st of [gate.switchStep, gate.restart]) {
+      if (!st) continue;
+      const cmd = commandOf(st, v as never);
+      if (!cmd) continue;
+      log('system', `$ (${st.key})\n`);
+      const r = await this.executor.exec(target, cmd, {
+        onChunk: (c) => log(c.stream, c.text),
+        signal,
+        timeoutMs: st.timeoutSeconds * 1000,
+        sudo: st.sudo,
+        stdin: provisionStdin(this.core, applicationId, st.key) ?? '',
+      });
+      if (r.exitCode !== 0) throw new PuestaError('COMMAND_FAILED', `the ${st.key} step exited with code ${r.exitCode ?? r.signal ?? '?'} on ${target.name}`);
+    }
+  }
+
+  /**
+   * Health gate: the check failed on this host after the switch, so `current` goes back to the
+   * release that was current before the run (same switch command and quoting, release.* pointing at
+   * it), the restart step runs, the records and the audit log say so. Returns the cell's note, or
+   * null when there is nothing to switch back to.
+   */
+  private async switchBack(
+    run: RunRow,
+    gate: { switchStep: ChecklistStep; restart: ChecklistStep | null },
+    step: ChecklistStep,
+    target: SshTarget,
+    vars: Record<string, unknown>,
+    signal: AbortSignal,
+    log: (s: 'stdout' | 'stderr' | 'system', t: string) => void,
+  ): Promise<string | null> {
+    const prev = this.previousOf(vars);
+    const key = String(vars['release.key']);
+    if (!prev) {
+      log('system', `health check failed: no earlier release on ${target.name} to switch back to\n`);
+      return null;
+    }
+    const base = String(vars['app.base']);
+    const back = { ...vars, 'release.key': prev, 'release.path': `${base}/releases/${prev}`, 'release.label': '' };
+    log('system', `health check failed: switching ${target.name} back to ${prev}\n`);
+    try {
+      await this.switchHost(run.applicationId, gate, target, back, signal, log);
+    } catch (e) {
+      if (signal.aborted) throw e;
+      const msg = `Health check failed; switching back to ${prev} failed too (${(e as Error).message}): ${target.name} may still be on ${key}.`;
+      log('system', `${msg}\n`);
+      this.core.audit.write(run.operator, 'run.switch-back', 'runs', run.id, null, { step: step.key, serverId: target.id, server: target.name, from: key, to: prev, ok: false, error: (e as Error).message });
+      return msg;
+    }
+    this.core.tx(() => {
+      const relId = upsertRelease(this.core, run.applicationId, target.id, prev, `${base}/releases/${prev}`);
+      setCurrent(this.core, run.applicationId, target.id, relId, run.id);
+      this.core.audit.write(run.operator, 'run.switch-back', 'runs', run.id, { serverId: target.id, release: key }, { step: step.key, serverId: target.id, server: target.name, from: key, to: prev, ok: true });
+    });
+    // the previous release must answer again: the same check, against it
+    log('system', `checking ${target.name} on ${prev}\n`);
+    const again = step.check ? await this.runCheck(target, step, step.check, back, signal, log) : { ok: true as const };
+    const msg = again.ok
+      ? `Health check failed: switched back to ${prev} automatically${gate.restart ? ' and restarted it' : ''}; ${target.name} serves the previous release again (its check passes).`
+      : `Health check failed: switched back to ${prev} automatically${gate.restart ? ' and restarted it' : ''}, but the check fails on ${prev} too: look at ${target.name}.`;
+    log('system', `${msg}\n`);
+    return msg;
   }
 
   /**

@@ -139,6 +139,9 @@ export async function buildPlan(core: Core, input: RunRequest, opts: { pack: boo
     };
     if (req.kind === 'upgrade' && !cur) warnings.push(`No current release is recorded on ${h.serverName}: is ${app.name} installed there?`);
   }
+  // health gate (see ChecklistStep.switchBackOnFailure): a check after the switch of an upgrade/rollback
+  const sw = steps.findIndex((st) => st.key === 'switch' && st.enabled);
+  const gated = (i: number) => req.kind !== 'install' && !!steps[i]!.switchBackOnFailure && sw >= 0 && sw < i;
   const plan: Plan = {
     applicationId: app.id,
     applicationName: app.name,
@@ -161,7 +164,7 @@ export async function buildPlan(core: Core, input: RunRequest, opts: { pack: boo
       cells:
         st.kind === 'manual'
           ? [{ serverId: null, command: null, detail: render(st.instructions, vars[String(hosts[0]!.serverId)]!, 'text') }]
-          : hosts.filter((h) => stepApplies(st, h)).map((h) => cellPlan(st, h.serverId, vars[String(h.serverId)]!, archive, git)),
+          : hosts.filter((h) => stepApplies(st, h)).map((h) => cellPlan(st, h.serverId, vars[String(h.serverId)]!, archive, git, gated(index))),
     })),
   };
   return { plan, app, env, servers, steps, hosts, vars, archive, git };
@@ -173,13 +176,15 @@ export function commandOf(step: ChecklistStep, v: Vars): string | null {
   return step.command.trim() ? render(step.command, v, 'shell') : null;
 }
 
-function cellPlan(step: ChecklistStep, serverId: number, v: Vars, archive: Planned['archive'], git: Planned['git']): Plan['steps'][number]['cells'][number] {
+function cellPlan(step: ChecklistStep, serverId: number, v: Vars, archive: Planned['archive'], git: Planned['git'], gated = false): Plan['steps'][number]['cells'][number] {
   let detail = '';
   if (step.kind === 'check' && step.check) {
     detail =
       step.check.kind === 'http'
         ? `GET ${render(step.check.url, v, 'url')} → ${step.check.expectStatus}${step.check.expectText ? ` containing "${step.check.expectText}"` : ''}, retried up to ${step.check.deadlineSeconds} s`
         : `exit 0${step.check.expectText ? ` and output containing "${step.check.expectText}"` : ''}, retried up to ${step.check.deadlineSeconds} s`;
+    const prev = String(v['release.previous'] ?? '');
+    if (gated && prev && prev !== String(v['release.key'])) detail += `; if it fails, switches this host back to ${prev} by itself (and restarts it)`;
   } else if (step.action === 'upload' && git) {
     detail = `fetch ${git.url} at ${git.ref} on the host and pack it into ${String(v['upload.path'])}`;
   } else if (step.action === 'upload') {

@@ -430,6 +430,11 @@ function ControlBar({
               <strong>{c.serverName}</strong>: {c.error ?? (c.exitCode != null ? `exit code ${c.exitCode}` : 'failed')}
             </div>
           ))}
+          {run.error && /switched back/.test(run.error) && (
+            <div className="fail-line" data-testid="switch-back">
+              {run.error.replace(/^Step \d+ \([^)]*\) failed on [^:]*: /, '')}
+            </div>
+          )}
         </div>
         <div className="control-actions">
           <button className="btn btn-primary" disabled={busy} onClick={() => onDialog('retry')} data-testid="act-retry">
