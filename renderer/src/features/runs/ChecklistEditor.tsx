@@ -327,6 +327,9 @@ function StepForm({ step, onChange }: { step: ChecklistStep; onChange: (p: Parti
             <label>Deadline (s)</label>
             <input type="number" min={1} value={check.deadlineSeconds} onChange={(e) => onChange({ check: { ...check, deadlineSeconds: Math.max(1, Number(e.target.value) || 1) } })} />
           </div>
+          <label className="check" style={{ alignSelf: 'end' }} title="After the switch, a host whose check fails goes back to the release it had before the run (and is restarted)">
+            <input type="checkbox" checked={step.switchBackOnFailure ?? false} onChange={(e) => onChange({ switchBackOnFailure: e.target.checked })} data-testid="switch-back" /> <span>switch back on failure</span>
+          </label>
         </div>
       )}
     </div>
