@@ -28,7 +28,7 @@ const toast = () => page.getByTestId('toast-success').last();
 describe('inventory through the UI', () => {
   it('creates an environment, a server and an application with a service', async () => {
     await go('/environments');
-    await expect(page.getByTestId('empty-state').textContent()).resolves.toContain('groups servers by purpose');
+    await expect.poll(() => page.getByTestId('empty-state').textContent(), { timeout: 15_000 }).toContain('groups servers by purpose');
     await page.getByRole('button', { name: 'New environment' }).first().click();
     await field('Name').fill('production');
     await page.getByRole('button', { name: 'Use #dc2626' }).click();
@@ -42,7 +42,7 @@ describe('inventory through the UI', () => {
     await field('Name').fill('web-01');
     await field('Host').fill('bad host!');
     await save();
-    await expect(page.locator('.field-error').first().textContent()).resolves.toContain('host name or IP address');
+    await expect.poll(() => page.locator('.field-error').first().textContent(), { timeout: 15_000 }).toContain('host name or IP address');
     expect((await app.call('servers.list', {})).total).toBe(0);
     await field('Host').fill('10.0.0.11');
     await field('SSH user').fill('deploy');
@@ -113,7 +113,7 @@ describe('inventory through the UI', () => {
     await cf.getByLabel('Name', { exact: true }).fill('Ana García');
     await cf.getByLabel('Email').fill('not-an-email');
     await page.getByTestId('contact-save').click();
-    await expect(cf.locator('.field-error').textContent()).resolves.toContain('not a valid email');
+    await expect.poll(() => cf.locator('.field-error').textContent(), { timeout: 15_000 }).toContain('not a valid email');
     await cf.getByLabel('Email').fill('ana@acme.example');
     await cf.getByLabel('Role').fill('IT manager');
     await page.getByTestId('contact-save').click();
@@ -125,7 +125,7 @@ describe('inventory through the UI', () => {
     await field('Start').fill('2026-01-01');
     await field('End (expiry)').fill('2025-12-01');
     await save();
-    await expect(page.locator('.field-error').first().textContent()).resolves.toContain('end date is before the start date');
+    await expect.poll(() => page.locator('.field-error').first().textContent(), { timeout: 15_000 }).toContain('end date is before the start date');
     await field('End (expiry)').fill('2027-12-31');
     await page.getByRole('group', { name: 'Applications covered' }).getByLabel('billing-api').check();
     await save();
@@ -141,8 +141,8 @@ describe('inventory through the UI', () => {
     await go(`/applications/${appId}`);
     await page.reload();
     await page.getByTestId('placements-of-app').getByText('web-01').waitFor();
-    await expect(field('Name').inputValue()).resolves.toBe('billing-api');
-    await expect(page.locator('.split-side').textContent()).resolves.toContain('HC-2026-001');
+    await expect.poll(() => field('Name').inputValue(), { timeout: 15_000 }).toBe('billing-api');
+    await expect.poll(() => page.locator('.split-side').textContent(), { timeout: 15_000 }).toContain('HC-2026-001');
     for (const [path, text] of [
       ['/environments', 'production'],
       ['/servers', 'web-01'],
@@ -156,7 +156,7 @@ describe('inventory through the UI', () => {
       await page.locator('table.table').getByText(text).first().waitFor();
     }
     await go('/');
-    await expect(page.getByTestId('count-servers').textContent()).resolves.toMatch(/^2/);
+    await expect.poll(() => page.getByTestId('count-servers').textContent(), { timeout: 15_000 }).toMatch(/^2/);
   });
 
   it('puts server refusals under the field and refreshes open lists on inventory.changed', async () => {
@@ -164,7 +164,7 @@ describe('inventory through the UI', () => {
     await field('Name').fill('web-01');
     await field('Host').fill('10.0.0.99');
     await save();
-    await expect(page.locator('.field.has-error .field-error').first().textContent()).resolves.toContain('already exists');
+    await expect.poll(() => page.locator('.field.has-error .field-error').first().textContent(), { timeout: 15_000 }).toContain('already exists');
     await go('/servers');
     await page.locator('table.table').getByText('web-01').waitFor();
     const created = await app.call('servers.create', { name: 'cache-01', host: '10.0.0.31', user: 'deploy' });
@@ -186,7 +186,7 @@ describe('inventory through the UI', () => {
     await expect.poll(names).toEqual(['db-01', 'web-01']);
     await page.getByRole('searchbox', { name: 'Search servers' }).fill('10.0.0.2');
     await expect.poll(names).toEqual(['db-01']);
-    await expect(page.getByTestId('pager-total').textContent()).resolves.toContain('of 1');
+    await expect.poll(() => page.getByTestId('pager-total').textContent(), { timeout: 15_000 }).toContain('of 1');
     await page.getByRole('searchbox', { name: 'Search servers' }).fill('nothing-like-this');
     await page.getByText('Nothing matches').waitFor();
   });
@@ -196,7 +196,7 @@ describe('inventory through the UI', () => {
     await go(`/customers/${cust.id}`);
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     const dlg = page.getByRole('dialog');
-    await expect(dlg.getByRole('heading').textContent()).resolves.toContain('Acme Logistics');
+    await expect.poll(() => dlg.getByRole('heading').textContent(), { timeout: 15_000 }).toContain('Acme Logistics');
     await dlg.getByRole('button', { name: 'Delete customer' }).click();
     const err = await page.getByTestId('confirm-error').textContent();
     expect(err).toContain('still used by 1 contact, 1 contract');
@@ -216,14 +216,14 @@ describe('inventory through the UI', () => {
     expect(text).toContain('nothing was imported');
     expect(text).toContain('port');
     expect(text).toContain('at most 65535');
-    await expect(box.locator('tbody tr').count()).resolves.toBe(1);
-    await expect(box.locator('tbody tr td').nth(1).textContent()).resolves.toBe('2');
+    await expect.poll(() => box.locator('tbody tr').count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => box.locator('tbody tr td').nth(1).textContent(), { timeout: 15_000 }).toBe('2');
     expect((await app.call('servers.list', {})).total).toBe(before);
 
     // Check (dry run) of a good file says what would happen, still writing nothing.
     await page.getByTestId('import-file').setInputFiles({ name: 'servers.csv', mimeType: 'text/csv', buffer: Buffer.from('name,host,user\nok-01,10.0.1.1,deploy\n') });
     await page.getByTestId('import-check').click();
-    await expect(page.getByTestId('import-result').textContent()).resolves.toContain('would create 1 server');
+    await expect.poll(() => page.getByTestId('import-result').textContent(), { timeout: 15_000 }).toContain('would create 1 server');
     expect((await app.call('servers.list', {})).total).toBe(before);
   });
 
@@ -239,8 +239,8 @@ describe('inventory through the UI', () => {
 
   it('shows settings with the secret-store warning and changes the operator name', async () => {
     await go('/settings');
-    await expect(page.getByTestId('secret-warning').textContent()).resolves.toContain('not stored securely');
-    await expect(page.getByTestId('settings').textContent()).resolves.toContain(app.dataDir);
+    await expect.poll(() => page.getByTestId('secret-warning').textContent(), { timeout: 15_000 }).toContain('not stored securely');
+    await expect.poll(() => page.getByTestId('settings').textContent(), { timeout: 15_000 }).toContain(app.dataDir);
     await field('Operator name').fill('Marta Ruiz');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('.sidebar .operator', { hasText: 'Marta Ruiz' }).waitFor();
@@ -253,12 +253,12 @@ describe('inventory through the UI', () => {
     const input = page.getByRole('combobox', { name: 'Search' });
     await input.fill('web-0');
     await page.locator('.palette-item', { hasText: 'web-01' }).first().waitFor();
-    await expect(page.locator('.palette-item.active').textContent()).resolves.toContain('web-01');
+    await expect.poll(() => page.locator('.palette-item.active').textContent(), { timeout: 15_000 }).toContain('web-01');
     await input.press('Enter');
     await page.waitForURL(/#\/servers\/\d+$/);
-    await expect(field('Name').inputValue()).resolves.toBe('web-01');
+    await expect.poll(() => field('Name').inputValue(), { timeout: 15_000 }).toBe('web-01');
     // The record's history comes from the audit log.
-    await expect(page.getByTestId('history').textContent()).resolves.toContain('created it');
+    await expect.poll(() => page.getByTestId('history').textContent(), { timeout: 15_000 }).toContain('created it');
   });
 
   it('imports a good CSV (created counts shown) and exports one entity as CSV', async () => {
@@ -266,7 +266,7 @@ describe('inventory through the UI', () => {
     await go('/transfer');
     await page.getByTestId('import-file').setInputFiles({ name: 'servers.csv', mimeType: 'text/csv', buffer: Buffer.from('name,host,user,environment\nimp-01,10.0.2.1,deploy,production\n') });
     await page.getByTestId('import-run').click();
-    await expect(page.getByTestId('import-result').textContent()).resolves.toContain('Created 1 server');
+    await expect.poll(() => page.getByTestId('import-result').textContent(), { timeout: 15_000 }).toContain('Created 1 server');
     expect((await app.call('servers.list', {})).total).toBe(before + 1);
     const imported = (await app.call('servers.list', { query: 'imp-01' })).items[0]!;
     expect(imported.environmentId).toBe((await app.call('environments.list', {})).items[0]!.id);

@@ -128,7 +128,7 @@ describe('a crash in the middle of a run', () => {
     await page.reload();
     const view = page.locator(`[data-testid=run-view][data-state=interrupted]`);
     await view.waitFor({ timeout: 30_000 });
-    await expect(page.getByTestId('control-bar').textContent()).resolves.toContain('Migrate the data');
+    await expect.poll(() => page.getByTestId('control-bar').textContent(), { timeout: 15_000 }).toContain('Migrate the data');
     expect(await page.locator('.rail-step[data-step=migrate]').getAttribute('data-state')).toBe('interrupted');
     expect(await page.locator('.rail-step[data-step=upload]').getAttribute('data-state')).toBe('succeeded');
     // every line the UI had shown before the crash is still there

@@ -38,10 +38,10 @@ describe('guided runs through the UI', () => {
   it('edits the upgrade checklist: adds a manual step before the switch and saves it', async () => {
     await go(`/applications/${world.appId}`);
     const panel = page.getByTestId('app-releases');
-    await expect(panel.textContent()).resolves.toContain(v1Key);
+    await expect.poll(() => panel.textContent(), { timeout: 15_000 }).toContain(v1Key);
     await panel.getByRole('link', { name: 'Checklists' }).click();
     await page.getByTestId('checklist-editor').waitFor();
-    await expect(page.getByRole('tab', { name: 'Upgrade' }).getAttribute('aria-selected')).resolves.toBe('true');
+    await expect.poll(() => page.getByRole('tab', { name: 'Upgrade' }).getAttribute('aria-selected'), { timeout: 15_000 }).toBe('true');
     const before = await page.locator('.cl-step').count();
     await page.getByTestId('add-step').click();
     await page.getByLabel('Step title').fill('Tell the support desk');
@@ -50,7 +50,7 @@ describe('guided runs through the UI', () => {
     await page.getByLabel('Step key').fill('switch');
     await page.getByTestId('save-checklist').click();
     await page.locator('.cl-step.has-error').waitFor();
-    await expect(page.locator('.cl-step.has-error .field-error').textContent()).resolves.toContain('switch');
+    await expect.poll(() => page.locator('.cl-step.has-error .field-error').textContent(), { timeout: 15_000 }).toContain('switch');
     expect((await app.call('checklists.get', { applicationId: world.appId, kind: 'upgrade' })).builtin).toBe(true);
     await page.getByLabel('Step key').fill('tell-support');
     // move it up to just before "switch"
@@ -96,9 +96,9 @@ describe('guided runs through the UI', () => {
 
     await page.getByTestId('start-run').click();
     const confirm = page.getByTestId('confirm-start');
-    await expect(confirm.isDisabled()).resolves.toBe(true);
+    await expect.poll(() => confirm.isDisabled(), { timeout: 15_000 }).toBe(true);
     await page.getByTestId('typed-confirm').fill('producti');
-    await expect(confirm.isDisabled()).resolves.toBe(true);
+    await expect.poll(() => confirm.isDisabled(), { timeout: 15_000 }).toBe(true);
     await page.getByTestId('typed-confirm').fill(world.envName);
     await page.locator('#start-reason').fill('monthly upgrade');
     await confirm.click();
@@ -111,7 +111,7 @@ describe('guided runs through the UI', () => {
     const view = page.getByTestId('run-view');
     await page.locator('[data-testid=run-view][data-waiting=decision]').waitFor({ timeout: 60_000 });
     const bar = page.getByTestId('control-bar');
-    await expect(bar.textContent()).resolves.toMatch(/Upload the release.*failed on web-02/);
+    await expect.poll(() => bar.textContent(), { timeout: 15_000 }).toMatch(/Upload the release.*failed on web-02/);
     // live logs: the failing host's pane has the error from tar/mkdir
     await expect.poll(async () => (await page.getByTestId('log-pane-web-02').textContent()) ?? '', { timeout: 10_000 }).toMatch(/Permission denied/);
     expect(await page.locator('.rail-step[data-step=upload]').getAttribute('data-state')).toBe('failed');
@@ -121,7 +121,7 @@ describe('guided runs through the UI', () => {
     await page.keyboard.press('r'); // keyboard shortcut for Retry
     await page.getByTestId('confirm-retry').click();
     await page.locator('[data-testid=run-view][data-waiting=confirm]').waitFor({ timeout: 60_000 });
-    await expect(bar.textContent()).resolves.toContain('Tell the support desk');
+    await expect.poll(() => bar.textContent(), { timeout: 15_000 }).toContain('Tell the support desk');
     expect(await view.getAttribute('data-state')).toBe('waiting');
     // nothing switched yet: both hosts still on v1
     expect((await readlink(0))[1]).toBe('v1');
@@ -132,7 +132,7 @@ describe('guided runs through the UI', () => {
     await page.getByTestId('confirm-note').fill('told support in #ops');
     await page.getByTestId('act-confirm').click();
     await page.locator('[data-testid=run-view][data-state=succeeded]').waitFor({ timeout: 60_000 });
-    await expect(page.getByTestId('run-state').textContent()).resolves.toBe('Succeeded');
+    await expect.poll(() => page.getByTestId('run-state').textContent(), { timeout: 15_000 }).toBe('Succeeded');
     // the last cell updates may land a frame after the run's own state: wait for them
     await expect.poll(() => page.getByTestId('run-progress').getAttribute('aria-valuenow'), { timeout: 10_000 }).toBe('100');
     const run = await app.call('runs.get', { id: upgradeId });
@@ -156,7 +156,7 @@ describe('guided runs through the UI', () => {
     await page.getByRole('tab', { name: 'All hosts' }).click();
     await page.getByTestId('log-search').fill('current ->');
     await expect.poll(async () => page.getByTestId('log-matches').textContent()).toBe('2 lines');
-    await expect(page.locator('.log-hit').count()).resolves.toBe(2);
+    await expect.poll(() => page.locator('.log-hit').count(), { timeout: 15_000 }).toBe(2);
     await page.getByTestId('log-search').fill('');
     await page.locator('.rail-step[data-step=upload] button').click();
     await page.getByTestId('log-step-filter').waitFor();
@@ -171,11 +171,11 @@ describe('guided runs through the UI', () => {
   it('lists the run and shows the release history', async () => {
     await go('/runs');
     const rows = page.getByTestId('runs-table').locator('tbody tr');
-    await expect(rows.count()).resolves.toBe(2);
-    await expect(rows.first().textContent()).resolves.toMatch(/Upgrade.*shop.*Succeeded/);
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => rows.first().textContent(), { timeout: 15_000 }).toMatch(/Upgrade.*shop.*Succeeded/);
     await go(`/runs/releases/${world.appId}`);
     await expect.poll(async () => (await page.getByTestId('releases-screen').textContent()) ?? '').toContain(v1Key);
-    await expect(page.getByTestId('current-table').textContent()).resolves.toContain(v1Key);
+    await expect.poll(() => page.getByTestId('current-table').textContent(), { timeout: 15_000 }).toContain(v1Key);
     // reading the hosts agrees with the records: v2 current on both
     await page.getByTestId('scan-hosts').click();
     await page.getByTestId('confirm-scan').click();
@@ -190,9 +190,9 @@ describe('guided runs through the UI', () => {
     await go(`/applications/${world.appId}`);
     await page.getByTestId('rollback-link').click();
     await page.getByTestId('new-run').waitFor();
-    await expect(page.getByRole('radio', { name: 'Rollback' }).getAttribute('aria-checked')).resolves.toBe('true');
+    await expect.poll(() => page.getByRole('radio', { name: 'Rollback' }).getAttribute('aria-checked'), { timeout: 15_000 }).toBe('true');
     await page.getByTestId('preview-plan').click();
-    await expect(page.getByTestId('plan-table').textContent()).resolves.toContain(`/srv/shop/releases/${v1Key}`);
+    await expect.poll(() => page.getByTestId('plan-table').textContent(), { timeout: 15_000 }).toContain(`/srv/shop/releases/${v1Key}`);
     await page.getByTestId('start-run').click();
     await page.getByTestId('typed-confirm').fill(world.envName);
     await page.getByTestId('confirm-start').click();
@@ -208,10 +208,10 @@ describe('guided runs through the UI', () => {
     await page.locator('[data-testid=run-view][data-waiting=decision]').waitFor({ timeout: 60_000 });
     await page.keyboard.press('s');
     await page.getByTestId('note-done').click();
-    await expect(page.locator('.dialog .field-error').textContent()).resolves.toContain('A note is required');
+    await expect.poll(() => page.locator('.dialog .field-error').textContent(), { timeout: 15_000 }).toContain('A note is required');
     await page.keyboard.press('Escape');
     await page.keyboard.press('x');
-    await expect(page.locator('#exclude-host option:checked').textContent()).resolves.toContain('web-02');
+    await expect.poll(() => page.locator('#exclude-host option:checked').textContent(), { timeout: 15_000 }).toContain('web-02');
     await page.locator('#exclude-note').fill('releases folder read-only, fixing it apart');
     await page.getByTestId('confirm-exclude').click();
     await page.locator('[data-testid=run-view][data-waiting=confirm]').waitFor({ timeout: 60_000 });
@@ -223,7 +223,7 @@ describe('guided runs through the UI', () => {
     expect(later.every((st) => st === 'excluded' || st === 'skipped')).toBe(true);
 
     await page.keyboard.press('a');
-    await expect(page.locator('.dialog').textContent()).resolves.toContain('Nothing is undone on the hosts');
+    await expect.poll(() => page.locator('.dialog').textContent(), { timeout: 15_000 }).toContain('Nothing is undone on the hosts');
     await page.getByTestId('abort-note').fill('support desk not reachable');
     await page.getByTestId('confirm-abort').click();
     await page.locator('[data-testid=run-view][data-state=aborted]').waitFor({ timeout: 30_000 });
@@ -233,7 +233,7 @@ describe('guided runs through the UI', () => {
     for (const i of [0, 1]) expect((await readlink(i))[1]).toBe('v1');
     await page.getByTestId('offer-rollback').click();
     await page.getByTestId('new-run').waitFor();
-    await expect(page.getByRole('radio', { name: 'Rollback' }).getAttribute('aria-checked')).resolves.toBe('true');
+    await expect.poll(() => page.getByRole('radio', { name: 'Rollback' }).getAttribute('aria-checked'), { timeout: 15_000 }).toBe('true');
     await page.getByTestId('preview-plan').click();
     await page.getByTestId('plan-table').waitFor();
     await world.hosts.hosts[1]!.rootExec('chmod 755 /srv/shop/releases');
@@ -248,10 +248,10 @@ describe('guided runs through the UI', () => {
     await go('/runs?tab=locks');
     const row = page.getByTestId('locks-table').locator('tbody tr');
     await expect.poll(() => row.count()).toBe(1);
-    await expect(row.first().textContent()).resolves.toMatch(new RegExp(`shop.*production.*run #${run.id}.*OPS-9 hotfix`));
+    await expect.poll(() => row.first().textContent(), { timeout: 15_000 }).toMatch(new RegExp(`shop.*production.*run #${run.id}.*OPS-9 hotfix`));
     await row.first().getByTestId('override-lock').click();
     const take = page.getByTestId('confirm-override');
-    await expect(take.isDisabled()).resolves.toBe(true);
+    await expect.poll(() => take.isDisabled(), { timeout: 15_000 }).toBe(true);
     await page.locator('#override-reason').fill('taking over the hotfix');
     await take.click();
     await page.getByTestId('toast-success').last().waitFor();
@@ -276,7 +276,7 @@ describe('guided runs through the UI', () => {
     await page.keyboard.press('r');
     await page.getByLabel('Correct the command first (kept in this run only, and audited)').check();
     await page.locator('#retry-cmd').fill('test -f {{release.path}}/VERSION && echo smoke ok');
-    await expect(page.getByTestId('confirm-retry').textContent()).resolves.toBe('Retry with this command');
+    await expect.poll(() => page.getByTestId('confirm-retry').textContent(), { timeout: 15_000 }).toBe('Retry with this command');
     await page.getByTestId('confirm-retry').click();
     await page.locator('[data-testid=run-view][data-state=succeeded]').waitFor({ timeout: 60_000 });
     const done = await app.call('runs.get', { id: run.id });

@@ -52,12 +52,24 @@ export function RunScreen({ id }: { id: number }) {
   const [note, setNote] = useState('');
   const searchRef = useRef<HTMLInputElement>(null);
 
+  // A snapshot (runs.get) may be older than cell events that arrived while it was in flight, and
+  // two loads may answer out of order: only the latest load is applied, and the cell events
+  // received since it started are merged on top of it again.
+  const loadSeq = useRef(0);
+  const cellEvents = useRef<{ no: number; cell: Omit<EventPayload<'runs.step'>, 'runId'> }[]>([]);
+  const cellNo = useRef(0);
   const load = useCallback(async () => {
+    const seq = ++loadSeq.current;
+    const from = cellNo.current;
     try {
-      setRun(await api.call('runs.get', { id }));
+      const snapshot = await api.call('runs.get', { id });
+      if (seq !== loadSeq.current) return;
+      const later = cellEvents.current.filter((e) => e.no > from);
+      cellEvents.current = later;
+      setRun(later.reduce((r, e) => mergeCell(r, e.cell), snapshot));
       setLoadError(null);
     } catch (e) {
-      setLoadError(e as Error);
+      if (seq === loadSeq.current) setLoadError(e as Error);
     }
   }, [api, id]);
   useEffect(() => void load(), [load]);
@@ -70,6 +82,8 @@ export function RunScreen({ id }: { id: number }) {
       (p: EventPayload<'runs.step'>) => {
         if (p.runId !== id) return;
         const { runId: _r, ...cell } = p;
+        cellEvents.current.push({ no: ++cellNo.current, cell });
+        if (cellEvents.current.length > 2000) cellEvents.current.splice(0, cellEvents.current.length - 2000);
         setRun((r) => (r ? mergeCell(r, cell) : r));
       },
       [id],
