@@ -106,7 +106,7 @@ export class MailService {
   private smtpCache: { value: ReturnType<typeof getSmtp>; hasPassword: boolean; at: number } | null = null;
   private lastMaterialise = 0;
   private immediate = false;
-  private sentBatch: { id: number; response: string; ts: string }[] = [];
+  private sentBatch: { id: number; campaignId: number; response: string; ts: string }[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   /** Recipient lists of campaigns being materialised in chunks. */
   private recipients = new Map<number, Recipient[]>();
@@ -426,6 +426,9 @@ export class MailService {
     this.core.tx(() => {
       for (const b of batch) st.run(b.response, b.ts, b.ts, b.id);
     });
+    // the counts changed only now: a progress event computed before this write would be the last
+    // one the UI sees, showing these rows still "sending"
+    for (const id of new Set(batch.map((b) => b.campaignId))) this.markDirty(id);
   }
 
   private send(row: Claimed, from: string, interval: number): void {
@@ -467,7 +470,7 @@ export class MailService {
       this.opts.onAccepted?.(row.id, row.message_id);
       // Recorded with the next claim (same transaction) or within 15 ms. Until then the row reads
       // "sending": a crash in between makes it "unknown", never "queued" (so never resent).
-      this.sentBatch.push({ id: row.id, response: response.slice(0, 500), ts });
+      this.sentBatch.push({ id: row.id, campaignId: row.campaign_id, response: response.slice(0, 500), ts });
       if (!this.flushTimer && !this.closed) {
         // Written with the next claim, or after 15 ms when no claim comes (end of a campaign).
         this.flushTimer = setTimeout(() => {
