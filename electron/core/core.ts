@@ -8,6 +8,7 @@ import { Audit } from './repos/audit.js';
 import { createInventoryRepos, type InventoryRepos } from './repos/inventory.js';
 import { Settings } from './repos/settings.js';
 import { SecretStore, type SecretCipher } from './secrets.js';
+import { createServices, type ServiceOptions, type Services } from './services.js';
 
 export type ShellKind = 'electron' | 'web' | 'test';
 
@@ -19,6 +20,8 @@ export interface CoreOptions {
   version?: string;
   /** Electron only: better-sqlite3 built for Electron's ABI. */
   nativeBinding?: string;
+  /** Options of the long-lived services (tests: private paths, faster clocks). */
+  services?: ServiceOptions;
 }
 
 /** Everything the handlers need. Created once per process by a shell (or a test). */
@@ -34,10 +37,12 @@ export interface Core {
   readonly settings: Settings;
   readonly secrets: SecretStore;
   readonly inventory: InventoryRepos;
+  /** SSH pool, runs engine, notices sender, provisioning options: built on first use (services.ts). */
+  readonly services: Services;
   operator(): string;
   /** Runs fn in one SQLite transaction (nested calls join the outer one). */
   tx<T>(fn: () => T): T;
-  /** Things to run at close (pools, timers), registered by subsystems. */
+  /** Things to run at close (background hooks), before the services stop. */
   onClose(fn: () => void | Promise<void>): void;
   close(): Promise<void>;
 }
@@ -63,6 +68,7 @@ export function createCore(opts: CoreOptions): Core {
   const audit = new Audit(db);
   const settings = new Settings(db);
   const closers: (() => void | Promise<void>)[] = [];
+  let services: Services | undefined;
   const core: Core = {
     opts,
     db,
@@ -75,11 +81,17 @@ export function createCore(opts: CoreOptions): Core {
     settings,
     secrets: new SecretStore(db, opts.cipher),
     inventory: createInventoryRepos(db, audit),
+    get services() {
+      services ??= createServices(core, opts.services);
+      return services;
+    },
     operator: () => settings.get('operator') ?? (safeUser() || 'operator'),
     tx: <T>(fn: () => T) => db.transaction(fn)(),
     onClose: (fn) => void closers.push(fn),
     close: async () => {
+      // Background hooks first, then the services in their stated order, then the database.
       for (const fn of closers.reverse()) await fn();
+      await services?.close();
       if (db.open) db.close();
     },
   };

@@ -242,6 +242,18 @@ export const RunCell = z.object({
   /** The command last run (rendered). */
   command: z.string().nullable(),
   error: z.string().nullable(),
+  /** Set when a failed health check after the switch put this host back on its previous release. */
+  switchedBack: z
+    .object({
+      /** The release the host was switched away from (the new one). */
+      from: z.string(),
+      /** The release it is back on. */
+      to: z.string(),
+      /** false when the switch back itself failed (the host may be on neither). */
+      ok: z.boolean(),
+    })
+    .nullable()
+    .default(null),
 });
 export type RunCell = z.infer<typeof RunCell>;
 

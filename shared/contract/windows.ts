@@ -326,6 +326,11 @@ export const windowsMethods = {
   'windows.delete': method(IdInput, z.object({ id: Id }), 'Delete a window that was never announced (cancel it otherwise)'),
   'windows.transition': method(WindowTransitionInput, Window, 'Move a window to announced / in_progress / done / cancelled / extended, queuing the notice tied to the state'),
   'windows.conflicts': method(ConflictsInput, ConflictsOutput, 'Clashes of a window (or a draft) with other windows, contract hours and expiry, blackout dates'),
+  'windows.conflictCounts': method(
+    z.object({ ids: z.array(Id).max(500) }).strict(),
+    z.object({ items: z.array(z.object({ id: Id, count: z.number().int().min(0) })) }),
+    'How many clashes each of these windows has (one call for a whole calendar view)',
+  ),
   'windows.audience': method(AudienceInput, Audience, 'Who will be told: customers with contracts in force on the touched applications, their contacts (opted-out excluded)'),
 
   'blackouts.list': method(z.object({ from: DateOnly.optional(), to: DateOnly.optional() }).strict(), z.object({ items: z.array(Blackout) }), 'Blackout date ranges'),

@@ -62,18 +62,10 @@ interface Claimed {
   attempts: number;
 }
 
-const services = new WeakMap<Core, MailService>();
-
-/** The core's sender (created on first use; options only apply then). */
+/** The core's sender (built on first use by core.services; options only apply before that). */
 export function mailOf(core: Core, opts: Partial<MailOptions> = {}): MailService {
-  let s = services.get(core);
-  if (!s) {
-    s = new MailService(core, { ...DEFAULT_MAIL_OPTIONS, ...opts });
-    services.set(core, s);
-    const svc = s;
-    core.onClose(() => svc.stop());
-  }
-  return s;
+  if (Object.keys(opts).length) core.services.configure({ notices: opts });
+  return core.services.notices;
 }
 
 /** For shells: start the sender at app start so due notices go out without any screen open. */

@@ -25,17 +25,15 @@ type ProvisionMethod =
   | 'stats.history'
   | 'stats.failing';
 
-const optionsByCore = new WeakMap<Core, ProvisionOptions>();
-
 /**
  * Per-core provisioning options (where config files live, how supervisorctl and PostgreSQL are
  * reached). Defaults are Debian's; tests point them at private copies.
  */
 export function configureProvision(core: Core, opts: ProvisionOptions): void {
-  optionsByCore.set(core, opts);
+  core.services.configure({ provision: opts });
 }
 export function provisionOptionsOf(core: Core): ProvisionOptions {
-  return optionsByCore.get(core) ?? {};
+  return core.services.provision;
 }
 
 /** The provisioning steps of an application with this core's options: what the install checklist includes. */

@@ -826,6 +826,7 @@ function publicCell(c: CellRow): RunCell {
     note: c.note,
     command: c.command,
     error: c.error,
+    switchedBack: c.switchedBack,
   };
 }
 
@@ -880,19 +881,9 @@ function httpGet(url: string, timeoutMs: number, signal: AbortSignal): Promise<{
 }
 
 // ------------------------------------------------------------ accessor
-const engines = new WeakMap<Core, RunsEngine>();
-
-/** The core's runs engine (created on first use: interrupted runs are recovered then). */
+/** The core's runs engine (built on first use by core.services: interrupted runs are recovered then). */
 export function runsOf(core: Core): RunsEngine {
-  let e = engines.get(core);
-  if (!e) {
-    sshOf(core); // the pool's close hook must run after ours (hooks run in reverse order)
-    e = new RunsEngine(core);
-    engines.set(core, e);
-    const eng = e;
-    core.onClose(() => eng.close());
-  }
-  return e;
+  return core.services.runs;
 }
 
 /** Replaces the SSH engine for this core's runs (e.g. the local executor). */

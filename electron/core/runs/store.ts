@@ -335,6 +335,7 @@ function toCell(r: R): CellRow {
     note: String(r.note),
     command: (r.command as string | null) ?? null,
     error: (r.error as string | null) ?? null,
+    switchedBack: null,
   };
 }
 

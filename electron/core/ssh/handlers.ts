@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConnectionFacts } from '../../../shared/contract/ssh.js';
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
+import type { RunningExec } from '../services.js';
 import type { Handlers } from '../handlers.js';
 import { listPins, pinHostKey, type HostKeyPin } from './hostkeys.js';
 import { serverSecretKey, sshOf } from './index.js';
@@ -82,22 +83,8 @@ export function parseFacts(out: string): Omit<ConnectionFacts, 'serverId' | 'fin
   };
 }
 
-interface RunningExec {
-  ac: AbortController;
-  pending: number;
-}
-const execs = new WeakMap<Core, Map<string, RunningExec>>();
 function execsOf(core: Core): Map<string, RunningExec> {
-  let m = execs.get(core);
-  if (!m) {
-    const map = new Map<string, RunningExec>();
-    execs.set(core, map);
-    core.onClose(() => {
-      for (const r of map.values()) r.ac.abort();
-    });
-    m = map;
-  }
-  return m;
+  return core.services.adhoc;
 }
 
 export const sshHandlers: Handlers<SshMethod> = {

@@ -1,10 +1,7 @@
-/**
- * The SSH engine of one core: `sshOf(core)` creates the pool on first use (host-key pins from the
- * DB, passwords/passphrases from the secret store) and closes it when the core closes.
- */
+/** The SSH engine: `core.services.ssh` (built in services.ts) is the pool of one core. */
 import type { Core } from '../core.js';
-import { hostKeyLookup } from './hostkeys.js';
-import { SshPool, type SecretKind, type SshPoolOptions } from './pool.js';
+import type { SshTuning } from '../services.js';
+import type { SshPool } from './pool.js';
 
 export { raw, sh, shJoin, shq } from './quote.js';
 export type { RawShell } from './quote.js';
@@ -13,23 +10,10 @@ export { SshPool } from './pool.js';
 export type { ExecOptionsExt, HostKeyInfo, HostStats, SecretKind, SshPoolOptions } from './pool.js';
 export { fingerprintOfBlob, keyTypeOfBlob, listPins, pinHostKey, type HostKeyPin } from './hostkeys.js';
 
-/** Secret-store key of a server's password or key passphrase. */
-export const serverSecretKey = (serverId: number, kind: SecretKind): string => `server:${serverId}:${kind}`;
+export { serverSecretKey } from '../services.js';
 
-const pools = new WeakMap<Core, SshPool>();
-
-/** The core's SSH pool (one connection per host, reused by every command). */
-export function sshOf(core: Core, opts: Partial<Omit<SshPoolOptions, 'hostKeys' | 'secret'>> = {}): SshPool {
-  let pool = pools.get(core);
-  if (!pool) {
-    const p = new SshPool({
-      hostKeys: hostKeyLookup(core),
-      secret: (serverId, kind) => core.secrets.get(serverSecretKey(serverId, kind)),
-      ...opts,
-    });
-    pools.set(core, p);
-    core.onClose(() => p.close());
-    pool = p;
-  } else if (Object.keys(opts).length) pool.configure(opts);
-  return pool;
+/** The core's SSH pool (one connection per host, reused by every command); options tune it. */
+export function sshOf(core: Core, opts: SshTuning = {}): SshPool {
+  if (Object.keys(opts).length) core.services.configure({ ssh: opts });
+  return core.services.ssh;
 }

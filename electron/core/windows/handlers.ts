@@ -27,6 +27,7 @@ type WindowsMethod =
   | 'windows.delete'
   | 'windows.transition'
   | 'windows.conflicts'
+  | 'windows.conflictCounts'
   | 'windows.audience'
   | 'blackouts.list'
   | 'blackouts.create'
@@ -119,6 +120,12 @@ export const windowsHandlers: Handlers<WindowsMethod> = {
     if (Date.parse(input.end) <= Date.parse(input.start)) throw new PuestaError('INVALID_INPUT', 'The end of the window is not after its start.', { field: 'end' });
     return { items: findConflicts(core, { start: input.start, end: input.end, applicationIds: input.applicationIds, serverIds: input.serverIds }, input.excludeId ?? null) };
   },
+  'windows.conflictCounts': (core, input) => ({
+    items: input.ids.map((id) => {
+      const w = getWindow(core, id);
+      return { id, count: findConflicts(core, scopeOf(core, w.id), w.id).length };
+    }),
+  }),
   'windows.audience': (core, input) => {
     getWindow(core, input.id);
     return computeAudience(core, input.id, input.includeContacts);
