@@ -1,19 +1,45 @@
-// Lint: TypeScript rules plus the layer rules of ARCHITECTURE.md, enforced per folder.
+// Lint: TypeScript rules plus the layer rules of ARCHITECTURE.md, enforced by the local rules in
+// eslint-rules/ (proven by test/unit/layers.test.ts).
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
+import local from './eslint-rules/index.js';
 
-const NODE_BUILTINS = [
-  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises', 'http', 'https', 'http2',
-  'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'tls', 'url', 'util', 'worker_threads', 'zlib',
-];
-const nodeOnly = [
-  { group: ['node:*'], message: 'Node built-ins are not allowed in this layer.' },
-  ...NODE_BUILTINS.map((n) => ({ group: [n], message: `Node built-in "${n}" is not allowed in this layer.` })),
-];
-const platformPackages = ['better-sqlite3', 'ssh2', 'nodemailer', 'smtp-server', 'electron', 'playwright-core'].map((n) => ({
-  group: [n, `${n}/*`],
-  message: `"${n}" is platform-specific and not allowed in this layer.`,
-}));
+/** Store modules: the only places that run SQL or touch better-sqlite3. */
+const STORES = ['electron/core/db/**', 'electron/core/repos/**', 'electron/core/**/*store.ts', 'electron/core/**/*repo.ts'];
+
+/**
+ * Who may import whom. A relative import is resolved to the layer folder it lands in; a layer
+ * always reaches its own folder plus `allow`. `builtins: false`: no Node built-ins (the code runs
+ * in the browser, or must stay pure).
+ */
+const LAYERS = {
+  shared: { allow: [], builtins: false },
+  'electron/core': { allow: ['shared'] },
+  'electron/main': { allow: ['electron/core', 'shared'] },
+  'electron/preload': { allow: ['electron/core', 'shared'] },
+  'electron/web': { allow: ['electron/core', 'shared'] },
+  renderer: { allow: ['shared'], builtins: false },
+};
+
+/** Packages allowed only in the listed files of product code (an empty list: never). */
+const PACKAGES = {
+  electron: ['electron/main/**', 'electron/preload/**'],
+  ssh2: ['electron/core/ssh/**'],
+  nodemailer: ['electron/core/notices/transport.ts'],
+  'better-sqlite3': STORES,
+  // The local executor, and the git archive packer.
+  child_process: ['electron/core/runs/local-exec.ts', 'electron/core/runs/archive.ts'],
+  react: ['renderer/**'],
+  'react-dom': ['renderer/**'],
+  '@tanstack/react-query': ['renderer/**'],
+  '@tanstack/react-virtual': ['renderer/**'],
+  echarts: ['renderer/**'],
+  'playwright-core': [],
+  'smtp-server': [],
+};
+
+const PRODUCT = ['electron/**/*.ts', 'shared/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.tsx'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'release/**', 'node_modules/**', '.cache/**', 'coverage/**', 'docs/**'] },
@@ -32,51 +58,30 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.cjs', 'scripts/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly' } },
   },
-  // shared/: pure TypeScript — nothing platform-specific.
+  {
+    files: PRODUCT,
+    plugins: { local },
+    rules: {
+      'local/layers': ['error', { layers: LAYERS }],
+      'local/packages': ['error', { only: PACKAGES }],
+    },
+  },
+  // SQL only in stores.
+  {
+    files: ['electron/**/*.ts'],
+    ignores: STORES,
+    plugins: { local },
+    rules: { 'local/sql-in-stores': 'error' },
+  },
+  // shared/ is pure: no host globals either.
   {
     files: ['shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [...nodeOnly, ...platformPackages, { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ imports nothing outside shared/.' }] }],
-      'no-restricted-globals': ['error', 'window', 'document', 'process', 'require', 'Buffer'],
-    },
+    rules: { 'no-restricted-globals': ['error', 'window', 'document', 'process', 'require', 'Buffer'] },
   },
-  // electron/core: plain Node, never Electron, never the renderer.
-  {
-    files: ['electron/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'electron/core must run under plain Node: never import electron.' }],
-          patterns: [
-            { group: ['electron/*'], message: 'electron/core must run under plain Node.' },
-            { group: ['**/renderer/**', '**/electron/main/**', '**/electron/preload/**', '**/electron/web/**', '../main/*', '../preload/*', '../web/*'], message: 'core does not depend on a shell or the renderer.' },
-          ],
-        },
-      ],
-    },
-  },
-  // electron/web: Node, no Electron.
-  {
-    files: ['electron/web/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The browser shell runs under plain Node.' }], patterns: [{ group: ['**/renderer/**'], message: 'shells do not import the renderer.' }] }],
-    },
-  },
-  // renderer: only shared/ and its own code.
+  // The React compiler rules of the plugin's v7 preset are not enabled: only the two classic ones.
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            ...nodeOnly,
-            ...platformPackages,
-            { group: ['**/electron/**', 'electron/*'], message: 'The renderer talks to the core only through the PuestaApi (shared/contract).' },
-          ],
-        },
-      ],
-    },
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'warn' },
   },
 );

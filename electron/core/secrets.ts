@@ -1,7 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { PuestaError } from '../../shared/errors.js';
-import type { Db } from './db/connection.js';
 
 /** Turns secrets into bytes only this machine/user can turn back. Provided by each shell. */
 export interface SecretCipher {
@@ -52,32 +51,5 @@ export class KeyFileCipher implements SecretCipher {
     } catch {
       throw new PuestaError('SECRET_STORE_UNAVAILABLE', 'A secret could not be decrypted: the key file has changed since it was stored.');
     }
-  }
-}
-
-/** Secrets kept encrypted in the local DB; plaintext never touches disk or the renderer. */
-export class SecretStore {
-  constructor(
-    private readonly db: Db,
-    readonly cipher: SecretCipher,
-  ) {}
-
-  set(key: string, value: string): void {
-    this.db
-      .prepare('INSERT INTO secrets (key, ciphertext, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at')
-      .run(key, this.cipher.encrypt(value), new Date().toISOString());
-  }
-
-  get(key: string): string | null {
-    const row = this.db.prepare('SELECT ciphertext FROM secrets WHERE key = ?').get(key) as { ciphertext: Buffer } | undefined;
-    return row ? this.cipher.decrypt(row.ciphertext) : null;
-  }
-
-  has(key: string): boolean {
-    return !!this.db.prepare('SELECT 1 FROM secrets WHERE key = ?').get(key);
-  }
-
-  delete(key: string): void {
-    this.db.prepare('DELETE FROM secrets WHERE key = ?').run(key);
   }
 }

@@ -9,10 +9,10 @@
  * requests refused, remote requests cancelled, <webview> refused, IPC senders checked (ipc.ts),
  * secrets through safeStorage (safe-storage.ts).
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { app, BrowserWindow, dialog, Menu, safeStorage, session, shell, type Session } from 'electron';
 import { createCore, type Core } from '../core/core.js';
+import { ensurePrivateDir } from '../core/data-folder.js';
 import { startBackground } from '../core/startup.js';
 import { KeyFileCipher, type SecretCipher } from '../core/secrets.js';
 import { bindIpc } from './ipc.js';
@@ -125,7 +125,7 @@ async function start(): Promise<void> {
   handleAppProtocol(rendererDir);
   hardenSession(session.defaultSession);
   const dir = dataDir();
-  mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(dir); // 0700 before the key file goes in (createCore keeps it so at every start)
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(menuTemplate(process.platform, { devTools: !app.isPackaged, productName: app.getName(), openDataFolder: () => void shell.openPath(dir) })),
   );

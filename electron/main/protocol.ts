@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { protocol } from 'electron';
-import { CSP } from '../web/server.js';
+import { CSP } from '../../shared/shell.js';
 import { APP_SCHEME, resolveAppRequest } from './security.js';
 
 /** Must run before app 'ready'. */

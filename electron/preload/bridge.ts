@@ -5,22 +5,17 @@
  * or to the IPC event object (the renderer only ever gets the payload).
  */
 import type { Envelope } from '../../shared/errors.js';
+import { callChannel, eventChannel, RESERVED_BRIDGE_NAMES, type Bridge } from '../../shared/shell.js';
 
-export const CALL_CHANNEL_PREFIX = 'puesta:call:';
-export const EVENT_CHANNEL_PREFIX = 'puesta:event:';
-
-export const callChannel = (method: string): string => CALL_CHANNEL_PREFIX + method;
-export const eventChannel = (event: string): string => EVENT_CHANNEL_PREFIX + event;
-
-export type Invoke = (channel: string, input: unknown) => Promise<Envelope<unknown>>;
+export type Invoke = (channel: string, input: unknown, callId?: string) => Promise<Envelope<unknown>>;
 export type Subscribe = (channel: string, listener: (payload: unknown) => void) => () => void;
+/** Sends a cancel request for the call with that id. */
+export type Cancel = (callId: string) => void;
 
-/** Structurally the renderer's `PreloadBridge` (renderer/src/api/client.ts). */
-export type Bridge = Record<string, (input: unknown) => Promise<Envelope<unknown>>> & {
-  on: Record<string, (listener: (payload: unknown) => void) => () => void>;
-};
+/** A call id: short, printable, bounded (main ignores anything else). */
+const CALL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-export function buildBridge(methodNames: readonly string[], eventNames: readonly string[], invoke: Invoke, subscribe: Subscribe): Bridge {
+export function buildBridge(methodNames: readonly string[], eventNames: readonly string[], invoke: Invoke, subscribe: Subscribe, cancel: Cancel = () => {}): Bridge {
   const on: Record<string, (listener: (payload: unknown) => void) => () => void> = {};
   for (const name of eventNames) {
     const channel = eventChannel(name);
@@ -29,11 +24,16 @@ export function buildBridge(methodNames: readonly string[], eventNames: readonly
       return subscribe(channel, (payload) => listener(payload));
     };
   }
-  const bridge: Record<string, unknown> = { on: Object.freeze(on) };
+  const bridge: Record<string, unknown> = {
+    on: Object.freeze(on),
+    cancel: (callId: unknown) => {
+      if (typeof callId === 'string' && CALL_ID.test(callId)) cancel(callId);
+    },
+  };
   for (const name of methodNames) {
-    if (name === 'on') throw new Error('A contract method may not be called "on": window.puesta.on holds the event subscriptions.');
+    if (RESERVED_BRIDGE_NAMES.includes(name)) throw new Error(`A contract method may not be called "${name}": window.puesta.${name} is the bridge's own.`);
     const channel = callChannel(name);
-    bridge[name] = (input: unknown) => invoke(channel, input);
+    bridge[name] = (input: unknown, callId?: unknown) => invoke(channel, input, typeof callId === 'string' && CALL_ID.test(callId) ? callId : undefined);
   }
   return Object.freeze(bridge) as Bridge;
 }

@@ -6,12 +6,13 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { EVENT_NAMES, METHOD_NAMES } from '../../shared/contract/index.js';
 import type { Envelope } from '../../shared/errors.js';
+import { CANCEL_CHANNEL } from '../../shared/shell.js';
 import { buildBridge } from './bridge.js';
 
 const bridge = buildBridge(
   METHOD_NAMES,
   EVENT_NAMES,
-  (channel, input) => ipcRenderer.invoke(channel, input) as Promise<Envelope<unknown>>,
+  (channel, input, callId) => ipcRenderer.invoke(channel, input, callId) as Promise<Envelope<unknown>>,
   (channel, listener) => {
     const handler = (_event: IpcRendererEvent, payload: unknown) => listener(payload);
     ipcRenderer.on(channel, handler);
@@ -19,6 +20,7 @@ const bridge = buildBridge(
       ipcRenderer.removeListener(channel, handler);
     };
   },
+  (callId) => ipcRenderer.send(CANCEL_CHANNEL, callId),
 );
 
 contextBridge.exposeInMainWorld('puesta', bridge);

@@ -3,19 +3,21 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { buildBridge, callChannel, eventChannel } from '../../electron/preload/bridge.js';
+import { buildBridge } from '../../electron/preload/bridge.js';
 import { bundleElectron, foreignRequires } from '../../scripts/build.mjs';
 import { EVENT_NAMES, METHOD_NAMES } from '../../shared/contract/index.js';
 import type { Envelope } from '../../shared/errors.js';
+import { callChannel, eventChannel } from '../../shared/shell.js';
 
 function recordingBridge() {
-  const calls: { channel: string; input: unknown }[] = [];
+  const calls: { channel: string; input: unknown; callId?: string }[] = [];
+  const cancels: string[] = [];
   const subs = new Map<string, Set<(p: unknown) => void>>();
   const bridge = buildBridge(
     METHOD_NAMES,
     EVENT_NAMES,
-    async (channel, input) => {
-      calls.push({ channel, input });
+    async (channel, input, callId) => {
+      calls.push(callId === undefined ? { channel, input } : { channel, input, callId });
       return { ok: true, value: channel } as Envelope<unknown>;
     },
     (channel, listener) => {
@@ -24,15 +26,16 @@ function recordingBridge() {
       set.add(listener);
       return () => set.delete(listener);
     },
+    (callId) => void cancels.push(callId),
   );
-  return { bridge, calls, subs };
+  return { bridge, calls, subs, cancels };
 }
 
 describe('preload bridge (window.puesta)', () => {
-  it('exposes exactly one function per contract method plus `on`', () => {
+  it('exposes exactly one function per contract method plus `on` and `cancel`', () => {
     const { bridge } = recordingBridge();
     expect(METHOD_NAMES.length).toBeGreaterThan(3);
-    expect(Object.keys(bridge).sort()).toEqual([...METHOD_NAMES, 'on'].sort());
+    expect(Object.keys(bridge).sort()).toEqual([...METHOD_NAMES, 'on', 'cancel'].sort());
     for (const m of METHOD_NAMES) expect(typeof bridge[m]).toBe('function');
   });
 
@@ -73,8 +76,24 @@ describe('preload bridge (window.puesta)', () => {
     expect(() => bridge.on[e]!('nope' as never)).toThrow(TypeError);
   });
 
-  it('refuses a method named "on"', () => {
+  it('refuses a method named "on" or "cancel"', () => {
     expect(() => buildBridge(['on'], [], async () => ({ ok: true, value: null }), () => () => {})).toThrow(/may not be called "on"/);
+    expect(() => buildBridge(['cancel'], [], async () => ({ ok: true, value: null }), () => () => {})).toThrow(/may not be called "cancel"/);
+  });
+
+  it('passes a call id for cancellable calls and forwards cancel(id), refusing malformed ids', async () => {
+    const { bridge, calls, cancels } = recordingBridge();
+    const m = METHOD_NAMES[0]!;
+    await bridge[m]!({}, 'c7');
+    await bridge[m]!({}, 'bad id with spaces');
+    expect(calls).toEqual([
+      { channel: callChannel(m), input: {}, callId: 'c7' },
+      { channel: callChannel(m), input: {} },
+    ]);
+    bridge.cancel('c7');
+    bridge.cancel('x'.repeat(65));
+    (bridge.cancel as (x: unknown) => void)({ toString: () => 'c7' });
+    expect(cancels).toEqual(['c7']);
   });
 });
 
@@ -96,9 +115,15 @@ describe('Electron bundles (scripts/build.mjs)', () => {
       // Run the minified bundle the way a sandboxed preload runs: only require('electron') exists.
       const exposed: Record<string, unknown> = {};
       const invoked: [string, unknown][] = [];
+      const sent: [string, unknown][] = [];
       const fakeElectron = {
         contextBridge: { exposeInMainWorld: (key: string, api: unknown) => void (exposed[key] = api) },
-        ipcRenderer: { invoke: async (channel: string, input: unknown) => (invoked.push([channel, input]), { ok: true, value: 1 }), on() {}, removeListener() {} },
+        ipcRenderer: {
+          invoke: async (channel: string, input: unknown) => (invoked.push([channel, input]), { ok: true, value: 1 }),
+          send: (channel: string, id: unknown) => void sent.push([channel, id]),
+          on() {},
+          removeListener() {},
+        },
       };
       const mod = { exports: {} };
       vm.runInNewContext(preload, {
@@ -110,9 +135,11 @@ describe('Electron bundles (scripts/build.mjs)', () => {
           throw new Error(`a sandboxed preload cannot require ${name}`);
         },
       });
-      const puesta = exposed.puesta as Record<string, (i: unknown) => Promise<unknown>> & { on: Record<string, unknown> };
+      const puesta = exposed.puesta as Record<string, (i: unknown) => Promise<unknown>> & { on: Record<string, unknown>; cancel: (id: string) => void };
       expect(Object.keys(exposed)).toEqual(['puesta']);
-      expect(Object.keys(puesta).sort()).toEqual([...METHOD_NAMES, 'on'].sort());
+      expect(Object.keys(puesta).sort()).toEqual([...METHOD_NAMES, 'on', 'cancel'].sort());
+      puesta.cancel('c1');
+      expect(sent).toEqual([['puesta:cancel', 'c1']]);
       expect(Object.keys(puesta.on).sort()).toEqual([...EVENT_NAMES].sort());
       await expect(puesta['system.info']!({})).resolves.toEqual({ ok: true, value: 1 });
       expect(invoked).toEqual([['puesta:call:system.info', {}]]);

@@ -10,16 +10,17 @@ import Module, { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSP } from '../../electron/web/server.js';
 import { bundleElectron } from '../../scripts/build.mjs';
 import { METHOD_NAMES } from '../../shared/contract/index.js';
 import type { Envelope } from '../../shared/errors.js';
+import { CSP } from '../../shared/shell.js';
 import { MIGRATIONS, ROOT } from '../helpers/core.js';
 
 type Fn = (...args: never[]) => unknown;
 const log: string[] = [];
 const appListeners = new Map<string, Fn[]>();
-const ipcHandlers = new Map<string, (event: unknown, input: unknown) => Promise<Envelope<unknown>>>();
+const ipcHandlers = new Map<string, (event: unknown, input: unknown, callId?: string) => Promise<Envelope<unknown>>>();
+const ipcListeners = new Map<string, (event: unknown, ...args: unknown[]) => void>();
 const opened: string[] = [];
 const openedPaths: string[] = [];
 let menu: { label?: string; submenu?: { label?: string; click?: () => void }[] }[] = [];
@@ -106,8 +107,10 @@ const fakeElectron = {
     handle: (scheme: string, fn: (req: Request) => Promise<Response>) => void (log.push(`handle ${scheme}`), (protocolHandler = fn)),
   },
   ipcMain: {
-    handle: (channel: string, fn: (event: unknown, input: unknown) => Promise<Envelope<unknown>>) => void ipcHandlers.set(channel, fn),
+    handle: (channel: string, fn: (event: unknown, input: unknown, callId?: string) => Promise<Envelope<unknown>>) => void ipcHandlers.set(channel, fn),
     removeHandler: (channel: string) => void ipcHandlers.delete(channel),
+    on: (channel: string, fn: (event: unknown, ...args: unknown[]) => void) => void ipcListeners.set(channel, fn),
+    removeListener: (channel: string) => void ipcListeners.delete(channel),
   },
 };
 
@@ -211,6 +214,20 @@ describe('Electron main process (bundled main.cjs, stand-in Electron API)', () =
     expect(info.ok && (info.value as { operator: string }).operator).not.toBe('mallory');
     expect(await call('settings.setOperator', { name: 'ana' })).toEqual({ ok: true, value: { operator: 'ana' } });
     expect(await call('settings.setOperator', { bogus: 1 })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+  });
+
+  it('takes calls that carry a cancel id, and listens for cancels only from its own window', async () => {
+    const senderEvents: string[] = [];
+    const ev = { ...event('app://puesta/index.html'), sender: { id: win.webContents.id, on: (name: string) => void senderEvents.push(name) } };
+    const h = ipcHandlers.get('puesta:call:system.info')!;
+    const r = await h(ev, {}, 'c1');
+    expect(r.ok).toBe(true);
+    // The page going away aborts its calls, like a closed HTTP request in the browser shell.
+    expect(senderEvents.sort()).toEqual(['destroyed', 'did-start-navigation', 'render-process-gone']);
+    const cancel = ipcListeners.get('puesta:cancel');
+    expect(cancel).toBeTypeOf('function');
+    expect(() => cancel!(event('https://evil.example/'), 'c1')).not.toThrow();
+    expect(() => cancel!(ev, 'unknown-id')).not.toThrow();
   });
 
   it('forwards core events to the window', async () => {
