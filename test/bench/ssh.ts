@@ -4,13 +4,18 @@
  *  (1) 200 sequential `true` on one host: (a) Puesta pooled, (b) ssh with ControlMaster/ControlPersist,
  *      (c) a fresh ssh process per command.
  *  (2) 50 sequential `sleep 0.1` on each of 8 hosts at once, against the same on one host.
+ *  (3) Reaction times the integration tests assert only as behaviour: a `sleep 30` stopped by a
+ *      600 ms timeout, a cut-off host with a 1.2 s connect timeout, the latency
+ *      `servers.testConnection` reports. Printed with their targets, not part of the BENCH line.
  * Last line: BENCH ssh pooled_vs_controlmaster=<ratio> fresh_vs_pooled=<ratio> hosts8_vs_hosts1=<ratio>
  * Targets: pooled ≤ 0.5× ControlMaster, fresh ≥ 20× pooled, 8 hosts ≤ 1.2× one host.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sshOf, type SshTarget } from '../../electron/core/ssh/index.js';
+import { hostKeyLookup } from '../../electron/core/ssh/hostkey-store.js';
+import { SshPool, type SshTarget } from '../../electron/core/ssh/index.js';
+import { call } from '../helpers/api.js';
 import { makeCore } from '../helpers/core.js';
 import { startHosts, trustAll, type TestHost } from '../hosts/index.js';
 
@@ -36,7 +41,7 @@ async function main(): Promise<void> {
   try {
     const rows = await trustAll(tc.core, hs.hosts);
     const targets = rows.map((r) => tc.core.inventory.servers.get(r.serverId) as unknown as SshTarget);
-    const pool = sshOf(tc.core);
+    const pool = tc.core.services.ssh;
     const h0 = hs.hosts[0]!;
     const t0 = targets[0]!;
     const knownHosts = path.join(hs.dir, 'known_hosts');
@@ -81,6 +86,29 @@ async function main(): Promise<void> {
     await Promise.all(targets.map(seqSleeps));
     const eight = ms(s);
 
+    // (3) reaction times
+    const failure = async (p: Promise<unknown>, code: string): Promise<number> => {
+      const t = process.hrtime.bigint();
+      const e = await p.then(
+        () => null,
+        (x: { code?: string }) => x,
+      );
+      if (e?.code !== code) throw new Error(`expected ${code}, got ${e ? String(e.code) : 'success'}`);
+      return ms(t);
+    };
+    const stopped = await failure(pool.exec(t0, 'sleep 30 & wait', { timeoutMs: 600 }), 'TIMEOUT');
+    const h7 = hs.hosts[7]!;
+    const shortPool = new SshPool({ hostKeys: hostKeyLookup(tc.core), secret: () => null, readyTimeoutMs: 1200 });
+    await h7.cutOff();
+    let cutOff: number;
+    try {
+      cutOff = await failure(shortPool.exec(targets[7]!, 'true'), 'SSH_TIMEOUT');
+    } finally {
+      await h7.restore();
+      await shortPool.close();
+    }
+    const latency = (await call(tc.core, 'servers.testConnection', { id: t0.id })).latencyMs;
+
     const pvc = pooled / controlmaster;
     const fvp = fresh / pooled;
     const h8 = eight / one;
@@ -89,6 +117,7 @@ async function main(): Promise<void> {
     console.log(`  (1b) ssh ControlMaster/Persist    ${fmt(controlmaster)} ms/command`);
     console.log(`  (1c) fresh ssh per command        ${fmt(fresh)} ms/command`);
     console.log(`  (2)  ${SLEEPS}× sleep 0.1: one host ${fmt(one)} ms, 8 hosts at once ${fmt(eight)} ms`);
+    console.log(`  (3)  sleep 30 with a 600 ms timeout stopped after ${fmt(stopped)} ms (target < 5000); cut-off host, 1.2 s connect timeout: SSH_TIMEOUT after ${fmt(cutOff)} ms (target 1100–2500); testConnection latency ${fmt(latency)} ms (target < 1000)`);
     console.log(`  targets: pooled ≤ 0.5× ControlMaster (${fmt(pvc)}), fresh ≥ 20× pooled (${fmt(fvp)}), 8 hosts ≤ 1.2× one (${fmt(h8)})`);
     console.log(`BENCH ssh pooled_vs_controlmaster=${pvc.toFixed(3)} fresh_vs_pooled=${fvp.toFixed(1)} hosts8_vs_hosts1=${h8.toFixed(3)}`);
   } finally {

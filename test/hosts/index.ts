@@ -521,7 +521,7 @@ export async function trustAll(
   hosts: readonly TestHost[],
   opts: { auth?: 'agent' | 'key' | 'password' } = {},
 ): Promise<{ host: TestHost; serverId: number }[]> {
-  const { pinHostKey } = await import('../../electron/core/ssh/hostkeys.js');
+  const { pinHostKey } = await import('../../electron/core/ssh/hostkey-store.js');
   const out: { host: TestHost; serverId: number }[] = [];
   for (const h of hosts) {
     const existing = core.inventory.servers.list({ query: h.name, limit: 1000, offset: 0 }).items.find((s) => s.name === h.name);

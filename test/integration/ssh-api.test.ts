@@ -3,8 +3,8 @@
  * secrets that are never returned, and ad-hoc commands streamed as events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../electron/core/dispatch.js';
 import type { EventName } from '../../shared/contract/index.js';
+import { call, fails } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 import { startHosts, type TestHosts } from '../hosts/index.js';
 
@@ -12,22 +12,11 @@ let hs: TestHosts;
 let tc: TestCore;
 const ids: number[] = [];
 
-async function call<T = Record<string, unknown>>(method: string, input: unknown): Promise<T> {
-  const r = await dispatch(tc.core, method, input);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), r.error);
-  return r.value as T;
-}
-async function fail(method: string, input: unknown): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
-  const r = await dispatch(tc.core, method, input);
-  if (r.ok) throw new Error(`${method} should have failed`);
-  return r.error as never;
-}
-
 beforeAll(async () => {
   hs = await startHosts({ count: 2 });
   tc = makeCore();
   for (const h of hs.hosts) {
-    const s = await call<{ id: number }>('servers.create', { name: h.name, host: h.host, port: h.port, user: h.user, auth: 'key', keyPath: h.keyPath });
+    const s = await call(tc.core, 'servers.create', { name: h.name, host: h.host, port: h.port, user: h.user, auth: 'key', keyPath: h.keyPath });
     ids.push(s.id);
   }
 });
@@ -40,26 +29,26 @@ afterAll(async () => {
 describe('trust flow', () => {
   it('testConnection on an unknown key answers HOST_KEY_UNKNOWN with the fingerprint; trusting it pins it (audited)', async () => {
     const h = hs.hosts[0]!;
-    const e = await fail('servers.testConnection', { id: ids[0] });
+    const e = await fails(tc.core, 'servers.testConnection', { id: ids[0]! });
     expect(e.code).toBe('HOST_KEY_UNKNOWN');
     expect(e.details).toMatchObject({ fingerprint: h.fingerprint, keyType: 'ssh-ed25519', host: h.host, port: h.port });
     expect(e.message).toContain('ssh-keygen -lf');
 
     // a fingerprint the server does not present is refused
-    const wrong = await fail('servers.trustHostKey', { id: ids[0], fingerprint: 'SHA256:' + 'A'.repeat(43) });
+    const wrong = await fails(tc.core, 'servers.trustHostKey', { id: ids[0]!, fingerprint: 'SHA256:' + 'A'.repeat(43) });
     expect(wrong.code).toBe('PRECONDITION_FAILED');
-    expect((await call<{ items: unknown[] }>('servers.hostKeys', { id: ids[0] })).items).toEqual([]);
+    expect((await call(tc.core, 'servers.hostKeys', { id: ids[0]! })).items).toEqual([]);
 
-    const t = await call<{ pinned: { fingerprint: string; trustedBy: string }; replaced: unknown }>('servers.trustHostKey', { id: ids[0], fingerprint: h.fingerprint });
+    const t = await call(tc.core, 'servers.trustHostKey', { id: ids[0]!, fingerprint: h.fingerprint });
     expect(t.pinned.fingerprint).toBe(h.fingerprint);
     expect(t.replaced).toBeNull();
     const audit = tc.core.audit.list({ entity: 'servers', entityId: ids[0], limit: 10, offset: 0 }).items;
     expect(audit.some((a) => a.action === 'hostkey.trust')).toBe(true);
 
-    const facts = await call<Record<string, unknown>>('servers.testConnection', { id: ids[0] });
+    const facts = await call(tc.core, 'servers.testConnection', { id: ids[0]! });
     expect(facts.fingerprint).toBe(h.fingerprint);
-    expect(facts.latencyMs as number).toBeGreaterThan(0);
-    expect(facts.latencyMs as number).toBeLessThan(1000);
+    // a measured round trip (its size is the ssh bench's business)
+    expect(facts.latencyMs).toBeGreaterThan(0);
     expect(facts.kernel).toMatch(/^Linux /);
     expect(facts.os).toMatch(/Debian|Linux/);
     expect(facts.sudo).toBe(true);
@@ -70,34 +59,34 @@ describe('trust flow', () => {
 
   it('a changed key is refused until the pin is deliberately replaced (replace:true, audited before/after)', async () => {
     const h = hs.hosts[1]!;
-    await call('servers.trustHostKey', { id: ids[1], fingerprint: h.fingerprint });
+    await call(tc.core, 'servers.trustHostKey', { id: ids[1]!, fingerprint: h.fingerprint });
     const old = h.fingerprint;
     await h.regenerateHostKey();
-    const e = await fail('servers.testConnection', { id: ids[1] });
+    const e = await fails(tc.core, 'servers.testConnection', { id: ids[1]! });
     expect(e.code).toBe('HOST_KEY_CHANGED');
     expect(e.details).toMatchObject({ fingerprint: h.fingerprint });
-    const noReplace = await fail('servers.trustHostKey', { id: ids[1], fingerprint: h.fingerprint });
+    const noReplace = await fails(tc.core, 'servers.trustHostKey', { id: ids[1]!, fingerprint: h.fingerprint });
     expect(noReplace.code).toBe('HOST_KEY_CHANGED');
-    const r = await call<{ replaced: { fingerprint: string } }>('servers.trustHostKey', { id: ids[1], fingerprint: h.fingerprint, replace: true });
-    expect(r.replaced.fingerprint).toBe(old);
+    const r = await call(tc.core, 'servers.trustHostKey', { id: ids[1]!, fingerprint: h.fingerprint, replace: true });
+    expect(r.replaced?.fingerprint).toBe(old);
     const a = tc.core.audit.list({ entity: 'servers', entityId: ids[1], limit: 10, offset: 0 }).items.find((x) => x.action === 'hostkey.replace')!;
     expect(a.before).toMatchObject({ fingerprint: old });
     expect(a.after).toMatchObject({ fingerprint: h.fingerprint });
-    expect((await call<{ fingerprint: string }>('servers.testConnection', { id: ids[1] })).fingerprint).toBe(h.fingerprint);
+    expect((await call(tc.core, 'servers.testConnection', { id: ids[1]! })).fingerprint).toBe(h.fingerprint);
   });
 });
 
 describe('secrets', () => {
   it('are stored, reported as present, never returned, and cleared', async () => {
-    await call('servers.setSecret', { id: ids[0], kind: 'passphrase', value: 'hunter2 secret' });
-    const st = await call('servers.secretStatus', { id: ids[0] });
+    await call(tc.core, 'servers.setSecret', { id: ids[0]!, kind: 'passphrase', value: 'hunter2 secret' });
+    const st = await call(tc.core, 'servers.secretStatus', { id: ids[0]! });
     expect(st).toEqual({ password: false, passphrase: true });
     expect(JSON.stringify(st)).not.toContain('hunter2');
     const audit = tc.core.audit.list({ entity: 'servers', entityId: ids[0], limit: 50, offset: 0 }).items;
     expect(JSON.stringify(audit)).not.toContain('hunter2');
     expect(audit.some((a) => a.action === 'secret.set')).toBe(true);
-    expect(await call('servers.clearSecret', { id: ids[0], kind: 'passphrase' })).toEqual({ cleared: true });
-    expect(await call('servers.secretStatus', { id: ids[0] })).toEqual({ password: false, passphrase: false });
+    expect(await call(tc.core, 'servers.clearSecret', { id: ids[0]!, kind: 'passphrase' })).toEqual({ cleared: true });
+    expect(await call(tc.core, 'servers.secretStatus', { id: ids[0]! })).toEqual({ password: false, passphrase: false });
   });
 });
 
@@ -115,7 +104,7 @@ describe('ssh.exec', () => {
 
   it('streams per-host output and exit events for several servers', async () => {
     const { got, off } = collect();
-    const { execId } = await call<{ execId: string }>('ssh.exec', { serverIds: ids, command: 'hostname -I 2>/dev/null; echo "from $(id -un)"; echo warn >&2; exit 4' });
+    const { execId } = await call(tc.core, 'ssh.exec', { serverIds: ids, command: 'hostname -I 2>/dev/null; echo "from $(id -un)"; echo warn >&2; exit 4' });
     expect(await until(() => got.filter((g) => g.event === 'ssh.exit' && g.payload.execId === execId).length === 2)).toBe(true);
     off();
     for (const id of ids) {
@@ -132,18 +121,18 @@ describe('ssh.exec', () => {
 
   it('ssh.cancel stops the command on every server; failures arrive as exit errors', async () => {
     const { got, off } = collect();
-    const { execId } = await call<{ execId: string }>('ssh.exec', { serverIds: ids, command: 'echo started; sleep 30' });
+    const { execId } = await call(tc.core, 'ssh.exec', { serverIds: ids, command: 'echo started; sleep 30' });
     expect(await until(() => got.filter((g) => g.event === 'ssh.output' && g.payload.execId === execId).length === 2)).toBe(true);
-    expect(await call('ssh.cancel', { execId })).toEqual({ cancelled: true });
+    expect(await call(tc.core, 'ssh.cancel', { execId })).toEqual({ cancelled: true });
     expect(await until(() => got.filter((g) => g.event === 'ssh.exit' && g.payload.execId === execId).length === 2, 8000)).toBe(true);
     off();
     for (const g of got.filter((x) => x.event === 'ssh.exit')) expect((g.payload.error as { code: string }).code).toBe('CANCELLED');
-    expect(await call('ssh.cancel', { execId })).toEqual({ cancelled: false });
+    expect(await call(tc.core, 'ssh.cancel', { execId })).toEqual({ cancelled: false });
 
     // an unreachable server reports its error in ssh.exit (the others still run)
     await hs.hosts[1]!.stop();
     const c2 = collect();
-    const r2 = await call<{ execId: string }>('ssh.exec', { serverIds: ids, command: 'echo ok' });
+    const r2 = await call(tc.core, 'ssh.exec', { serverIds: ids, command: 'echo ok' });
     expect(await until(() => c2.got.filter((g) => g.event === 'ssh.exit' && g.payload.execId === r2.execId).length === 2)).toBe(true);
     c2.off();
     const e1 = c2.got.find((g) => g.event === 'ssh.exit' && g.payload.serverId === ids[1])!;
@@ -155,9 +144,9 @@ describe('ssh.exec', () => {
   });
 
   it('rejects bad input through the contract', async () => {
-    expect((await fail('ssh.exec', { serverIds: [], command: 'true' })).code).toBe('INVALID_INPUT');
-    expect((await fail('ssh.exec', { serverIds: [ids[0]], command: '   ' })).code).toBe('INVALID_INPUT');
-    expect((await fail('ssh.exec', { serverIds: [99999], command: 'true' })).code).toBe('NOT_FOUND');
-    expect((await fail('servers.trustHostKey', { id: ids[0], fingerprint: 'md5:aa' })).code).toBe('INVALID_INPUT');
+    expect((await fails(tc.core, 'ssh.exec', { serverIds: [], command: 'true' })).code).toBe('INVALID_INPUT');
+    expect((await fails(tc.core, 'ssh.exec', { serverIds: [ids[0]], command: '   ' })).code).toBe('INVALID_INPUT');
+    expect((await fails(tc.core, 'ssh.exec', { serverIds: [99999], command: 'true' })).code).toBe('NOT_FOUND');
+    expect((await fails(tc.core, 'servers.trustHostKey', { id: ids[0]!, fingerprint: 'md5:aa' })).code).toBe('INVALID_INPUT');
   });
 });

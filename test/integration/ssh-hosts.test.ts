@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sh, sshOf, type SshTarget } from '../../electron/core/ssh/index.js';
+import { sh, type SshTarget } from '../../electron/core/ssh/index.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 import { startHosts, trustAll, type TestHosts } from '../hosts/index.js';
 
@@ -40,7 +40,7 @@ function get(host: string, port: number, path: string, hostHeader?: string): Pro
 
 describe('test hosts', () => {
   it('log in as the ordinary deploy user on their own address, each with its own /srv', async () => {
-    const pool = sshOf(tc.core);
+    const pool = tc.core.services.ssh;
     const a = await pool.exec(targets[0]!, 'id -un; echo $SSH_CONNECTION; touch /srv/only-on-a; ls /srv');
     const [user, conn] = a.stdout.split('\n');
     expect(user).toBe('puesta-deploy');
@@ -55,7 +55,7 @@ describe('test hosts', () => {
     expect(await get(h0.host, h0.httpPort!, '/__puesta_health')).toEqual({ status: 200, body: 'ok\n' });
     expect(await get(h1.host, h1.httpPort!, '/__puesta_health')).toEqual({ status: 200, body: 'ok\n' });
     const site = `server { listen ${h0.host}:${h0.httpPort}; server_name app.test; root /srv/www; }\n`;
-    const pool = sshOf(tc.core);
+    const pool = tc.core.services.ssh;
     const r = await pool.exec(
       targets[0]!,
       sh`mkdir -p /srv/www && printf %s ${'hello from h0\n'} > /srv/www/index.html && printf %s ${site} | sudo -n tee /etc/nginx/sites-enabled/app.conf >/dev/null && sudo -n nginx -t 2>&1 && sudo -n nginx -s reload`,
@@ -73,7 +73,7 @@ describe('test hosts', () => {
 
   it('stop/start and cutOff/restore', async () => {
     const h = hs.hosts[1]!;
-    const pool = sshOf(tc.core);
+    const pool = tc.core.services.ssh;
     await h.stop();
     expect(h.pid()).toBeNull();
     await expect(pool.exec(targets[1]!, 'true')).rejects.toMatchObject({ code: expect.stringMatching(/SSH_/) });

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sh, shq, sshOf, type SshTarget } from '../../electron/core/ssh/index.js';
+import { sh, shq, type SshTarget } from '../../electron/core/ssh/index.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 import { CANARY, CANARY_TMP, hostileStrings } from '../hosts/hostile.js';
 import { startHosts, trustAll, type TestHosts } from '../hosts/index.js';
@@ -44,7 +44,7 @@ async function inBatches<T>(items: T[], fn: (x: T, i: number) => Promise<void>, 
 describe('quoting through a real sshd', () => {
   it(`${list.length} hostile strings arrive byte-identical as one argument each`, async () => {
     expect(list.length).toBeGreaterThanOrEqual(200);
-    const pool = sshOf(tc.core);
+    const pool = tc.core.services.ssh;
     const bad: string[] = [];
     await inBatches(list, async (s) => {
       const r = await pool.exec(t, sh`set -- ${s}; printf '%s:' "$#"; printf '%s' "$1" | sha256sum; printf '%s' "$1" | wc -c`);
@@ -56,7 +56,7 @@ describe('quoting through a real sshd', () => {
   });
 
   it('they also arrive intact as environment values, working directories and via od', async () => {
-    const pool = sshOf(tc.core);
+    const pool = tc.core.services.ssh;
     const bad: string[] = [];
     await inBatches(list, async (s) => {
       const r = await pool.exec(t, 'printf %s "$PUESTA_HOSTILE" | sha256sum', { env: { PUESTA_HOSTILE: s } });
@@ -83,13 +83,13 @@ describe('quoting through a real sshd', () => {
     expect((await h.rootExec(`test -e ${CANARY}`)).code).not.toBe(0);
     expect((await h.rootExec(`test -e ${CANARY_TMP}`)).code).not.toBe(0);
     // the canary is creatable, so its absence means something
-    await sshOf(tc.core).exec(t, sh`touch -- ${CANARY}`);
+    await tc.core.services.ssh.exec(t, sh`touch -- ${CANARY}`);
     expect((await h.rootExec(`test -e ${CANARY}`)).code).toBe(0);
     await h.rootExec(`rm -f ${CANARY}`);
   });
 
   it('a NUL byte is refused before anything is sent', async () => {
-    await expect(sshOf(tc.core).exec(t, 'true', { env: { V: 'a\0b' } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(tc.core.services.ssh.exec(t, 'true', { env: { V: 'a\0b' } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     expect(() => sh`echo ${'x\0y'}`).toThrow(RangeError);
   });
 });

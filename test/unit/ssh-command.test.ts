@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseFacts } from '../../electron/core/ssh/handlers.js';
-import { algorithmsForKeyType, fingerprintOfBlob, keyTypeOfBlob } from '../../electron/core/ssh/hostkeys.js';
-import { buildRemoteCommand } from '../../electron/core/ssh/pool.js';
+import { parseFacts } from '../../electron/core/ssh/facts.js';
+import { algorithmsForKeyType, fingerprintOfBlob, keyTypeOfBlob } from '../../electron/core/ssh/connection.js';
+import { buildRemoteCommand, killGroupCommand, sha256Command } from '../../electron/core/ssh/remote-command.js';
 
 describe('buildRemoteCommand', () => {
   it('sends a plain command as is, like ssh host cmd', () => {
@@ -17,6 +17,17 @@ describe('buildRemoteCommand', () => {
   it('refuses invalid env names and NUL', () => {
     expect(() => buildRemoteCommand('true', { env: { 'A B': 'x' } })).toThrow(/not a valid environment variable/);
     expect(() => buildRemoteCommand('true', { cwd: 'a\0b' })).toThrow(RangeError);
+  });
+});
+
+describe('the engine\'s own command lines', () => {
+  it('kills a sudo process group as root, the pgid as a negative operand after --', () => {
+    expect(killGroupCommand('TERM', 4242)).toBe('sudo -n kill -TERM -- -4242 2>/dev/null; true');
+    expect(killGroupCommand('KILL', 7)).toBe('sudo -n kill -KILL -- -7 2>/dev/null; true');
+  });
+  it('quotes the path of a remote checksum', () => {
+    expect(sha256Command("/srv/a b/it's.tgz")).toBe(`sha256sum -- '/srv/a b/it'\\''s.tgz'`);
+    expect(sha256Command('/srv/-x')).toBe('sha256sum -- /srv/-x');
   });
 });
 

@@ -3,111 +3,75 @@
  * with output streamed as `ssh.output` / `ssh.exit` events.
  */
 import { randomUUID } from 'node:crypto';
-import type { ConnectionFacts } from '../../../shared/contract/ssh.js';
+import type { sshMethods } from '../../../shared/contract/ssh.js';
 import { PuestaError } from '../../../shared/errors.js';
-import type { Core } from '../core.js';
-import type { RunningExec } from '../services.js';
 import type { Handlers } from '../handlers.js';
-import { listPins, pinHostKey, type HostKeyPin } from './hostkeys.js';
-import { serverSecretKey, sshOf } from './index.js';
-import type { SshTarget } from './types.js';
+import { serverSecretKey, type RunningExec } from '../services.js';
+import { FACTS_SCRIPT, parseFacts } from './facts.js';
+import { listPins, pinHostKey, type HostKeyPin } from './hostkey-store.js';
+import { serverTarget } from './target.js';
+import type { Core } from '../core.js';
+import { recordCheck } from '../repos/server-checks.js';
 
-type SshMethod =
-  | 'servers.testConnection'
-  | 'servers.trustHostKey'
-  | 'servers.hostKeys'
-  | 'servers.setSecret'
-  | 'servers.clearSecret'
-  | 'servers.secretStatus'
-  | 'ssh.exec'
-  | 'ssh.cancel';
+type SshMethod = keyof typeof sshMethods;
 
-export function targetOf(core: Core, serverId: number): SshTarget {
-  const s = core.inventory.servers.get(serverId) as Record<string, unknown>;
-  return {
-    id: s.id as number,
-    name: s.name as string,
-    host: s.host as string,
-    port: s.port as number,
-    user: s.user as string,
-    auth: s.auth as SshTarget['auth'],
-    keyPath: (s.keyPath as string | null) ?? null,
-  };
+/**
+ * The same guard as runs: where a server's environment asks for a typed confirmation (confirmRuns),
+ * the operator must have typed that environment's name.
+ */
+function requireTypedConfirmation(core: Core, serverIds: number[], typed: string[]): void {
+  const given = new Set(typed.map((s) => s.trim()));
+  const missing = new Set<string>();
+  for (const id of serverIds) {
+    const envId = core.inventory.servers.get(id).environmentId as number | null;
+    if (envId === null) continue;
+    const env = core.inventory.environments.get(envId) as { name: string; confirmRuns: boolean };
+    if (env.confirmRuns && !given.has(env.name)) missing.add(env.name);
+  }
+  if (missing.size) {
+    const names = [...missing];
+    throw new PuestaError('PRECONDITION_FAILED', `Commands on ${names.join(', ')} need a typed confirmation: type the environment name${names.length > 1 ? 's' : ''} ${names.map((n) => `"${n}"`).join(', ')} to run.`, {
+      confirmNames: names,
+    });
+  }
 }
 
 const pinView = (p: HostKeyPin) => ({ host: p.host, port: p.port, keyType: p.keyType, fingerprint: p.fingerprint, trustedBy: p.trustedBy, trustedAt: p.trustedAt });
 
-/** One shell script, sections separated by markers, read in one round trip. */
-const FACTS_SCRIPT = [
-  'echo @@kernel; uname -sr',
-  'echo @@hostname; hostname',
-  'echo @@os; ( . /etc/os-release 2>/dev/null && echo "$PRETTY_NAME" ) || uname -o',
-  'echo @@uptime; cat /proc/uptime 2>/dev/null; uptime 2>/dev/null',
-  'echo @@disk; df -P -B1 / /srv /var /home 2>/dev/null',
-  'echo @@mem; grep -E "^(MemTotal|MemAvailable):" /proc/meminfo 2>/dev/null',
-  'echo @@sudo; sudo -n true 2>/dev/null && echo yes || echo no',
-].join('; ');
-
-export function parseFacts(out: string): Omit<ConnectionFacts, 'serverId' | 'fingerprint' | 'keyType' | 'latencyMs' | 'connectMs'> {
-  const sec: Record<string, string[]> = {};
-  let cur = '';
-  for (const line of out.split('\n')) {
-    const m = /^@@(\w+)$/.exec(line.trim());
-    if (m) {
-      cur = m[1]!;
-      sec[cur] = [];
-    } else if (cur && line.trim()) sec[cur]!.push(line.trim());
-  }
-  const up = sec.uptime ?? [];
-  const secs = up[0] && /^\d+(\.\d+)?\s/.test(up[0]) ? Math.floor(Number(up[0].split(/\s+/)[0])) : null;
-  const seen = new Set<string>();
-  const disk = (sec.disk ?? [])
-    .slice(1)
-    .map((l) => l.split(/\s+/))
-    .filter((c) => c.length >= 6 && /^\d+$/.test(c[1]!))
-    .map((c) => ({ mount: c[5]!, sizeBytes: Number(c[1]), usedBytes: Number(c[2]), availableBytes: Number(c[3]) }))
-    .filter((d) => (seen.has(d.mount) ? false : (seen.add(d.mount), true)));
-  const mem = Object.fromEntries((sec.mem ?? []).map((l) => {
-    const [k, v] = l.split(':');
-    return [k!.trim(), Number.parseInt(v ?? '0', 10) * 1024];
-  }));
-  return {
-    kernel: sec.kernel?.[0] ?? '',
-    hostname: sec.hostname?.[0] ?? '',
-    os: sec.os?.[0] ?? '',
-    uptime: up.find((l) => / up /.test(l)) ?? (secs !== null ? `${Math.floor(secs / 86400)} days` : ''),
-    uptimeSeconds: secs,
-    disk,
-    memory: mem.MemTotal ? { totalBytes: mem.MemTotal, availableBytes: mem.MemAvailable ?? 0 } : null,
-    sudo: sec.sudo?.[0] === 'yes',
-  };
-}
-
-function execsOf(core: Core): Map<string, RunningExec> {
-  return core.services.adhoc;
-}
-
 export const sshHandlers: Handlers<SshMethod> = {
   'servers.testConnection': async (core, { id }) => {
-    const t = targetOf(core, id);
-    const pool = sshOf(core);
-    const wasConnected = pool.stats(id).connected;
-    const t0 = performance.now();
-    const key = await pool.connect(t);
-    const connectMs = wasConnected ? 0 : Math.round(performance.now() - t0);
-    let latency = Infinity;
-    for (let i = 0; i < 3; i++) {
-      const s = performance.now();
-      await pool.exec(t, 'true', { timeoutMs: 15_000 });
-      latency = Math.min(latency, performance.now() - s);
+    const t = serverTarget(core, id);
+    const pool = core.services.ssh;
+    // The outcome, either way, is the server's last check (servers list, Today).
+    const checked = (ok: boolean, code: string | null, message: string) => {
+      recordCheck(core.db, { serverId: id, at: new Date().toISOString(), kind: 'connection', ok, code, message });
+      core.events.emit('servers.checked', { serverIds: [id] });
+    };
+    try {
+      const wasConnected = pool.stats(id).connected;
+      const t0 = performance.now();
+      const key = await pool.connect(t);
+      const connectMs = wasConnected ? 0 : Math.round(performance.now() - t0);
+      let latency = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const s = performance.now();
+        await pool.exec(t, 'true', { timeoutMs: 15_000 });
+        latency = Math.min(latency, performance.now() - s);
+      }
+      const r = await pool.exec(t, FACTS_SCRIPT, { timeoutMs: 20_000 });
+      const latencyMs = Math.round(latency * 10) / 10;
+      checked(true, null, `${latencyMs} ms per command`);
+      return { serverId: id, fingerprint: key.fingerprint, keyType: key.keyType, latencyMs, connectMs, ...parseFacts(r.stdout) };
+    } catch (e) {
+      const err = e instanceof PuestaError ? e : new PuestaError('SSH_ERROR', `${t.name}: ${(e as Error)?.message ?? String(e)}`);
+      checked(false, err.code, err.message);
+      throw e;
     }
-    const r = await pool.exec(t, FACTS_SCRIPT, { timeoutMs: 20_000 });
-    return { serverId: id, fingerprint: key.fingerprint, keyType: key.keyType, latencyMs: Math.round(latency * 10) / 10, connectMs, ...parseFacts(r.stdout) };
   },
 
   'servers.trustHostKey': async (core, { id, fingerprint, replace }) => {
-    const t = targetOf(core, id);
-    const pool = sshOf(core);
+    const t = serverTarget(core, id);
+    const pool = core.services.ssh;
     const seen = await pool.scanHostKey(t);
     if (seen.fingerprint !== fingerprint) {
       throw new PuestaError(
@@ -122,48 +86,54 @@ export const sshHandlers: Handlers<SshMethod> = {
   },
 
   'servers.hostKeys': (core, { id }) => {
-    const t = targetOf(core, id);
+    const t = serverTarget(core, id);
     return { items: listPins(core, t.host, t.port).map(pinView) };
   },
 
   'servers.setSecret': async (core, { id, kind, value }) => {
-    const t = targetOf(core, id);
+    const t = serverTarget(core, id);
     core.tx(() => {
       core.secrets.set(serverSecretKey(id, kind), value);
       core.audit.write(core.operator(), `secret.set`, 'servers', id, null, { kind, server: t.name });
     });
-    await sshOf(core).close(id);
+    await core.services.ssh.close(id);
     return { stored: true as const };
   },
 
   'servers.clearSecret': async (core, { id, kind }) => {
-    const t = targetOf(core, id);
+    const t = serverTarget(core, id);
     const had = core.secrets.has(serverSecretKey(id, kind));
     if (had) {
       core.tx(() => {
         core.secrets.delete(serverSecretKey(id, kind));
         core.audit.write(core.operator(), `secret.clear`, 'servers', id, { kind, server: t.name }, null);
       });
-      await sshOf(core).close(id);
+      await core.services.ssh.close(id);
     }
     return { cleared: had };
   },
 
   'servers.secretStatus': (core, { id }) => {
-    targetOf(core, id);
+    serverTarget(core, id);
     return { password: core.secrets.has(serverSecretKey(id, 'password')), passphrase: core.secrets.has(serverSecretKey(id, 'passphrase')) };
   },
 
-  'ssh.exec': (core, { serverIds, command, timeoutSeconds }) => {
+  'ssh.exec': (core, { serverIds, command, timeoutSeconds, confirm }) => {
     const ids = [...new Set(serverIds)];
-    const targets = ids.map((id) => targetOf(core, id));
+    const targets = ids.map((id) => serverTarget(core, id));
+    requireTypedConfirmation(core, ids, confirm);
     const execId = randomUUID();
     const ac = new AbortController();
     const running: RunningExec = { ac, pending: targets.length };
-    const map = execsOf(core);
+    const map = core.services.adhoc;
     map.set(execId, running);
-    core.audit.write(core.operator(), 'ssh.exec', 'servers', ids.length === 1 ? ids[0]! : null, null, { command, servers: targets.map((t) => t.name), timeoutSeconds });
-    const pool = sshOf(core);
+    // one entry per server, so the command shows in each server's history
+    const operator = core.operator();
+    const servers = targets.map((t) => t.name);
+    core.tx(() => {
+      targets.forEach((t) => core.audit.write(operator, 'ssh.exec', 'servers', t.id, null, { command, server: t.name, servers, timeoutSeconds, execId }));
+    });
+    const pool = core.services.ssh;
     for (const t of targets) {
       const started = Date.now();
       // Not awaited: the answer is the execId; output and the end arrive as events.
@@ -189,7 +159,7 @@ export const sshHandlers: Handlers<SshMethod> = {
   },
 
   'ssh.cancel': (core, { execId }) => {
-    const r = execsOf(core).get(execId);
+    const r = core.services.adhoc.get(execId);
     if (!r) return { cancelled: false };
     r.ac.abort();
     return { cancelled: true };

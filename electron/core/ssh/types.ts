@@ -30,6 +30,11 @@ export interface ExecOptions {
   sudo?: boolean | { user: string };
   /** Data written to stdin, then closed. */
   stdin?: string | Buffer;
+  /**
+   * Called once the command runs, with its session's process group (pid) and that process's start
+   * time (clock ticks since boot, '' when unknown): enough to stop what is left of it later.
+   */
+  onPid?: (p: { pid: number; start: string }) => void;
 }
 
 export interface ExecResult {
