@@ -20,9 +20,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { previewNotice } from '../../electron/core/mail/handlers.js';
-import { mailOf } from '../../electron/core/mail/sender.js';
-import { noDelaySocket } from '../../electron/core/mail/smtp.js';
+import { previewNotice } from '../../electron/core/notices/handlers.js';
+import { noDelaySocket } from '../../electron/core/notices/transport.js';
 import { createWindow, getWindow } from '../../electron/core/windows/repo.js';
 import { makeCore } from '../helpers/core.js';
 import { announceNow, pointSmtp, seedAudience, waitFor } from '../helpers/mail-fixture.js';
@@ -104,15 +103,15 @@ try {
   async function puesta(round: number): Promise<number> {
     await sink.reset();
     const w = getWindow(core, windowId);
-    const id = round === 0 ? windowId : createWindow(core, { title: `Round ${round}`, start: w.start, end: w.end, applicationIds: [appId], serverIds: [], impact: '', linkedRunId: null, notes: '' }).id;
+    const id = round === 0 ? windowId : createWindow(core, { title: `Round ${round}`, start: w.start, end: w.end, applicationIds: [appId], serverIds: [], impact: '', impacts: {}, linkedRunId: null, environmentId: null, notes: '' }).id;
     announceNow(core, id);
     const s = performance.now();
     const cpu = process.cpuUsage();
     const loop = performance.eventLoopUtilization();
-    mailOf(core, { idleMs: 50 }).kick();
+    core.services.notices.kick();
     // Resolves once nothing is due or in flight and every result is recorded (no polling of the ledger
     // while it runs: a count(*) every few ms would tax the very thing measured).
-    await mailOf(core).idle();
+    await core.services.notices.idle();
     const ms = performance.now() - s;
     cpuMs.ours.push(cpuOf(cpu) / N);
     elu.ours.push(performance.eventLoopUtilization(loop).utilization);
@@ -130,9 +129,10 @@ try {
   const warm = seedAudience(core, Math.min(500, N), { prefix: 'warm' });
   announceNow(core, warm.windowId);
   await sink.reset();
-  mailOf(core, { idleMs: 50 }).start();
+  core.services.configure({ notices: { idleMs: 50 } });
+  core.services.notices.start();
   await waitFor(() => (core.db.prepare("SELECT count(*) AS n FROM outbox WHERE state = 'sent'").get() as { n: number }).n >= Math.min(500, N), 120_000, 'warm-up');
-  await mailOf(core).idle();
+  await core.services.notices.idle();
   const raw: number[] = [];
   const ours: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {

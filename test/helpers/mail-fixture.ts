@@ -1,7 +1,7 @@
 /** Seeds an audience of n contacts for mail tests and points SMTP at a test server. */
 import type { Core } from '../../electron/core/core.js';
-import { scheduleNotices } from '../../electron/core/mail/campaigns.js';
-import { saveSmtp } from '../../electron/core/mail/smtp.js';
+import { scheduleNotices } from '../../electron/core/notices/campaigns.js';
+import { saveSmtp } from '../../electron/core/notices/smtp.js';
 import { createWindow } from '../../electron/core/windows/repo.js';
 import { createApplication } from './core.js';
 
@@ -24,7 +24,7 @@ export function seedAudience(core: Core, n: number, opts: { domain?: string; pre
   });
   const start = new Date(Date.now() + 48 * 3_600_000).toISOString();
   const end = new Date(Date.now() + 50 * 3_600_000).toISOString();
-  const w = createWindow(core, { title: `Window ${prefix}`, start, end, applicationIds: [appId], serverIds: [], impact: '', linkedRunId: null, notes: '' });
+  const w = createWindow(core, { title: `Window ${prefix}`, start, end, applicationIds: [appId], serverIds: [], impact: '', impacts: {}, linkedRunId: null, environmentId: null, notes: '' });
   return { windowId: w.id, appId, emails };
 }
 
@@ -37,6 +37,8 @@ export function pointSmtp(core: Core, port: number, s: { ratePerSecond?: number;
     from: 'Release desk <desk@puesta.test>',
     ratePerSecond: s.ratePerSecond ?? 1000,
     maxConnections: s.maxConnections ?? 2,
+    senderName: '',
+    signature: '',
     ...(s.password ? { password: s.password } : {}),
   });
 }

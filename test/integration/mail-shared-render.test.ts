@@ -4,11 +4,10 @@
  * contact's name in a block keep a full body per message (outbox_bodies).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RenderCache } from '../../electron/core/mail/campaigns.js';
-import { mailOf } from '../../electron/core/mail/sender.js';
-import { saveTemplate } from '../../electron/core/mail/templates.js';
-import type { OutboxRow } from '../../shared/contract/windows.js';
-import { callApi, makeCore, type TestCore } from '../helpers/core.js';
+import { RenderCache } from '../../electron/core/notices/render.js';
+import { saveTemplate } from '../../electron/core/notices/templates.js';
+import { call } from '../helpers/api.js';
+import { makeCore, type TestCore } from '../helpers/core.js';
 import { announceNow, FAST, icsOf, pointSmtp, seedAudience, waitFor } from '../helpers/mail-fixture.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 
@@ -21,9 +20,6 @@ afterEach(async () => {
   smtp = null;
 });
 
-const call = <T = unknown>(method: string, input: unknown): Promise<T> => callApi<T>(t!.core, method, input);
-type Full = OutboxRow & { html: string; text: string; ics: string };
-
 
 describe('shared renderings in the ledger', () => {
   it('one stored rendering per customer, no per-message body; a resend after the window changed is the first attempt, byte for byte', async () => {
@@ -32,9 +28,10 @@ describe('shared renderings in the ledger', () => {
     const { windowId } = seedAudience(t.core, 5);
     pointSmtp(t.core, smtp.port);
     announceNow(t.core, windowId);
-    mailOf(t.core, FAST).start();
+    t.core.services.configure({ notices: FAST });
+    t.core.services.notices.start();
     await waitFor(() => smtp!.received.length >= 4, 15_000, '4 messages');
-    await mailOf(t.core).idle();
+    await t.core.services.notices.idle();
     const db = t.core.db;
     expect((db.prepare('SELECT count(*) AS n FROM outbox_bodies').get() as { n: number }).n).toBe(0);
     const renders = db.prepare('SELECT id FROM outbox_renders').all() as { id: number }[];
@@ -42,9 +39,9 @@ describe('shared renderings in the ledger', () => {
     expect((db.prepare('SELECT DISTINCT render_id AS r FROM outbox').all() as { r: number }[]).map((r) => r.r)).toEqual([renders[0]!.id]);
 
     // What went out is what the ledger shows, per recipient (name and address filled in).
-    const list = (await call<{ items: OutboxRow[] }>('outbox.list', { windowId, limit: 100 })).items;
+    const list = (await call(t!.core, 'outbox.list', { windowId, limit: 100 })).items;
     for (const row of list.filter((r) => r.state === 'sent')) {
-      const got = await call<Full>('outbox.get', { id: row.id });
+      const got = await call(t!.core, 'outbox.get', { id: row.id });
       const raw = smtp.received.find((m) => m.messageId === row.messageId)!.raw;
       expect(icsOf(raw)).toBe(got.ics);
       expect(got.ics).toContain(`mailto:${row.email}`);
@@ -54,7 +51,7 @@ describe('shared renderings in the ledger', () => {
 
     const bad = list.find((r) => r.email === 'r1@example.test')!;
     expect(bad.state).toBe('failed');
-    const first = await call<Full>('outbox.get', { id: bad.id });
+    const first = await call(t!.core, 'outbox.get', { id: bad.id });
     expect(first.html).toContain('Recipient 1');
     expect(first.ics).toContain('ATTENDEE;CN=Recipient 1;');
     // The window is renamed: a fresh rendering would differ…
@@ -63,10 +60,10 @@ describe('shared renderings in the ledger', () => {
     expect(new RenderCache(t.core).render(row).ics).toContain('Renamed window');
     // …but the resend is the stored message.
     smtp.behaviour.rcpt = () => null;
-    expect(await call('outbox.resend', { ids: [bad.id] })).toEqual({ updated: 1 });
+    expect(await call(t!.core, 'outbox.resend', { ids: [bad.id] })).toEqual({ updated: 1 });
     await waitFor(() => smtp!.received.length >= 5, 15_000, 'the resent message');
-    await mailOf(t.core).idle();
-    const again = await call<Full>('outbox.get', { id: bad.id });
+    await t.core.services.notices.idle();
+    const again = await call(t!.core, 'outbox.get', { id: bad.id });
     expect(again.state).toBe('sent');
     expect({ subject: again.subject, html: again.html, text: again.text, ics: again.ics }).toEqual({ subject: first.subject, html: first.html, text: first.text, ics: first.ics });
     const raw = smtp.received.find((m) => m.messageId === bad.messageId)!.raw;
@@ -83,14 +80,15 @@ describe('shared renderings in the ledger', () => {
     // seedAudience's customer writes Spanish.
     saveTemplate(t.core, { kind: 'announce', language: 'es', subject: 'Aviso {{windowTitle}}', html: '<p>{{#if contactName}}Hola, {{contactName}}{{else}}Hola{{/if}}</p>', text: '{{#if contactName}}Hola, {{contactName}}{{else}}Hola{{/if}}' });
     announceNow(t.core, windowId);
-    mailOf(t.core, FAST).start();
+    t.core.services.configure({ notices: FAST });
+    t.core.services.notices.start();
     await waitFor(() => smtp!.received.length >= 3, 15_000, '3 messages');
-    await mailOf(t.core).idle();
+    await t.core.services.notices.idle();
     expect((t.core.db.prepare('SELECT count(*) AS n FROM outbox_bodies').get() as { n: number }).n).toBe(3);
     expect((t.core.db.prepare('SELECT count(*) AS n FROM outbox WHERE render_id IS NOT NULL').get() as { n: number }).n).toBe(0);
-    const list = (await call<{ items: OutboxRow[] }>('outbox.list', { windowId, limit: 100 })).items;
+    const list = (await call(t!.core, 'outbox.list', { windowId, limit: 100 })).items;
     const texts = new Map<string, string>();
-    for (const r of list) texts.set(r.email, (await call<Full>('outbox.get', { id: r.id })).text);
+    for (const r of list) texts.set(r.email, (await call(t!.core, 'outbox.get', { id: r.id })).text);
     expect(texts.get('r0@example.test')).toBe('Hola, Recipient 0');
     expect(texts.get('r2@example.test')).toBe('Hola');
   });

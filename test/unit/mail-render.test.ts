@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildIcs, icsAttendee, icsEnvelope } from '../../electron/core/mail/ics.js';
-import { defaultTemplate, fillParts, fillSubject, LANGUAGES, prepareParts, renderParts, renderSubject, sampleVariables } from '../../electron/core/mail/templates.js';
-import { NOTICE_KINDS } from '../../shared/contract/windows.js';
+import { buildIcs, icsAttendee, icsEnvelope } from '../../electron/core/notices/ics.js';
+import { defaultTemplate, fillParts, fillSubject, LANGUAGES, prepareParts, renderParts, renderSubject, sampleVariables } from '../../electron/core/notices/templates.js';
+import { NOTICE_KINDS } from '../../shared/contract/notices.js';
 
 const NAMES = ['Ana', 'Bob <b@x> & "Co" \'x\' `y` =z', 'Zoë Ñandú 日本', 'two\nlines\r\nname', 'tab\there\u0007bell', '  spaced  ', '{{contactName}}'];
 

@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import Handlebars from 'handlebars';
-import { NOTICE_KINDS, type NoticeKind, type Template } from '../../../shared/contract/windows.js';
+import { NOTICE_KINDS, type NoticeKind, type Template } from '../../../shared/contract/notices.js';
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
+import { deleteTemplate, storedLanguages, storedTemplate, upsertTemplate } from './template-store.js';
 
 export const LANGUAGES = ['en', 'es'] as const;
 
@@ -27,7 +28,8 @@ export const VARIABLES: { name: string; description: string }[] = [
   { name: 'impact', description: 'What users will notice (the window’s impact text)' },
   { name: 'hoursBefore', description: 'Reminders: hours before the start' },
   { name: 'previousEnd', description: 'Extended: the end announced before' },
-  { name: 'operator', description: 'The release manager sending the notice' },
+  { name: 'operator', description: 'The name notices are signed with (Settings → SMTP: sender name)' },
+  { name: 'signature', description: 'The lines under that name (Settings → SMTP: signature)' },
 ];
 
 interface Words {
@@ -53,7 +55,7 @@ const WORDS: Record<(typeof LANGUAGES)[number], Words> = {
     kinds: {
       announce: { subject: 'Planned maintenance: {{windowTitle}} on {{startDate}}', intro: 'We will carry out planned maintenance on services used by {{customerName}}.' },
       reminder: { subject: 'Reminder: {{windowTitle}} starts {{start}}', intro: 'A reminder: the planned maintenance starts in about {{hoursBefore}} hours.' },
-      updated: { subject: 'Changed: {{windowTitle}} now on {{startDate}}', intro: 'The planned maintenance has been rescheduled. The new times are below and the calendar invitation is updated.' },
+      updated: { subject: 'Changed: {{windowTitle}} now {{start}}', intro: 'The planned maintenance has been rescheduled. The new times are below and the calendar invitation is updated.' },
       started: { subject: 'Maintenance started: {{windowTitle}}', intro: 'The planned maintenance has started.' },
       completed: { subject: 'Maintenance completed: {{windowTitle}}', intro: 'The maintenance is complete and the services are available again. Thank you for your patience.' },
       extended: { subject: 'Maintenance extended: {{windowTitle}} until {{endTime}}', intro: 'The maintenance is taking longer than planned (it was due to end {{previousEnd}}). It is now expected to end {{end}}.' },
@@ -71,7 +73,7 @@ const WORDS: Record<(typeof LANGUAGES)[number], Words> = {
     kinds: {
       announce: { subject: 'Mantenimiento programado: {{windowTitle}} el {{startDate}}', intro: 'Realizaremos un mantenimiento programado en servicios que utiliza {{customerName}}.' },
       reminder: { subject: 'Recordatorio: {{windowTitle}} empieza el {{start}}', intro: 'Le recordamos que el mantenimiento programado empieza dentro de unas {{hoursBefore}} horas.' },
-      updated: { subject: 'Cambio: {{windowTitle}} pasa al {{startDate}}', intro: 'El mantenimiento programado ha cambiado de horario. Las nuevas horas figuran abajo y la invitación de calendario está actualizada.' },
+      updated: { subject: 'Cambio: {{windowTitle}} pasa al {{start}}', intro: 'El mantenimiento programado ha cambiado de horario. Las nuevas horas figuran abajo y la invitación de calendario está actualizada.' },
       started: { subject: 'Mantenimiento iniciado: {{windowTitle}}', intro: 'El mantenimiento programado ha comenzado.' },
       completed: { subject: 'Mantenimiento finalizado: {{windowTitle}}', intro: 'El mantenimiento ha finalizado y los servicios vuelven a estar disponibles. Gracias por su paciencia.' },
       extended: { subject: 'Mantenimiento ampliado: {{windowTitle}} hasta las {{endTime}}', intro: 'El mantenimiento se está alargando (debía terminar el {{previousEnd}}). Ahora se prevé que termine el {{end}}.' },
@@ -94,7 +96,7 @@ export function defaultTemplate(kind: NoticeKind, language: string): { subject: 
     `{{#if impact}}<tr><th align="left">${w.impact}</th><td>{{impact}}</td></tr>{{/if}}`,
     '</table>',
     `<p style="color: #555">${w.zone}</p>`,
-    `<p>${w.sign.replace('\n', '<br>')}</p>`,
+    `<p>${w.sign.replace('\n', '<br>')}{{#if signature}}<br><span style="white-space: pre-line">{{signature}}</span>{{/if}}</p>`,
     '</body></html>',
   ].join('\n');
   const text = [
@@ -108,7 +110,7 @@ export function defaultTemplate(kind: NoticeKind, language: string): { subject: 
     `{{#if impact}}${w.impact}: {{impact}}\n{{/if}}`,
     w.zone,
     '',
-    w.sign,
+    w.sign + '{{#if signature}}\n{{signature}}{{/if}}',
     '',
   ].join('\n');
   return { subject: k.subject, html, text };
@@ -117,16 +119,13 @@ export function defaultTemplate(kind: NoticeKind, language: string): { subject: 
 // ---------------------------------------------------------------- storage
 
 export function getTemplate(core: Core, kind: NoticeKind, language: string): Template {
-  const r = core.db.prepare('SELECT * FROM notice_templates WHERE kind = ? AND language = ?').get(kind, language) as
-    | { subject: string; html: string; text: string; updated_at: string }
-    | undefined;
-  if (r) return { kind, language, subject: r.subject, html: r.html, text: r.text, builtIn: false, updatedAt: r.updated_at };
+  const r = storedTemplate(core, kind, language);
+  if (r) return { kind, language, subject: r.subject, html: r.html, text: r.text, builtIn: false, updatedAt: r.updatedAt };
   return { kind, language, ...defaultTemplate(kind, language), builtIn: true, updatedAt: null };
 }
 
 export function listTemplates(core: Core): Template[] {
-  const stored = core.db.prepare('SELECT DISTINCT language FROM notice_templates').all() as { language: string }[];
-  const langs = [...new Set([...LANGUAGES, ...stored.map((s) => s.language)])];
+  const langs = [...new Set([...LANGUAGES, ...storedLanguages(core)])];
   const out: Template[] = [];
   for (const language of langs) for (const kind of NOTICE_KINDS) out.push(getTemplate(core, kind, language));
   return out;
@@ -141,11 +140,7 @@ export function saveTemplate(core: Core, t: { kind: NoticeKind; language: string
   }
   return core.tx(() => {
     const before = getTemplate(core, t.kind, t.language);
-    core.db
-      .prepare(
-        'INSERT INTO notice_templates (kind, language, subject, html, text, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(kind, language) DO UPDATE SET subject = excluded.subject, html = excluded.html, text = excluded.text, updated_at = excluded.updated_at',
-      )
-      .run(t.kind, t.language, t.subject, t.html, t.text, new Date().toISOString());
+    upsertTemplate(core, t, new Date().toISOString());
     const after = getTemplate(core, t.kind, t.language);
     core.audit.write(core.operator(), 'update', 'notice_templates', null, before, after);
     return after;
@@ -155,7 +150,7 @@ export function saveTemplate(core: Core, t: { kind: NoticeKind; language: string
 export function resetTemplate(core: Core, kind: NoticeKind, language: string): Template {
   return core.tx(() => {
     const before = getTemplate(core, kind, language);
-    core.db.prepare('DELETE FROM notice_templates WHERE kind = ? AND language = ?').run(kind, language);
+    deleteTemplate(core, kind, language);
     core.audit.write(core.operator(), 'reset', 'notice_templates', null, before, null);
     return getTemplate(core, kind, language);
   });
@@ -180,6 +175,7 @@ export interface Variables {
   hoursBefore: number | string;
   previousEnd: string;
   operator: string;
+  signature: string;
 }
 
 export function sampleVariables(): Variables {
@@ -200,6 +196,7 @@ export function sampleVariables(): Variables {
     hoursBefore: 24,
     previousEnd: '',
     operator: 'Release desk',
+    signature: 'Operations team · +34 900 000 000',
   };
 }
 
