@@ -12,21 +12,13 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dispatch } from '../../electron/core/dispatch.js';
-import type { Core } from '../../electron/core/core.js';
-import { runsOf } from '../../electron/core/runs/engine.js';
-import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract/index.js';
+import { call } from '../helpers/api.js';
 import { makeCore } from '../helpers/core.js';
 import { startHosts, trustAll } from '../hosts/index.js';
 
 const HOSTS = Number(process.env.BENCH_FLEET_HOSTS ?? 16);
 const ROUNDS = Number(process.env.BENCH_FLEET_ROUNDS ?? 2);
 
-async function call<M extends MethodName>(core: Core, m: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const r = await dispatch(core, m, input);
-  if (!r.ok) throw new Error(`${m}: ${r.error.code}: ${r.error.message}`);
-  return r.value as MethodOutput<M>;
-}
 
 async function main(): Promise<void> {
   const t0 = Date.now();
@@ -58,7 +50,7 @@ async function main(): Promise<void> {
     };
     const run = async (kind: 'install' | 'upgrade', serverIds: number[]) => {
       const r0 = await call(core, 'runs.start', { applicationId: app.id, environmentId: env.id, kind, source: source(), serverIds, parallelism: 16 });
-      const r = await runsOf(core).settled(r0.id);
+      const r = await core.services.runs.settled(r0.id);
       if (r.state !== 'succeeded') throw new Error(`run ${r.id} ${r.state}: ${JSON.stringify(r.cells.filter((c) => c.state !== 'succeeded'))}`);
       return r;
     };

@@ -17,7 +17,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { setRunsExecutor } from '../../electron/core/runs/engine.js';
 import { LocalExecutor } from '../../electron/core/runs/local-exec.js';
 import { startApp } from '../e2e/harness.js';
 
@@ -55,7 +54,7 @@ async function main(): Promise<void> {
   const app = await startApp();
   const work = mkdtempSync(path.join(os.tmpdir(), 'puesta-bench-logs-'));
   try {
-    setRunsExecutor(app.core, new LocalExecutor());
+    app.core.services.runs.setExecutor(new LocalExecutor());
     const env = await app.call('environments.create', { name: 'bench', colour: '#2563eb', confirmRuns: false, notes: '' });
     const src = path.join(work, 'src');
     mkdirSync(src);

@@ -19,12 +19,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../electron/core/core.js';
-import { dispatch } from '../../electron/core/dispatch.js';
-import { applicationOf, configureProvision } from '../../electron/core/provision/handlers.js';
+import { applicationOf } from '../../electron/core/provision/context.js';
 import { appSlug, DEFAULT_PATHS, type ProvisionPaths } from '../../electron/core/provision/index.js';
-import { runsOf } from '../../electron/core/runs/engine.js';
-import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract/index.js';
+import type { MethodOutput } from '../../shared/contract/index.js';
+import { call } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 import { freePort, startHosts, trustAll, type TestHost, type TestHosts } from '../hosts/index.js';
 
@@ -49,11 +47,6 @@ let slug = '';
 let serverIds: number[] = [];
 let paths: ProvisionPaths;
 
-async function call<M extends MethodName>(core: Core, m: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const r = await dispatch(core, m, input);
-  if (!r.ok) throw Object.assign(new Error(`${m}: ${r.error.code}: ${r.error.message}`), { code: r.error.code });
-  return r.value as MethodOutput<M>;
-}
 
 async function root(h: TestHost, cmd: string): Promise<string> {
   const r = await h.rootExec(cmd);
@@ -99,7 +92,7 @@ function release(v: string): { kind: 'directory'; path: string } {
 
 async function runToEnd(kind: 'install' | 'upgrade', v: string) {
   const run = await call(tc.core, 'runs.start', { applicationId: appId, environmentId: envId, kind, source: release(v), label: v, parallelism: 1 });
-  const r = await runsOf(tc.core).settled(run.id);
+  const r = await tc.core.services.runs.settled(run.id);
   const failed = r.cells.filter((c) => c.state !== 'succeeded' && c.state !== 'skipped');
   expect(r.state, JSON.stringify(failed)).toBe('succeeded');
   return r;
@@ -146,7 +139,7 @@ beforeAll(async () => {
   paths = { ...DEFAULT_PATHS, logrotateDir: `${ETC}/logrotate.d`, cronDir: `${ETC}/cron.d`, supervisorConfDir: `${ETC}/conf.d`, supervisorctl: ['supervisorctl', '-c', SUP_CONF] };
 
   tc = makeCore();
-  configureProvision(tc.core, { paths, database: { host: pgSock, port: pgPort } });
+  tc.core.services.configure({ provision: { paths, database: { host: pgSock, port: pgPort } } });
   await call(tc.core, 'settings.setOperator', { name: 'alice' });
   envId = (await call(tc.core, 'environments.create', { name: `install-${prefix}` })).id;
   const rows = await trustAll(tc.core, hs.hosts);
@@ -307,7 +300,7 @@ describe('new-application install through the runs engine on 2 sshd hosts', () =
 
   it('a rollback restarts the services on the previous release', async () => {
     const run = await call(tc.core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'rollback', parallelism: 1 });
-    const r = await runsOf(tc.core).settled(run.id);
+    const r = await tc.core.services.runs.settled(run.id);
     expect(r.state, JSON.stringify(r.cells.filter((c) => c.state !== 'succeeded'))).toBe('succeeded');
     expect(r.steps.map((s) => s.key)).toEqual(['preflight', 'switch', 'restart', 'health', 'record']);
     for (const h of hs.hosts) {

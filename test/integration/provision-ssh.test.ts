@@ -1,6 +1,6 @@
 /**
  * The provisioning steps through the real SSH engine, on a real sshd test host (its own mount
- * namespace with a private /srv), as the runs engine will run them: `sshOf(core).exec` with sudo
+ * namespace with a private /srv), as the runs engine will run them: `core.services.ssh.exec` with sudo
  * as the unprivileged deploy user. Then `stats.collect` over SSH through the API (services and the
  * health endpoint as the host sees them) and `stats.history`. Re-running reports "unchanged".
  */
@@ -8,12 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../electron/core/dispatch.js';
-import { applicationOf, configureProvision } from '../../electron/core/provision/handlers.js';
+import { applicationOf } from '../../electron/core/provision/context.js';
 import { DEFAULT_PATHS, parseResult, provisionSteps, type ProvisionOptions } from '../../electron/core/provision/index.js';
-import { targetOf } from '../../electron/core/ssh/handlers.js';
-import { sshOf } from '../../electron/core/ssh/index.js';
-import type { HostStats } from '../../shared/contract/provision.js';
+import { serverTarget } from '../../electron/core/ssh/target.js';
+import { call, fails } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 import { freePort, startHosts, type TestHost, type TestHosts } from '../hosts/index.js';
 
@@ -28,11 +26,6 @@ let webPort = 0;
 let opts: ProvisionOptions;
 let supConf = '';
 
-async function call<T = Record<string, unknown>>(method: string, input: unknown): Promise<T> {
-  const r = await dispatch(tc.core, method, input);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), r.error);
-  return r.value as T;
-}
 
 async function root(cmd: string): Promise<string> {
   const r = await h.rootExec(cmd);
@@ -44,7 +37,7 @@ async function runAll(): Promise<Record<string, string | null>> {
   const app = applicationOf(tc.core, appId);
   const out: Record<string, string | null> = {};
   for (const s of provisionSteps(app, opts)) {
-    const r = await sshOf(tc.core).exec(targetOf(tc.core, serverId), s.script, { sudo: s.sudo, stdin: '', timeoutMs: 60_000 });
+    const r = await tc.core.services.ssh.exec(serverTarget(tc.core, serverId), s.script, { sudo: s.sudo, stdin: '', timeoutMs: 60_000 });
     if (r.exitCode !== 0) throw new Error(`${s.key} failed (${r.exitCode}): ${r.stderr}\n${r.stdout.slice(-2000)}`);
     out[s.key] = parseResult(r.stdout);
     if (s.key === 'provision-services') {
@@ -72,12 +65,12 @@ beforeAll(async () => {
     paths: { ...DEFAULT_PATHS, logrotateDir: `${etc}/logrotate.d`, cronDir: `${etc}/cron.d`, supervisorConfDir: `${etc}/conf.d`, supervisorctl: ['supervisorctl', '-c', supConf] },
     database: false,
   };
-  configureProvision(tc.core, opts);
+  tc.core.services.configure({ provision: opts });
   webPort = await freePort();
-  serverId = (await call<{ id: number }>('servers.create', { name: h.name, host: h.host, port: h.port, user: h.user, auth: 'key', keyPath: h.keyPath })).id;
-  await call('servers.trustHostKey', { id: serverId, fingerprint: h.fingerprint });
+  serverId = (await call(tc.core, 'servers.create', { name: h.name, host: h.host, port: h.port, user: h.user, auth: 'key', keyPath: h.keyPath })).id;
+  await call(tc.core, 'servers.trustHostKey', { id: serverId, fingerprint: h.fingerprint });
   appId = (
-    await call<{ id: number }>('applications.create', {
+    await call(tc.core, 'applications.create', {
       name: `SSH prov ${prefix}`,
       runtimeUser: user,
       basePath: `/srv/${prefix}`,
@@ -90,7 +83,7 @@ beforeAll(async () => {
       monitoring: { healthUrl: `http://127.0.0.1:${webPort}/health`, metricsUrl: '' },
     })
   ).id;
-  await call('placements.create', { applicationId: appId, serverId, role: 'web' });
+  await call(tc.core, 'placements.create', { applicationId: appId, serverId, role: 'web' });
 }, 120_000);
 
 afterAll(async () => {
@@ -112,7 +105,7 @@ describe('provisioning over SSH on a test host', () => {
     expect(await root(`supervisorctl -c '${supConf}' status`)).toMatch(/_01\s+RUNNING[\s\S]*_02\s+RUNNING/);
 
     // statistics over SSH through the API, kept in the history
-    const { items } = await call<{ items: HostStats[] }>('stats.collect', { applicationId: appId });
+    const { items } = await call(tc.core, 'stats.collect', { applicationId: appId });
     expect(items).toHaveLength(1);
     const s = items[0]!;
     expect(s.error).toBeNull();
@@ -123,39 +116,37 @@ describe('provisioning over SSH on a test host', () => {
     ]);
     expect(s.stats!.health).toMatchObject({ url: `http://127.0.0.1:${webPort}/health`, status: 200, ok: true });
     expect(s.stats!.disk.path).toBe(`/srv/${prefix}`);
-    const byServer = await call<{ items: HostStats[] }>('stats.collect', { serverId });
+    const byServer = await call(tc.core, 'stats.collect', { serverId });
     expect(byServer.items[0]!.applicationId).toBe(appId);
-    const hist = await call<{ items: HostStats[] }>('stats.history', { serverId, applicationId: appId });
+    const hist = await call(tc.core, 'stats.history', { serverId, applicationId: appId });
     expect(hist.items).toHaveLength(2);
     expect(hist.items[0]!.stats!.memory.totalKb).toBeGreaterThan(0);
 
     // start / stop / restart / status through the API
-    type Ctl = { items: { ok: boolean; output: string; services: { name: string; expected: number; running: number }[] }[] };
     const pidOf = async () => (await root(`supervisorctl -c '${supConf}' pid 'puesta-ssh-prov-${prefix}-web:puesta-ssh-prov-${prefix}-web_01'`)).trim();
     const pid0 = await pidOf();
-    const rs = await call<Ctl>('services.control', { applicationId: appId, action: 'restart', service: 'web' });
+    const rs = await call(tc.core, 'services.control', { applicationId: appId, action: 'restart', service: 'web' });
     expect(rs.items[0]!.ok, rs.items[0]!.output).toBe(true);
     expect(rs.items[0]!.services).toEqual([{ name: 'web', expected: 1, running: 1 }]);
     expect(await pidOf()).not.toBe(pid0);
-    const stop = await call<Ctl>('services.control', { applicationId: appId, action: 'stop', service: 'worker' });
+    const stop = await call(tc.core, 'services.control', { applicationId: appId, action: 'stop', service: 'worker' });
     expect(stop.items[0]!.services).toEqual([{ name: 'worker', expected: 2, running: 0 }]);
-    const start = await call<Ctl>('services.control', { applicationId: appId, action: 'start' });
+    const start = await call(tc.core, 'services.control', { applicationId: appId, action: 'start' });
     expect(start.items[0]!.ok).toBe(true);
     expect(start.items[0]!.services).toEqual([
       { name: 'web', expected: 1, running: 1 },
       { name: 'worker', expected: 2, running: 2 },
     ]);
-    const status = await call<Ctl>('services.control', { applicationId: appId, action: 'status' });
+    const status = await call(tc.core, 'services.control', { applicationId: appId, action: 'status' });
     expect(status.items[0]!.services.map((x) => x.running)).toEqual([1, 2]);
-    const bad = await dispatch(tc.core, 'services.control', { applicationId: appId, action: 'restart', service: 'nope' });
-    expect(bad.ok ? 'ok' : bad.error.code).toBe('NOT_FOUND');
+    expect((await fails(tc.core, 'services.control', { applicationId: appId, action: 'restart', service: 'nope' })).code).toBe('NOT_FOUND');
     const audit = tc.core.audit.list({ entity: 'applications', entityId: appId, limit: 50, offset: 0 }).items.map((a) => a.action);
     expect(audit.filter((a) => a.startsWith('services.'))).toEqual(expect.arrayContaining(['services.restart', 'services.stop', 'services.start']));
     expect(audit).not.toContain('services.status');
 
     // a stopped web process shows in the stats
     await root(`supervisorctl -c '${supConf}' stop 'puesta-ssh-prov-${prefix}-web:*'`);
-    const down = (await call<{ items: HostStats[] }>('stats.collect', { applicationId: appId })).items[0]!;
+    const down = (await call(tc.core, 'stats.collect', { applicationId: appId })).items[0]!;
     expect(down.stats!.services[0]).toEqual({ name: 'web', expected: 1, running: 0 });
     expect(down.stats!.health!.ok).toBe(false);
 

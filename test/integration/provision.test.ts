@@ -189,7 +189,6 @@ afterAll(async () => {
 
 describe('provisioning a new application on a real host', () => {
   it('first install creates everything; the second changes nothing; a new worker count converges', async () => {
-    const t0 = Date.now();
     // ---------------------------------------------------------------- first install
     const first = runSteps(app, 'before-release');
     expect(first).toEqual({
@@ -340,6 +339,5 @@ describe('provisioning a new application on a real host', () => {
     expect(supervisorCounts()).toEqual({ web: 2 });
     expect(must(`${paths.supervisorctl.join(' ')} status 'puesta-prov-test-${prefix}-web:*' | awk '{print $4}'`)).toBe(webPids);
     for (const [k, v] of Object.entries(runSteps(app3))) expect(`${k}: ${v}`).toBe(`${k}: unchanged`);
-    expect(Date.now() - t0).toBeLessThan(90_000);
   });
 });

@@ -9,10 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../electron/core/core.js';
-import { dispatch } from '../../electron/core/dispatch.js';
-import { runsOf } from '../../electron/core/runs/engine.js';
-import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract/index.js';
+import { call } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 import { freePort, startHosts, trustAll, type TestHosts } from '../hosts/index.js';
 
@@ -36,11 +33,6 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
 `;
 
-async function call<M extends MethodName>(core: Core, m: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const r = await dispatch(core, m, input);
-  if (!r.ok) throw new Error(`${m}: ${r.error.code}: ${r.error.message}`);
-  return r.value as MethodOutput<M>;
-}
 
 function answer(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
@@ -124,7 +116,7 @@ describe('health-gated upgrade on 2 sshd hosts', () => {
     const core = tc.core;
     // v1 on both, healthy
     const ins = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: release('v1'), label: 'v1' });
-    const installed = await runsOf(core).settled(ins.id);
+    const installed = await core.services.runs.settled(ins.id);
     expect(installed.state, JSON.stringify(installed.cells.filter((c) => c.state !== 'succeeded'))).toBe('succeeded');
     const v1 = installed.releaseKey;
     expect(await answers()).toEqual(['200 v1', '200 v1']);
@@ -137,7 +129,7 @@ describe('health-gated upgrade on 2 sshd hosts', () => {
     expect(hp.cells.map((c) => c.detail)).toEqual([expect.stringContaining(`switches this host back to ${v1} by itself`), expect.stringContaining(`back to ${v1}`)]);
 
     const up = await call(core, 'runs.start', req);
-    const r = await runsOf(core).settled(up.id);
+    const r = await core.services.runs.settled(up.id);
     const v2 = r.releaseKey;
     const hi = r.steps.findIndex((s) => s.key === 'health');
     expect(r).toMatchObject({ state: 'waiting', waitingFor: 'decision', currentStep: hi });
@@ -145,6 +137,7 @@ describe('health-gated upgrade on 2 sshd hosts', () => {
     expect(cells.map((c) => c.state)).toEqual(['succeeded', 'failed']);
     expect(cells[1]!.note).toContain(`switched back to ${v1} automatically`);
     expect(cells[1]!.error).toContain(`switched back to ${v1} automatically`);
+    expect(cells.map((c) => c.switchedBack)).toEqual([null, { from: v2, to: v1, ok: true }]);
     expect(r.error).toContain(`Hosts whose check passed stay on ${v2}`);
 
     // the hosts: the healthy one on v2, the other back on v1 and serving it
@@ -163,9 +156,10 @@ describe('health-gated upgrade on 2 sshd hosts', () => {
     // healthy again: a retry switches forward to v2 before checking, then the run completes
     await hs.hosts[1]!.rootExec(`rm -f ${UNHEALTHY}`);
     await call(core, 'runs.act', { id: up.id, action: 'retry', note: 'fixed the config' });
-    const done = await runsOf(core).settled(up.id);
+    const done = await core.services.runs.settled(up.id);
     expect(done.state, JSON.stringify(done.cells.filter((c) => c.state !== 'succeeded'))).toBe('succeeded');
     expect(await links()).toEqual([v2, v2]);
+    expect(done.cells.filter((c) => c.stepIndex === hi).map((c) => c.switchedBack)).toEqual([null, null]);
     expect(await answers()).toEqual(['200 v2', '200 v2']);
     const after = await call(core, 'releases.current', { applicationId: appId, environmentId: envId });
     expect(after.items.map((c) => c.key)).toEqual([v2, v2]);

@@ -14,9 +14,8 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core.js';
-import { dispatch } from '../../electron/core/dispatch.js';
-import { runsOf } from '../../electron/core/runs/engine.js';
-import type { ChecklistStepInput, MethodInput, MethodName, MethodOutput } from '../../shared/contract/index.js';
+import type { ChecklistStepInput, MethodInput, MethodOutput } from '../../shared/contract/index.js';
+import { call, fails } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 import { freePort, startHosts, trustAll, type TestHosts } from '../hosts/index.js';
 
@@ -24,16 +23,6 @@ const CHILD = path.join(import.meta.dirname, 'fixtures', 'run-child.ts');
 const SERVER_PY = path.join(import.meta.dirname, 'fixtures', 'webapp', 'server.py');
 const BASE = '/srv/app';
 
-async function call<M extends MethodName>(core: Core, m: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const r = await dispatch(core, m, input);
-  if (!r.ok) throw Object.assign(new Error(`${m}: ${r.error.code}: ${r.error.message}`), { code: r.error.code });
-  return r.value as MethodOutput<M>;
-}
-async function callErr(core: Core, m: MethodName, input: unknown): Promise<{ code: string; message: string; details?: unknown }> {
-  const r = await dispatch(core, m, input);
-  if (r.ok) throw new Error(`${m} succeeded but an error was expected`);
-  return r.error;
-}
 
 function answer(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
@@ -116,7 +105,7 @@ async function answers(): Promise<string[]> {
 
 async function runToEnd(core: Core, input: MethodInput<'runs.start'>): Promise<MethodOutput<'runs.get'>> {
   const run = await call(core, 'runs.start', { confirmName: 'production', ...input });
-  return runsOf(core).settled(run.id);
+  return core.services.runs.settled(run.id);
 }
 
 beforeAll(async () => {
@@ -138,7 +127,7 @@ afterAll(async () => {
 
 describe('guided runs on 3 sshd hosts', () => {
   it('refuses a production run without the typed environment name', async () => {
-    const e = await callErr(tc.core, 'runs.start', { applicationId: ids.appId, environmentId: ids.envId, kind: 'install', source: release('v1', 'tarball') });
+    const e = await fails(tc.core, 'runs.start', { applicationId: ids.appId, environmentId: ids.envId, kind: 'install', source: release('v1', 'tarball') });
     expect(e.code).toBe('PRECONDITION_FAILED');
     expect(e.message).toContain('type the environment name "production"');
     expect((await call(tc.core, 'runs.list', {})).total).toBe(0);
@@ -176,7 +165,7 @@ describe('guided runs on 3 sshd hosts', () => {
   it('a failing step pauses the run; retried with a corrected command it completes; keep-N spares the rollback target', async () => {
     const run = await call(tc.core, 'runs.start', { applicationId: ids.appId, environmentId: ids.envId, kind: 'upgrade', source: release('v3', 'directory'), label: 'v3', confirmName: 'production' });
     // break the restart step of this run only: the first attempt fails on every host
-    let r = await runsOf(tc.core).settled(run.id);
+    let r = await tc.core.services.runs.settled(run.id);
     expect(r.state).toBe('succeeded'); // sanity: the normal checklist works…
     keys.v3 = r.releaseKey;
     // …now a run whose restart command has a typo
@@ -184,7 +173,7 @@ describe('guided runs on 3 sshd hosts', () => {
     const broken = cl.steps.map((s) => (s.key === 'restart' ? { ...s, command: `pyhton3 -c 'print(1)' || exit\n${restartCommand(port)}` } : s));
     await call(tc.core, 'checklists.save', { applicationId: ids.appId, kind: 'rollback', steps: broken });
     const rb = await call(tc.core, 'runs.start', { applicationId: ids.appId, environmentId: ids.envId, kind: 'rollback', confirmName: 'production' });
-    r = await runsOf(tc.core).settled(rb.id);
+    r = await tc.core.services.runs.settled(rb.id);
     expect(r).toMatchObject({ state: 'waiting', waitingFor: 'decision' });
     const i = r.steps.findIndex((s) => s.key === 'restart');
     expect(r.currentStep).toBe(i);
@@ -192,7 +181,7 @@ describe('guided runs on 3 sshd hosts', () => {
     const errLog = (await call(tc.core, 'runs.logs', { runId: rb.id, stepIndex: i, query: 'pyhton3' })).items;
     expect(errLog.length).toBeGreaterThanOrEqual(1);
     await call(tc.core, 'runs.act', { id: rb.id, action: 'retry', command: restartCommand(port), note: 'typo fixed' });
-    r = await runsOf(tc.core).settled(rb.id);
+    r = await tc.core.services.runs.settled(rb.id);
     expect(r.state).toBe('succeeded');
     expect(r.cells.filter((c) => c.stepIndex === i).map((c) => c.attempt)).toEqual([2, 2, 2]);
     expect(await answers()).toEqual(['v1', 'v1', 'v1']); // rolled back from v3 to v1
@@ -218,8 +207,8 @@ describe('guided runs on 3 sshd hosts', () => {
       confirmName: 'production',
       reason: 'release 9',
     });
-    expect((await runsOf(tc.core).settled(first.id)).waitingFor).toBe('confirm');
-    const again = await callErr(tc.core, 'runs.start', { applicationId: ids.appId, environmentId: ids.envId, kind: 'upgrade', source: release('v9', 'directory'), confirmName: 'production' });
+    expect((await tc.core.services.runs.settled(first.id)).waitingFor).toBe('confirm');
+    const again = await fails(tc.core, 'runs.start', { applicationId: ids.appId, environmentId: ids.envId, kind: 'upgrade', source: release('v9', 'directory'), confirmName: 'production' });
     expect(again.code).toBe('LOCKED');
     expect(again.message).toContain('alice');
     expect(again.message).toContain('release 9');
@@ -227,7 +216,7 @@ describe('guided runs on 3 sshd hosts', () => {
     const other = makeCore();
     try {
       const o = await setupLaptop(other.core, 'bob');
-      const e = await callErr(other.core, 'runs.start', { applicationId: o.appId, environmentId: o.envId, kind: 'upgrade', source: release('v9', 'directory'), confirmName: 'production' });
+      const e = await fails(other.core, 'runs.start', { applicationId: o.appId, environmentId: o.envId, kind: 'upgrade', source: release('v9', 'directory'), confirmName: 'production' });
       expect(e.code).toBe('LOCKED');
       expect(e.message).toContain('held by alice');
       expect((await call(other.core, 'runs.list', {})).items[0]!.state).toBe('aborted');
@@ -305,7 +294,7 @@ describe('guided runs on 3 sshd hosts', () => {
     }
 
     r = await call(tc.core, 'runs.resume', { id: runId });
-    r = await runsOf(tc.core).settled(runId);
+    r = await tc.core.services.runs.settled(runId);
     expect(r.state, JSON.stringify(r.cells.filter((c) => c.state !== 'succeeded'))).toBe('succeeded');
     const all = (await call(tc.core, 'runs.logs', { runId, limit: 10_000 })).items;
     stored.clear();

@@ -3,30 +3,20 @@
  * the upgrade review before/after a recorded install, and the statistics history.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../electron/core/dispatch.js';
-import { applicationOf } from '../../electron/core/provision/handlers.js';
+import { applicationOf } from '../../electron/core/provision/context.js';
 import { recordSnapshot } from '../../electron/core/provision/index.js';
+import { call, fails } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 
 let tc: TestCore;
 let appId = 0;
 let serverId = 0;
 
-async function call<T = Record<string, unknown>>(method: string, input: unknown): Promise<T> {
-  const r = await dispatch(tc.core, method, input);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), r.error);
-  return r.value as T;
-}
-async function fail(method: string, input: unknown): Promise<{ code: string; message: string }> {
-  const r = await dispatch(tc.core, method, input);
-  if (r.ok) throw new Error(`${method} should have failed`);
-  return r.error as never;
-}
 
 beforeAll(async () => {
   tc = makeCore();
   appId = (
-    await call<{ id: number }>('applications.create', {
+    await call(tc.core, 'applications.create', {
       name: 'Shop',
       runtimeUser: 'shop',
       basePath: '/srv/shop',
@@ -37,43 +27,43 @@ beforeAll(async () => {
       ],
     })
   ).id;
-  serverId = (await call<{ id: number }>('servers.create', { name: 'web-1', host: '127.0.0.9', user: 'deploy' })).id;
+  serverId = (await call(tc.core, 'servers.create', { name: 'web-1', host: '127.0.0.9', user: 'deploy' })).id;
 });
 afterAll(async () => tc?.cleanup());
 
 describe('provision API', () => {
   it('provision.steps returns the ordered scripts with sudo and the DB password secret key', async () => {
-    const r = await call<{ items: { key: string; script: string; sudo: boolean; stdinSecret: string | null }[] }>('provision.steps', { applicationId: appId });
+    const r = await call(tc.core, 'provision.steps', { applicationId: appId });
     expect(r.items.map((s) => s.key)).toContain('provision-services');
     expect(r.items.every((s) => s.sudo && s.script.includes('PUESTA_RESULT'))).toBe(true);
     expect(r.items.find((s) => s.key === 'provision-database')!.stdinSecret).toBe(`application:${appId}:db-password`);
-    expect((await fail('provision.steps', { applicationId: 9999 })).code).toBe('NOT_FOUND');
+    expect((await fails(tc.core, 'provision.steps', { applicationId: 9999 })).code).toBe('NOT_FOUND');
   });
 
   it('provision.review: everything is new before the first install; afterwards only the changed worker count', async () => {
-    const first = await call<{ firstInstall: boolean; deltas: { kind: string }[] }>('provision.review', { applicationId: appId });
+    const first = await call(tc.core, 'provision.review', { applicationId: appId });
     expect(first.firstInstall).toBe(true);
     expect(first.deltas.length).toBeGreaterThan(0);
 
     recordSnapshot(tc.core, applicationOf(tc.core, appId), { kind: 'install' });
-    expect((await call<{ deltas: unknown[] }>('provision.review', { applicationId: appId })).deltas).toEqual([]);
+    expect((await call(tc.core, 'provision.review', { applicationId: appId })).deltas).toEqual([]);
 
-    await call('applications.update', { id: appId, services: [
+    await call(tc.core, 'applications.update', { id: appId, services: [
       { name: 'web', kind: 'web', command: 'exec bin/web', instances: 2 },
       { name: 'worker', kind: 'worker', command: 'exec bin/worker', instances: 5 },
     ] });
-    const r = await call<{ firstInstall: boolean; lastAppliedAt: string; deltas: unknown[] }>('provision.review', { applicationId: appId, serverId });
+    const r = await call(tc.core, 'provision.review', { applicationId: appId, serverId });
     expect(r.firstInstall).toBe(false);
     expect(r.lastAppliedAt).toMatch(/^\d{4}-/);
     expect(r.deltas).toEqual([{ kind: 'scale', what: 'worker instances', before: '3', after: '5', action: 'start 2 more instance(s)' }]);
   });
 
   it('stats: input is checked, an unplaced application is refused, history starts empty', async () => {
-    expect((await fail('stats.collect', {})).code).toBe('INVALID_INPUT');
-    const e = await fail('stats.collect', { applicationId: appId });
+    expect((await fails(tc.core, 'stats.collect', {})).code).toBe('INVALID_INPUT');
+    const e = await fails(tc.core, 'stats.collect', { applicationId: appId });
     expect(e.code).toBe('PRECONDITION_FAILED');
     expect(e.message).toContain('placement');
-    expect(await call('stats.history', { serverId })).toEqual({ items: [] });
+    expect(await call(tc.core, 'stats.history', { serverId })).toEqual({ items: [] });
   });
 });
 
@@ -108,15 +98,15 @@ describe('install checklist wiring', () => {
     expect(install.filter((s) => s.key.startsWith('provision-')).every((s) => s.sudo)).toBe(true);
 
     expect(provisionStdin(tc.core, appId, 'provision-database')).toBeNull();
-    expect((await call<{ set: boolean }>('provision.dbPasswordStatus', { applicationId: appId })).set).toBe(false);
-    expect((await fail('provision.setDbPassword', { applicationId: appId })).code).toBe('INVALID_INPUT');
-    expect((await fail('provision.setDbPassword', { applicationId: appId, password: 'two\nlines!!' })).code).toBe('INVALID_INPUT');
-    await call('provision.setDbPassword', { applicationId: appId, password: "it's a secret" });
+    expect((await call(tc.core, 'provision.dbPasswordStatus', { applicationId: appId })).set).toBe(false);
+    expect((await fails(tc.core, 'provision.setDbPassword', { applicationId: appId })).code).toBe('INVALID_INPUT');
+    expect((await fails(tc.core, 'provision.setDbPassword', { applicationId: appId, password: 'two\nlines!!' })).code).toBe('INVALID_INPUT');
+    await call(tc.core, 'provision.setDbPassword', { applicationId: appId, password: "it's a secret" });
     expect(provisionStdin(tc.core, appId, 'provision-database')).toBe("it's a secret\n");
     expect(provisionStdin(tc.core, appId, 'provision-user')).toBeNull();
-    await call('provision.setDbPassword', { applicationId: appId, generate: true });
+    await call(tc.core, 'provision.setDbPassword', { applicationId: appId, generate: true });
     expect(provisionStdin(tc.core, appId, 'provision-database')).toMatch(/^[A-Za-z0-9_-]{32}\n$/);
-    expect((await call<{ set: boolean }>('provision.dbPasswordStatus', { applicationId: appId })).set).toBe(true);
+    expect((await call(tc.core, 'provision.dbPasswordStatus', { applicationId: appId })).set).toBe(true);
     const audit = tc.core.audit.list({ entity: 'applications', entityId: appId, limit: 50, offset: 0 }).items;
     expect(audit.filter((a) => a.action === 'secret.set')).toHaveLength(2);
     expect(JSON.stringify(audit)).not.toContain("it's a secret");
@@ -126,15 +116,15 @@ describe('install checklist wiring', () => {
 describe('stats from a run', () => {
   it("recordStepStats keeps the monitoring step's output in the history (and ignores output without stats)", async () => {
     const { spawnSync } = await import('node:child_process');
-    const { recordStepStats } = await import('../../electron/core/provision/handlers.js');
+    const { recordStepStats } = await import('../../electron/core/provision/stats.js');
     const { statsScript } = await import('../../electron/core/provision/index.js');
     const out = spawnSync('/bin/sh', ['-c', statsScript(null)], { encoding: 'utf8' }).stdout;
     expect(recordStepStats(tc.core, serverId, appId, 'no stats here')).toBeNull();
     const item = recordStepStats(tc.core, serverId, appId, `changed: x\n${out}PUESTA_RESULT changed\n`);
     expect(item?.stats?.memory.totalKb).toBeGreaterThan(0);
-    const hist = await call<{ items: { id: number; applicationName: string; stats: { load: number[] } }[] }>('stats.history', { serverId, applicationId: appId });
+    const hist = await call(tc.core, 'stats.history', { serverId, applicationId: appId });
     expect(hist.items).toHaveLength(1);
     expect(hist.items[0]!.applicationName).toBe('Shop');
-    expect(hist.items[0]!.stats.load).toHaveLength(3);
+    expect(hist.items[0]!.stats?.load).toHaveLength(3);
   });
 });

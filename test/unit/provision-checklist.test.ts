@@ -5,19 +5,14 @@
  * scripts of the inventory as it is now; the notes a step's output turns into.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../electron/core/dispatch.js';
 import { provisionNote } from '../../electron/core/provision/checklist.js';
+import type { ChecklistKind } from '../../shared/contract/runs.js';
+import { call } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 
 let tc: TestCore;
 
-async function call<T = Record<string, unknown>>(method: string, input: unknown): Promise<T> {
-  const r = await dispatch(tc.core, method, input);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), r.error);
-  return r.value as T;
-}
-type Step = { key: string; command: string; sudo: boolean; enabled: boolean; title: string };
-const keys = async (applicationId: number, kind: string) => (await call<{ steps: Step[] }>('checklists.get', { applicationId, kind })).steps.map((s) => s.key);
+const keys = async (applicationId: number, kind: ChecklistKind) => (await call(tc.core, 'checklists.get', { applicationId, kind })).steps.map((s) => s.key);
 
 beforeAll(() => {
   tc = makeCore();
@@ -26,12 +21,12 @@ afterAll(async () => tc?.cleanup());
 
 describe('provisioning in the checklists', () => {
   it('an application without services keeps the plain checklists', async () => {
-    const { id } = await call<{ id: number }>('applications.create', { name: 'Plain', runtimeUser: 'plain', basePath: '/srv/plain' });
+    const { id } = await call(tc.core, 'applications.create', { name: 'Plain', runtimeUser: 'plain', basePath: '/srv/plain' });
     expect(await keys(id, 'install')).toEqual(['preflight', 'layout', 'upload', 'link-shared', 'switch', 'restart', 'health', 'record']);
   });
 
   it('with services: provisioning steps, a restart onto the new release, no database step until one is needed', async () => {
-    const { id } = await call<{ id: number }>('applications.create', {
+    const { id } = await call(tc.core, 'applications.create', {
       name: 'Shop',
       runtimeUser: 'shop',
       basePath: '/srv/shop',
@@ -42,28 +37,28 @@ describe('provisioning in the checklists', () => {
     const upgrade = await keys(id, 'upgrade');
     expect(upgrade.indexOf('provision-user')).toBe(1);
     expect(upgrade).toContain('cleanup');
-    const rb = (await call<{ steps: Step[] }>('checklists.get', { applicationId: id, kind: 'rollback' })).steps;
+    const rb = (await call(tc.core, 'checklists.get', { applicationId: id, kind: 'rollback' })).steps;
     expect(rb.map((s) => s.key)).toEqual(['preflight', 'switch', 'restart', 'health', 'record']);
     const restart = rb.find((s) => s.key === 'restart')!;
     expect(restart).toMatchObject({ enabled: true, sudo: true });
     expect(restart.command).toContain('{{release.previous}}');
 
     // a stored DB password (or a backup that dumps the database) brings the database step in
-    await call('provision.setDbPassword', { applicationId: id, generate: true });
+    await call(tc.core, 'provision.setDbPassword', { applicationId: id, generate: true });
     expect(await keys(id, 'install')).toContain('provision-database');
   });
 
   it('an edited checklist runs the provisioning scripts of the inventory as it is now', async () => {
-    const { id } = await call<{ id: number }>('applications.create', {
+    const { id } = await call(tc.core, 'applications.create', {
       name: 'Edited',
       runtimeUser: 'edited',
       basePath: '/srv/edited',
       services: [{ name: 'worker', kind: 'worker', command: 'exec bin/work', instances: 2 }],
     });
-    const cl = await call<{ steps: Step[] }>('checklists.get', { applicationId: id, kind: 'install' });
-    await call('checklists.save', { applicationId: id, kind: 'install', steps: cl.steps.map((s) => (s.key === 'provision-logrotate' ? { ...s, title: 'Logs (ours)' } : s)) });
-    await call('applications.update', { id, services: [{ name: 'worker', kind: 'worker', command: 'exec bin/work', instances: 5 }] });
-    const now = await call<{ steps: Step[]; builtin: boolean }>('checklists.get', { applicationId: id, kind: 'install' });
+    const cl = await call(tc.core, 'checklists.get', { applicationId: id, kind: 'install' });
+    await call(tc.core, 'checklists.save', { applicationId: id, kind: 'install', steps: cl.steps.map((s) => (s.key === 'provision-logrotate' ? { ...s, title: 'Logs (ours)' } : s)) });
+    await call(tc.core, 'applications.update', { id, services: [{ name: 'worker', kind: 'worker', command: 'exec bin/work', instances: 5 }] });
+    const now = await call(tc.core, 'checklists.get', { applicationId: id, kind: 'install' });
     expect(now.builtin).toBe(false);
     expect(now.steps.find((s) => s.key === 'provision-logrotate')!.title).toBe('Logs (ours)');
     const start = now.steps.find((s) => s.key === 'provision-services-start')!;

@@ -229,9 +229,10 @@ describe('rendered files are accepted by the real tools', () => {
 });
 
 describe('scripts', () => {
-  it('every step parses (sh -n), ends with a PUESTA_RESULT line and fits the checklist command limit', () => {
-    const app = makeApp();
-    const steps = provisionSteps(app);
+  const app = makeApp();
+  const steps = provisionSteps(app);
+
+  it('the steps come in their order, each in its phase', () => {
     expect(steps.map((s) => s.key)).toEqual([
       'provision-user',
       'provision-layout',
@@ -243,18 +244,36 @@ describe('scripts', () => {
       'provision-monitoring',
     ]);
     expect(steps.map((s) => s.phase)).toEqual(['before-release', 'before-release', 'before-release', 'before-release', 'before-release', 'before-release', 'after-release', 'after-release']);
-    for (const s of steps) {
+  });
+
+  describe.each(steps)('$key', (s) => {
+    it('parses (sh -n)', () => {
       const r = spawnSync('/bin/sh', ['-n', '-c', s.script], { encoding: 'utf8' });
       expect(r.status, `${s.key}: ${r.stderr}`).toBe(0);
+    });
+    it('starts with set -eu', () => {
       expect(s.script).toMatch(/^set -eu\n/);
+    });
+    it('ends with a PUESTA_RESULT line', () => {
       expect(s.script.trimEnd().split('\n').at(-1)).toContain("PUESTA_RESULT unchanged'; fi");
+    });
+    it('fits the checklist command limit', () => {
       // the runs engine stores the command in a ChecklistStep
       expect(() => ChecklistStep.parse({ key: s.key, title: s.title, command: s.script, sudo: s.sudo })).not.toThrow();
-    }
+    });
+  });
+
+  it('the backup script parses and dumps with pg_dump -Fc', () => {
     const bs = renderBackupScript(app);
     expect(spawnSync('/bin/sh', ['-n', '-c', bs]).status).toBe(0);
     expect(bs).toContain('pg_dump -Fc');
+  });
+
+  it('an application without a database has no database step', () => {
     expect(provisionSteps(app, { database: false }).map((s) => s.key)).not.toContain('provision-database');
+  });
+
+  it('under supervisor the services step never calls systemctl', () => {
     expect(servicesStep(app, { manager: 'supervisor' }).script).not.toContain('systemctl');
   });
 

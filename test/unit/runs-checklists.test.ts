@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runsOf } from '../../electron/core/runs/engine.js';
 import { LocalExecutor } from '../../electron/core/runs/local-exec.js';
 import { render, variablesOf } from '../../electron/core/runs/template.js';
-import { call, callErr, runsFixture, type RunsFixture } from './runs-fixture.js';
+import { call, fails } from '../helpers/api.js';
+import { runsFixture, type RunsFixture } from './runs-fixture.js';
 
 let fx: RunsFixture | null = null;
 afterEach(async () => {
@@ -38,7 +38,7 @@ describe('checklist templates', () => {
     const { core, appId, envId, base } = fx;
     await call(core, 'applications.update', { id: appId, sharedDirs: ['ok', `we ird $(touch PWNED) 'x'`] });
     const run = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') } });
-    const r = await runsOf(core).settled(run.id);
+    const r = await core.services.runs.settled(run.id);
     expect(r.state).toBe('succeeded');
     expect(readdirSync(path.join(base, 'shared')).sort()).toEqual(['.env', 'ok', `we ird $(touch PWNED) 'x'`].sort());
     expect(existsSync(path.join(base, 'current', `we ird $(touch PWNED) 'x'`))).toBe(true);
@@ -58,12 +58,12 @@ describe('checklist templates', () => {
     expect(saved.builtin).toBe(false);
     expect(saved.steps.map((s) => s.key).slice(0, 2)).toEqual(['layout', 'preflight']);
     expect(saved.steps.some((s) => s.key === 'restart')).toBe(false);
-    const bad = await callErr(core, 'checklists.save', { applicationId: appId, kind: 'install', steps: [{ key: 'a', title: 'A', command: 'echo {{app.password}}' }] });
+    const bad = await fails(core, 'checklists.save', { applicationId: appId, kind: 'install', steps: [{ key: 'a', title: 'A', command: 'echo {{app.password}}' }] });
     expect(bad.code).toBe('INVALID_INPUT');
     expect(bad.message).toContain('{{app.password}}');
-    const dup = await callErr(core, 'checklists.save', { applicationId: appId, kind: 'install', steps: [{ key: 'a', title: 'A' }, { key: 'a', title: 'B' }] });
+    const dup = await fails(core, 'checklists.save', { applicationId: appId, kind: 'install', steps: [{ key: 'a', title: 'A' }, { key: 'a', title: 'B' }] });
     expect(dup.code).toBe('INVALID_INPUT');
-    const chk = await callErr(core, 'checklists.save', { applicationId: appId, kind: 'install', steps: [{ key: 'h', title: 'H', kind: 'check', check: { kind: 'http', url: '' } }] });
+    const chk = await fails(core, 'checklists.save', { applicationId: appId, kind: 'install', steps: [{ key: 'h', title: 'H', kind: 'check', check: { kind: 'http', url: '' } }] });
     expect(chk.code).toBe('INVALID_INPUT');
     const audit = await call(core, 'audit.list', { entity: 'checklists', limit: 10, offset: 0 });
     expect(audit.items.map((a) => a.action)).toEqual(['update']);
@@ -82,23 +82,33 @@ describe('checklist templates', () => {
   });
 });
 
+function cmdlineOf(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return ''; // the process ended while the list was read
+  }
+}
+
 describe('run control', () => {
   it('abort while a step runs stops the remote command at once', async () => {
     fx = await runsFixture();
     const { core, appId, envId, base } = fx;
     await call(core, 'checklists.save', { applicationId: appId, kind: 'upgrade', steps: [{ key: 'long', title: 'Long', command: 'mkdir -p {{app.base}}; sleep 30; touch {{app.base}}/finished' }] });
     const run = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'upgrade', source: { kind: 'directory', path: fx.src('v1') } });
-    await new Promise((r) => setTimeout(r, 300));
-    const t0 = Date.now();
+    // the step's shell, known by the fixture's own folder in its command line (a killed one has none)
+    const marker = path.basename(fx.work);
+    const running = () => readdirSync('/proc').some((pid) => /^\d+$/.test(pid) && cmdlineOf(pid).includes(marker));
+    await expect.poll(running, { timeout: 10_000 }).toBe(true);
     const r = await call(core, 'runs.act', { id: run.id, action: 'abort', note: 'wrong build' });
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(running()).toBe(false); // gone by the time the abort answers, not after its 30 s
     expect(r).toMatchObject({ state: 'aborted', error: 'Aborted: wrong build' });
     expect(r.cells[0]).toMatchObject({ state: 'failed' });
     expect(r.rollbackOffer).toBeNull(); // nothing was installed before: nothing to roll back to
     await new Promise((res) => setTimeout(res, 200));
     expect(existsSync(path.join(base, 'finished'))).toBe(false);
-    expect((await callErr(core, 'runs.act', { id: run.id, action: 'retry' })).code).toBe('PRECONDITION_FAILED');
-    expect((await callErr(core, 'runs.resume', { id: run.id })).code).toBe('PRECONDITION_FAILED');
+    expect((await fails(core, 'runs.act', { id: run.id, action: 'retry' })).code).toBe('PRECONDITION_FAILED');
+    expect((await fails(core, 'runs.resume', { id: run.id })).code).toBe('PRECONDITION_FAILED');
   });
 
   it('exclude host: the failed host is left out of the rest of the run, the others go on', async () => {
@@ -114,12 +124,12 @@ describe('run control', () => {
       ],
     });
     const run = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'upgrade', source: { kind: 'directory', path: fx.src('v1') } });
-    let r = await runsOf(core).settled(run.id);
+    let r = await core.services.runs.settled(run.id);
     expect(r).toMatchObject({ state: 'waiting', waitingFor: 'decision', currentStep: 0 });
     expect(r.cells.filter((c) => c.stepIndex === 0).map((c) => c.state)).toEqual(['succeeded', 'failed', 'succeeded']);
-    expect((await callErr(core, 'runs.act', { id: run.id, action: 'exclude' })).code).toBe('INVALID_INPUT');
+    expect((await fails(core, 'runs.act', { id: run.id, action: 'exclude' })).code).toBe('INVALID_INPUT');
     await call(core, 'runs.act', { id: run.id, action: 'exclude', serverId: bad, note: 'disk full, ticket #12' });
-    r = await runsOf(core).settled(run.id);
+    r = await core.services.runs.settled(run.id);
     expect(r.state).toBe('succeeded');
     expect(r.excludedServerIds).toEqual([bad]);
     expect(r.cells.filter((c) => c.serverId === bad).map((c) => c.state)).toEqual(['excluded', 'excluded']);
@@ -141,7 +151,7 @@ describe('run control', () => {
       ],
     });
     const run = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'upgrade', source: { kind: 'directory', path: fx.src('v1') } });
-    const r = await runsOf(core).settled(run.id);
+    const r = await core.services.runs.settled(run.id);
     expect(existsSync(path.join(base, 'state'))).toBe(true);
     expect(r.cells.map((c) => c.state)).toEqual(['succeeded', 'succeeded', 'failed']);
     expect(r.cells[2]!.error).toMatch(/did not pass within 1 s \(\d+ attempts\)/);
@@ -164,7 +174,7 @@ describe('locks and releases API', () => {
     const l = await call(core, 'locks.override', { applicationId: appId, environmentId: envId, reason: 'freeze for audit' });
     expect(l).toMatchObject({ owner: 'carol', reason: 'freeze for audit', runId: null, expired: false, applicationName: 'shop', environmentName: 'staging' });
     await call(core, 'settings.setOperator', { name: 'dave' });
-    const e = await callErr(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') } });
+    const e = await fails(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') } });
     expect(e.code).toBe('LOCKED');
     expect(e.message).toContain('carol');
     expect(e.message).toContain('freeze for audit');
@@ -173,7 +183,7 @@ describe('locks and releases API', () => {
     const acts = (await call(core, 'audit.list', { entity: 'locks', limit: 10, offset: 0 })).items.map((a) => a.action);
     expect(acts).toEqual(['lock.release']);
     const run = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') } });
-    expect((await runsOf(core).settled(run.id)).state).toBe('succeeded');
+    expect((await core.services.runs.settled(run.id)).state).toBe('succeeded');
   });
 
   it('an expired lease can be taken (audited); a live run cannot have its lock released', async () => {
@@ -181,8 +191,8 @@ describe('locks and releases API', () => {
     const { core, appId, envId } = fx;
     await call(core, 'checklists.save', { applicationId: appId, kind: 'install', steps: [{ key: 'ask', title: 'Ask', kind: 'manual' }] });
     const run = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') } });
-    await runsOf(core).settled(run.id);
-    expect((await callErr(core, 'locks.release', { applicationId: appId, environmentId: envId })).code).toBe('PRECONDITION_FAILED');
+    await core.services.runs.settled(run.id);
+    expect((await fails(core, 'locks.release', { applicationId: appId, environmentId: envId })).code).toBe('PRECONDITION_FAILED');
     // the lease lapses everywhere (as when the laptop that held it is gone)
     core.db.prepare('UPDATE locks SET lease_expires_at = ?').run('2000-01-01T00:00:00.000Z');
     const lockFile = path.join(fx.base, '.puesta-lock');
@@ -192,7 +202,7 @@ describe('locks and releases API', () => {
     const second = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') } });
     expect((await call(core, 'audit.list', { entity: 'locks', limit: 10, offset: 0 })).items[0]!.action).toBe('lock.take-expired');
     // the first run, waiting on its manual step, no longer holds the lock: it cannot go on
-    const e = await callErr(core, 'runs.act', { id: run.id, action: 'confirm' });
+    const e = await fails(core, 'runs.act', { id: run.id, action: 'confirm' });
     expect(e.code).toBe('LOCKED');
     expect(e.message).toContain('erin');
     await call(core, 'runs.act', { id: second.id, action: 'abort' });
@@ -202,7 +212,7 @@ describe('locks and releases API', () => {
     fx = await runsFixture();
     const { core, appId, envId, base, serverIds } = fx;
     const run = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') }, label: 'v1' });
-    await runsOf(core).settled(run.id);
+    await core.services.runs.settled(run.id);
     const { mkdirSync, rmSync, symlinkSync, renameSync } = await import('node:fs');
     mkdirSync(path.join(base, 'releases', 'hotfix-by-hand'));
     symlinkSync(path.join(base, 'releases', 'hotfix-by-hand'), path.join(base, 'cur.tmp'));
@@ -219,7 +229,7 @@ describe('locks and releases API', () => {
   it('registers a release installed by hand, as current; rollback targets need a previous release', async () => {
     fx = await runsFixture();
     const { core, appId, envId, serverIds } = fx;
-    const noPrev = await callErr(core, 'runs.plan', { applicationId: appId, environmentId: envId, kind: 'rollback' });
+    const noPrev = await fails(core, 'runs.plan', { applicationId: appId, environmentId: envId, kind: 'rollback' });
     expect(noPrev.code).toBe('PRECONDITION_FAILED');
     expect(noPrev.message).toContain('local-1');
     await call(core, 'releases.register', { applicationId: appId, serverId: serverIds[0]!, key: 'old-1', label: 'legacy' });
@@ -229,6 +239,6 @@ describe('locks and releases API', () => {
     expect(plan.steps.find((s) => s.key === 'switch')!.cells[0]!.command).toContain('/releases/old-1');
     const list = await call(core, 'releases.list', { applicationId: appId });
     expect(list.items.map((x) => [x.key, x.current])).toEqual([['old-2', true], ['old-1', false]]);
-    expect((await callErr(core, 'releases.register', { applicationId: appId, serverId: serverIds[0]!, key: '../x' })).code).toBe('INVALID_INPUT');
+    expect((await fails(core, 'releases.register', { applicationId: appId, serverId: serverIds[0]!, key: '../x' })).code).toBe('INVALID_INPUT');
   });
 });

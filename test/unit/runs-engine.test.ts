@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, readlinkSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runsOf } from '../../electron/core/runs/engine.js';
-import { call, callErr, runsFixture, type RunsFixture } from './runs-fixture.js';
+import { call, fails } from '../helpers/api.js';
+import { runsFixture, type RunsFixture } from './runs-fixture.js';
 
 let fx: RunsFixture | null = null;
 afterEach(async () => {
@@ -15,7 +15,7 @@ describe('guided runs on the local executor', () => {
     fx = await runsFixture({ keep: 2 });
     const { core, appId, envId, base } = fx;
     const install = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') }, label: 'v1' });
-    let r = await runsOf(core).settled(install.id);
+    let r = await core.services.runs.settled(install.id);
     expect(r.state, JSON.stringify(r.cells.filter((c) => c.state === 'failed'))).toBe('succeeded');
     expect(readFileSync(path.join(base, 'current', 'VERSION'), 'utf8')).toBe('v1\n');
     expect(readlinkSync(path.join(base, 'current'))).toContain('-v1');
@@ -29,7 +29,7 @@ describe('guided runs on the local executor', () => {
     const keys: string[] = [];
     for (const v of ['v2', 'v3', 'v4']) {
       const up = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'upgrade', source: { kind: 'directory', path: fx.src(v) }, label: v });
-      r = await runsOf(core).settled(up.id);
+      r = await core.services.runs.settled(up.id);
       expect(r.state).toBe('succeeded');
       expect(readFileSync(path.join(base, 'current', 'VERSION'), 'utf8')).toBe(`${v}\n`);
       keys.push(up.releaseKey);
@@ -44,7 +44,7 @@ describe('guided runs on the local executor', () => {
     expect(all.items.filter((x) => x.removedAt).map((x) => x.label).sort()).toEqual(['v1', 'v2']);
 
     const rb = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'rollback' });
-    r = await runsOf(core).settled(rb.id);
+    r = await core.services.runs.settled(rb.id);
     expect(r.state).toBe('succeeded');
     expect(readFileSync(path.join(base, 'current', 'VERSION'), 'utf8')).toBe('v3\n');
     expect((await call(core, 'releases.current', { applicationId: appId })).items[0]!.key).toBe(keys[1]);
@@ -73,17 +73,17 @@ describe('guided runs on the local executor', () => {
     const events: string[] = [];
     const off = core.events.subscribe((e) => events.push(e));
     const run = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') } });
-    let r = await runsOf(core).settled(run.id);
+    let r = await core.services.runs.settled(run.id);
     expect(r.state).toBe('waiting');
     expect(r.waitingFor).toBe('decision');
     const i = r.steps.findIndex((s) => s.key === 'restart');
     expect(r.currentStep).toBe(i);
     const failed = r.cells.find((c) => c.stepIndex === i)!;
     expect(failed).toMatchObject({ state: 'failed', exitCode: 7, attempt: 1 });
-    expect((await callErr(core, 'runs.act', { id: run.id, action: 'skip', note: '' })).code).toBe('INVALID_INPUT');
-    expect((await callErr(core, 'runs.act', { id: run.id, action: 'retry', command: 'echo {{nope}}' })).code).toBe('INVALID_INPUT');
+    expect((await fails(core, 'runs.act', { id: run.id, action: 'skip', note: '' })).code).toBe('INVALID_INPUT');
+    expect((await fails(core, 'runs.act', { id: run.id, action: 'retry', command: 'echo {{nope}}' })).code).toBe('INVALID_INPUT');
     await call(core, 'runs.act', { id: run.id, action: 'retry', command: 'echo started {{app.name}}' });
-    r = await runsOf(core).settled(run.id);
+    r = await core.services.runs.settled(run.id);
     expect(r.state).toBe('succeeded');
     expect(r.cells.find((c) => c.stepIndex === i)).toMatchObject({ state: 'succeeded', attempt: 2, exitCode: 0, command: 'echo started shop' });
     off();
@@ -122,11 +122,11 @@ describe('guided runs on the local executor', () => {
     const plan = await call(core, 'runs.plan', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') } });
     expect(plan.steps[1]!.cells[0]).toMatchObject({ serverId: null, command: null, detail: 'Call shop support' });
     const run = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') } });
-    let r = await runsOf(core).settled(run.id);
+    let r = await core.services.runs.settled(run.id);
     expect(r).toMatchObject({ state: 'waiting', waitingFor: 'confirm', currentStep: 1 });
-    expect((await callErr(core, 'runs.act', { id: run.id, action: 'retry' })).code).toBe('PRECONDITION_FAILED');
+    expect((await fails(core, 'runs.act', { id: run.id, action: 'retry' })).code).toBe('PRECONDITION_FAILED');
     r = await call(core, 'runs.act', { id: run.id, action: 'confirm', note: 'called Ana' });
-    r = await runsOf(core).settled(run.id);
+    r = await core.services.runs.settled(run.id);
     expect(r.state).toBe('succeeded');
     expect(r.cells.find((c) => c.stepIndex === 1)).toMatchObject({ state: 'succeeded', note: 'called Ana' });
 
@@ -137,7 +137,7 @@ describe('guided runs on the local executor', () => {
       steps: [{ key: 'ask', title: 'Ask', kind: 'manual' }, ...(await call(core, 'checklists.get', { applicationId: appId, kind: 'upgrade' })).steps],
     });
     const up = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'upgrade', source: { kind: 'directory', path: fx.src('v2') } });
-    await runsOf(core).settled(up.id);
+    await core.services.runs.settled(up.id);
     expect((await call(core, 'locks.list', {})).items[0]).toMatchObject({ runId: up.id, expired: false });
     const ab = await call(core, 'runs.act', { id: up.id, action: 'abort', note: 'customer said no' });
     expect(ab.state).toBe('aborted');
@@ -152,14 +152,14 @@ describe('guided runs on the local executor', () => {
     await call(core, 'checklists.save', { applicationId: appId, kind: 'install', steps: [{ key: 'ask', title: 'Ask', kind: 'manual' }, ...cl.steps] });
     await call(core, 'settings.setOperator', { name: 'alice' });
     const req = { applicationId: appId, environmentId: envId, kind: 'install' as const, source: { kind: 'directory' as const, path: fx.src('v1') } };
-    const noConfirm = await callErr(core, 'runs.start', req);
+    const noConfirm = await fails(core, 'runs.start', req);
     expect(noConfirm.code).toBe('PRECONDITION_FAILED');
     expect(noConfirm.message).toContain('"staging"');
-    expect((await callErr(core, 'runs.start', { ...req, confirmName: 'Staging ' })).code).toBe('PRECONDITION_FAILED');
+    expect((await fails(core, 'runs.start', { ...req, confirmName: 'Staging ' })).code).toBe('PRECONDITION_FAILED');
     const first = await call(core, 'runs.start', { ...req, confirmName: 'staging', reason: 'monthly release' });
-    await runsOf(core).settled(first.id);
+    await core.services.runs.settled(first.id);
     await call(core, 'settings.setOperator', { name: 'bob' });
-    const refused = await callErr(core, 'runs.start', { ...req, confirmName: 'staging' });
+    const refused = await fails(core, 'runs.start', { ...req, confirmName: 'staging' });
     expect(refused.code).toBe('LOCKED');
     expect(refused.message).toContain('alice');
     expect(refused.message).toContain('monthly release');
@@ -183,13 +183,13 @@ describe('guided runs on the local executor', () => {
     const future = Math.floor(Date.now() / 1000) + 3600;
     writeFileSync(path.join(base, '.puesta-lock'), `token=other-laptop expires=${future} run=9 owner=carol reason=hotfix\n`);
     const req = { applicationId: appId, environmentId: envId, kind: 'install' as const, source: { kind: 'directory' as const, path: fx.src('v1') } };
-    const e = await callErr(core, 'runs.start', req);
+    const e = await fails(core, 'runs.start', req);
     expect(e.code).toBe('LOCKED');
     expect(e.message).toContain('carol');
     expect((await call(core, 'locks.list', {})).items).toEqual([]);
     writeFileSync(path.join(base, '.puesta-lock'), `token=other-laptop expires=${Math.floor(Date.now() / 1000) - 10} run=9 owner=carol reason=hotfix\n`);
     const run = await call(core, 'runs.start', req);
-    expect((await runsOf(core).settled(run.id)).state).toBe('succeeded');
+    expect((await core.services.runs.settled(run.id)).state).toBe('succeeded');
     const audit = await call(core, 'audit.list', { entity: 'host-lock', limit: 10, offset: 0 });
     expect(audit.items[0]!.action).toBe('lock.take-expired');
   });
@@ -201,7 +201,7 @@ describe('guided runs on the local executor', () => {
     const timed = async (parallelism: number) => {
       const t0 = Date.now();
       const run = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'upgrade', source: { kind: 'directory', path: fx!.src('v1') }, parallelism });
-      const r = await runsOf(core).settled(run.id);
+      const r = await core.services.runs.settled(run.id);
       expect(r.state).toBe('succeeded');
       expect(r.cells.map((c) => c.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
       return Date.now() - t0;
@@ -232,12 +232,11 @@ describe('guided runs on the local executor', () => {
     while ((await call(core, 'runs.get', { id: run.id })).cells[1]!.state !== 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await core.close();
     const { makeCore } = await import('../helpers/core.js');
-    const { setRunsExecutor } = await import('../../electron/core/runs/engine.js');
     const { LocalExecutor } = await import('../../electron/core/runs/local-exec.js');
     const again = makeCore(dataDir);
     core = again.core;
     fx = { ...fx, core, cleanup: again.cleanup };
-    setRunsExecutor(core, new LocalExecutor());
+    core.services.runs.setExecutor(new LocalExecutor());
     let r = await call(core, 'runs.get', { id: run.id });
     expect(r).toMatchObject({ state: 'interrupted', currentStep: 1 });
     expect(r.cells[1]!.state).toBe('interrupted');
@@ -247,7 +246,7 @@ describe('guided runs on the local executor', () => {
     r = await call(core, 'runs.resume', { id: run.id });
     expect(r.state).toBe('running');
     writeFileSync(path.join(fx.base, 'go'), '');
-    r = await runsOf(core).settled(run.id);
+    r = await core.services.runs.settled(run.id);
     expect(r.state).toBe('succeeded');
     expect(r.cells.map((c) => [c.state, c.attempt])).toEqual([['succeeded', 1], ['succeeded', 2], ['succeeded', 1]]);
     const slow = (await call(core, 'runs.logs', { runId: run.id, stepIndex: 1 })).items;

@@ -2,24 +2,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Core } from '../../electron/core/core.js';
-import { dispatch } from '../../electron/core/dispatch.js';
 import { LocalExecutor } from '../../electron/core/runs/local-exec.js';
-import { setRunsExecutor } from '../../electron/core/runs/engine.js';
-import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract/index.js';
+import type { StepKinds } from '../../electron/core/runs/step-kinds.js';
+import { call } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
-
-export async function call<M extends MethodName>(core: Core, m: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const r = await dispatch(core, m, input);
-  if (!r.ok) throw Object.assign(new Error(`${m}: ${r.error.code}: ${r.error.message}`), { code: r.error.code, details: r.error.details });
-  return r.value as MethodOutput<M>;
-}
-
-export async function callErr(core: Core, m: MethodName, input: unknown): Promise<{ code: string; message: string; details?: unknown }> {
-  const r = await dispatch(core, m, input);
-  if (r.ok) throw new Error(`${m} succeeded but an error was expected`);
-  return r.error;
-}
 
 export interface RunsFixture extends TestCore {
   work: string;
@@ -31,10 +17,11 @@ export interface RunsFixture extends TestCore {
   src: (v: string) => string;
 }
 
-export async function runsFixture(opts: { hosts?: number; confirmRuns?: boolean; keep?: number; dataDir?: string } = {}): Promise<RunsFixture> {
+export async function runsFixture(opts: { hosts?: number; confirmRuns?: boolean; keep?: number; dataDir?: string; stepKinds?: StepKinds } = {}): Promise<RunsFixture> {
   const tc = makeCore(opts.dataDir);
   const { core } = tc;
-  setRunsExecutor(core, new LocalExecutor());
+  if (opts.stepKinds) core.services.configure({ stepKinds: opts.stepKinds });
+  core.services.runs.setExecutor(new LocalExecutor());
   const work = mkdtempSync(path.join(os.tmpdir(), 'puesta-runs-'));
   const base = path.join(work, 'srv', "my app's base");
   const env = await call(core, 'environments.create', { name: 'staging', confirmRuns: opts.confirmRuns ?? false });

@@ -6,9 +6,9 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runsOf } from '../../electron/core/runs/engine.js';
 import type { ChecklistKind } from '../../shared/contract/runs.js';
-import { call, runsFixture, type RunsFixture } from './runs-fixture.js';
+import { call } from '../helpers/api.js';
+import { runsFixture, type RunsFixture } from './runs-fixture.js';
 
 let fx: RunsFixture | null = null;
 afterEach(async () => {
@@ -43,27 +43,29 @@ describe('health-gated runs (local executor)', () => {
     await gate(fx, 'upgrade', true);
     // install of a v2 that fails the check: nothing to switch back to, the run just waits
     const bad = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v2') }, label: 'v2' });
-    let r = await runsOf(core).settled(bad.id);
+    let r = await core.services.runs.settled(bad.id);
     const hi = r.steps.findIndex((s) => s.key === 'health');
     expect(r).toMatchObject({ state: 'waiting', waitingFor: 'decision', currentStep: hi, error: `Step ${hi + 1} (Health check) failed.` });
-    expect(r.cells.find((c) => c.stepIndex === hi)!.note).toBe('');
+    expect(r.cells.find((c) => c.stepIndex === hi)!).toMatchObject({ note: '', switchedBack: null });
     expect(readFileSync(path.join(base, 'current', 'VERSION'), 'utf8')).toBe('v2\n');
     await call(core, 'runs.act', { id: bad.id, action: 'abort', note: 'bad build' });
 
     const ins = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') }, label: 'v1' });
-    r = await runsOf(core).settled(ins.id);
+    r = await core.services.runs.settled(ins.id);
     expect(r.state).toBe('succeeded');
     const v1 = r.releaseKey;
 
     const plan = await call(core, 'runs.plan', { applicationId: appId, environmentId: envId, kind: 'upgrade', source: { kind: 'directory', path: fx.src('v2') }, label: 'v2' });
     expect(plan.steps.find((s) => s.key === 'health')!.cells[0]!.detail).toContain(`switches this host back to ${v1}`);
     const upg = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'upgrade', source: { kind: 'directory', path: fx.src('v2') }, label: 'v2' });
-    r = await runsOf(core).settled(upg.id);
+    r = await core.services.runs.settled(upg.id);
     expect(r).toMatchObject({ state: 'waiting', waitingFor: 'decision', currentStep: r.steps.findIndex((s) => s.key === 'health') });
     const cell = r.cells.find((c) => c.stepIndex === r.currentStep)!;
     expect(cell.state).toBe('failed');
     expect(cell.note).toContain(`switched back to ${v1} automatically and restarted it`);
     expect(cell.note).toContain('its check passes');
+    // the same fact as data, for the UI (no parsing of the note)
+    expect(cell.switchedBack).toEqual({ from: r.releaseKey, to: v1, ok: true });
     expect(r.error).toContain('switched back to the previous release there automatically');
     expect(path.basename(readlinkSync(path.join(base, 'current')))).toBe(v1);
     expect(readFileSync(path.join(base, 'shared', 'started'), 'utf8')).toBe('v1\n');
@@ -73,10 +75,11 @@ describe('health-gated runs (local executor)', () => {
 
     // retry: switches forward to v2 first (the check fails again, and it switches back again)
     await call(core, 'runs.act', { id: upg.id, action: 'retry', note: '' });
-    r = await runsOf(core).settled(upg.id);
+    r = await core.services.runs.settled(upg.id);
     const logs = (await call(core, 'runs.logs', { runId: upg.id, stepIndex: r.currentStep, query: 'switching forward again' })).items;
     expect(logs.length).toBeGreaterThanOrEqual(1);
     expect(path.basename(readlinkSync(path.join(base, 'current')))).toBe(v1);
+    expect(r.cells.find((c) => c.stepIndex === r.currentStep)!.switchedBack).toEqual({ from: r.releaseKey, to: v1, ok: true });
     await call(core, 'runs.act', { id: upg.id, action: 'abort', note: 'v2 is broken' });
   });
 
@@ -85,10 +88,11 @@ describe('health-gated runs (local executor)', () => {
     const { core, appId, envId, base } = fx;
     await gate(fx, 'install', true);
     await gate(fx, 'upgrade', undefined);
-    expect((await runsOf(core).settled((await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') } })).id)).state).toBe('succeeded');
+    expect((await core.services.runs.settled((await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: { kind: 'directory', path: fx.src('v1') } })).id)).state).toBe('succeeded');
     const upg = await call(core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'upgrade', source: { kind: 'directory', path: fx.src('v2') } });
-    const r = await runsOf(core).settled(upg.id);
-    expect(r).toMatchObject({ state: 'waiting', waitingFor: 'decision' });
+    const r = await core.services.runs.settled(upg.id);
+    expect(r).toMatchObject({ state: 'waiting', waitingFor: 'decision', error: `Step ${r.currentStep + 1} (Health check) failed.` });
+    expect(r.cells.every((c) => c.switchedBack === null)).toBe(true);
     expect(readFileSync(path.join(base, 'current', 'VERSION'), 'utf8')).toBe('v2\n');
   });
 });

@@ -1,24 +1,18 @@
 /**
- * How the install (and upgrade) checklists include the provisioning steps. Pure functions over
- * the runs contract, so the runs engine wires them in a few lines:
- *
- *   const prov = provisionChecklistSteps(core, app.id);
- *   steps = withProvisioning(builtinChecklist('install', app), prov);      // install
- *   …executor.exec(target, cmd, { …, sudo: step.sudo, stdin: provisionStdin(core, app.id, step.key) ?? '' })
- *   …on success: recordSnapshot(core, app, { serverId, runId, kind: 'install' | 'upgrade' })
+ * How the install (and upgrade) checklists include the provisioning steps: functions over the
+ * runs contract, which the provisioning step kind (step-kind.ts) hands to the runs engine.
  */
-import type { ChecklistStep } from '../../../shared/contract/runs.js';
-import { ChecklistStep as StepSchema } from '../../../shared/contract/runs.js';
-import type { ProvisionStep } from '../../../shared/contract/provision.js';
-import type { ChecklistKind } from '../../../shared/contract/runs.js';
-import { PROVISION_STEP_KEYS } from '../../../shared/contract/provision.js';
-import type { Core } from '../core.js';
 import type { Application } from '../../../shared/contract/inventory.js';
-import { applicationOf, provisionOptionsOf, provisionStepsFor, recordStepStats } from './handlers.js';
-import { serviceControlScript, templateSafe } from './index.js';
+import type { ProvisionStep } from '../../../shared/contract/provision.js';
+import { PROVISION_STEP_KEYS } from '../../../shared/contract/provision.js';
+import type { ChecklistKind, ChecklistStep } from '../../../shared/contract/runs.js';
+import { ChecklistStep as StepSchema } from '../../../shared/contract/runs.js';
+import type { Core } from '../core.js';
 import { parseResult } from './common.js';
+import { applicationOf, provisionStepsFor, serviceOptionsOf } from './context.js';
+import { SUDO_PREFLIGHT } from '../runs/builtin.js';
+import { serviceControlScript, serviceManagerPreflight, templateSafe } from './index.js';
 import { dbPasswordSecretKey } from './postgres.js';
-import { recordSnapshot } from './review.js';
 
 const TIMEOUTS: Record<ProvisionStep['key'], number> = {
   'provision-user': 60,
@@ -89,23 +83,15 @@ export function provisionStdin(core: Core, applicationId: number, stepKey: strin
 const KEYS = new Set<string>(PROVISION_STEP_KEYS);
 export const isProvisionStep = (key: string): boolean => KEYS.has(key);
 
-/**
- * Whether an application's install/upgrade checklists include the provisioning steps: it declares
- * at least one service (web/worker) that Puesta runs for it. An application without services keeps
- * the plain checklist (the operator starts it with their own step).
- */
-export function provisions(core: Core, applicationId: number, kind: ChecklistKind): boolean {
-  if (kind === 'rollback') return false;
-  return applicationOf(core, applicationId).services.length > 0;
-}
-
 /** The built-in checklist of an application, with the provisioning steps when it has services. */
 export function provisionedBuiltin(core: Core, applicationId: number, kind: ChecklistKind, builtin: ChecklistStep[]): ChecklistStep[] {
   const app = applicationOf(core, applicationId);
   if (!app.services.length) return builtin;
   const restart = serviceRestartStep(core, app);
-  if (kind === 'rollback') return builtin.map((s) => (s.key === 'restart' ? restart : s));
-  return withProvisioning(builtin, provisionChecklistSteps(core, applicationId), restart);
+  // the pre-flight also checks the service manager (and sudo, which it needs) before anything changes
+  const preflight = (s: ChecklistStep) => (s.key === 'preflight' ? { ...s, command: `${s.command}\n${SUDO_PREFLIGHT}\n${serviceManagerPreflight(serviceOptionsOf(core))}` } : s);
+  if (kind === 'rollback') return builtin.map((s) => (s.key === 'restart' ? restart : preflight(s)));
+  return withProvisioning(builtin.map(preflight), provisionChecklistSteps(core, applicationId), restart);
 }
 
 /**
@@ -115,15 +101,14 @@ export function provisionedBuiltin(core: Core, applicationId: number, kind: Chec
  * On a host's first release the services step has just started them: nothing to do.
  */
 export function serviceRestartStep(core: Core, app: Application): ChecklistStep {
-  const o = provisionOptionsOf(core);
-  const so = { ...(o.paths ? { paths: o.paths } : {}), ...(o.group ? { group: o.group } : {}), ...(o.manager ? { manager: o.manager } : {}) };
-  const script = templateSafe(serviceControlScript(app, 'restart', undefined, so));
+  const script = templateSafe(serviceControlScript(app, 'restart', undefined, serviceOptionsOf(core)));
   return StepSchema.parse({
     key: 'restart',
     title: `Restart the services on the new release (${app.services.map((s) => `${s.name}×${s.instances}`).join(', ')})`,
     kind: 'auto',
     action: 'shell',
-    command: `if [ -z {{release.previous}} ]; then echo "first release on this host: the services step started it"; exit 0; fi\n( ${script} )\necho "services restarted on" {{release.key}}`,
+    // the restart's own status is the step's: a failed or killed systemctl/supervisorctl fails the cell
+    command: `if [ -z {{release.previous}} ]; then echo "first release on this host: the services step started it"; exit 0; fi\n( ${script} ) || { rc=$?; echo "restarting the services failed (exit $rc)" >&2; exit "$rc"; }\necho "services restarted on" {{release.key}}`,
     sudo: true,
     timeoutSeconds: 300,
   });
@@ -149,22 +134,4 @@ export function provisionNote(stepKey: string, stdout: string): string | null {
   if (!isProvisionStep(stepKey)) return null;
   const r = parseResult(stdout);
   return r === 'unchanged' ? 'already in place' : r === 'changed' ? 'changed' : null;
-}
-
-/**
- * After a provisioning step succeeded on a host: the monitoring step's statistics go to the
- * history (charts); returns the note for the cell.
- */
-export function afterProvisionStep(core: Core, applicationId: number, serverId: number, stepKey: string, stdout: string): string | null {
-  if (stepKey === 'provision-monitoring') recordStepStats(core, serverId, applicationId, stdout);
-  return provisionNote(stepKey, stdout);
-}
-
-/** When an install/upgrade run with provisioning steps succeeded: what it applied, per host (the upgrade review compares with it). */
-export function afterProvisionedRun(core: Core, run: { id: number; applicationId: number; kind: ChecklistKind; steps: ChecklistStep[]; serverIds: number[] }): void {
-  if (run.kind === 'rollback' || !run.steps.some((s) => isProvisionStep(s.key) && s.enabled)) return;
-  const app = applicationOf(core, run.applicationId);
-  core.tx(() => {
-    for (const serverId of run.serverIds) recordSnapshot(core, app, { serverId, runId: run.id, kind: run.kind as 'install' | 'upgrade' });
-  });
 }

@@ -6,7 +6,11 @@
 import type { Application } from '../../../shared/contract/inventory.js';
 import type { ProvisionDelta, ProvisionReview } from '../../../shared/contract/provision.js';
 import type { Core } from '../core.js';
+import { pendingPatches } from '../dbpatch/status.js';
 import { appSlug } from './common.js';
+import { insertSnapshot, lastSnapshot } from './snapshot-store.js';
+
+export { lastSnapshot } from './snapshot-store.js';
 
 /** The provisioning-relevant fields of an application. */
 export interface ProvisionSnapshot {
@@ -104,33 +108,17 @@ export function diffSnapshots(before: ProvisionSnapshot | null, after: Provision
   return d;
 }
 
-// ---------------------------------------------------------------- storage
-
-interface SnapshotRow {
-  id: number;
-  applied_at: string;
-  run_id: number | null;
-  inventory: string;
-}
-
 /** Records what an install/upgrade applied (called by the runs engine when the run succeeds). */
 export function recordSnapshot(core: Core, app: Application, opts: { serverId?: number | null; runId?: number | null; kind?: 'install' | 'upgrade' } = {}): number {
-  const r = core.db
-    .prepare('INSERT INTO provision_snapshots (application_id, server_id, run_id, kind, applied_at, applied_by, inventory) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(app.id, opts.serverId ?? null, opts.runId ?? null, opts.kind ?? 'install', new Date().toISOString(), core.operator(), JSON.stringify(snapshotOf(app)));
-  return Number(r.lastInsertRowid);
-}
-
-/** The last snapshot for the application on that server (or applied to all its servers). */
-export function lastSnapshot(core: Core, applicationId: number, serverId?: number | null): { snapshot: ProvisionSnapshot; appliedAt: string; runId: number | null } | null {
-  const row = (
-    serverId
-      ? core.db
-          .prepare('SELECT id, applied_at, run_id, inventory FROM provision_snapshots WHERE application_id = ? AND (server_id = ? OR server_id IS NULL) ORDER BY applied_at DESC, id DESC LIMIT 1')
-          .get(applicationId, serverId)
-      : core.db.prepare('SELECT id, applied_at, run_id, inventory FROM provision_snapshots WHERE application_id = ? ORDER BY applied_at DESC, id DESC LIMIT 1').get(applicationId)
-  ) as SnapshotRow | undefined;
-  return row ? { snapshot: JSON.parse(row.inventory) as ProvisionSnapshot, appliedAt: row.applied_at, runId: row.run_id } : null;
+  return insertSnapshot(core, {
+    applicationId: app.id,
+    serverId: opts.serverId ?? null,
+    runId: opts.runId ?? null,
+    kind: opts.kind ?? 'install',
+    appliedAt: new Date().toISOString(),
+    appliedBy: core.operator(),
+    inventory: snapshotOf(app),
+  });
 }
 
 export function reviewUpgrade(core: Core, app: Application, opts: { serverId?: number | null; pendingPatches?: string[] } = {}): ProvisionReview {
@@ -141,6 +129,6 @@ export function reviewUpgrade(core: Core, app: Application, opts: { serverId?: n
     firstInstall: !last,
     lastAppliedAt: last?.appliedAt ?? null,
     lastRunId: last?.runId ?? null,
-    deltas: diffSnapshots(last?.snapshot ?? null, snapshotOf(app), opts.pendingPatches),
+    deltas: diffSnapshots(last?.snapshot ?? null, snapshotOf(app), opts.pendingPatches ?? pendingPatches(core, app.id)),
   };
 }

@@ -8,7 +8,7 @@ import type { ChecklistKind, ChecklistStep, StepCheck } from '../../../shared/co
 import { ChecklistStep as StepSchema } from '../../../shared/contract/runs.js';
 
 export interface AppForChecklist {
-  healthCheck: { kind: 'http' | 'command'; target: string; expectStatus: number; timeoutSeconds: number };
+  healthCheck: { kind: 'http' | 'command'; from?: 'puesta' | 'host'; target: string; expectStatus: number; timeoutSeconds: number };
 }
 
 const PREFLIGHT = `set -e
@@ -19,6 +19,24 @@ while [ ! -d "$d" ]; do d=$(dirname "$d"); done
 free=$(df -Pk "$d" | awk 'NR==2 {print $4}')
 echo "free space under $d: $free KiB"
 [ "$free" -ge 51200 ] || { echo "less than 50 MiB free under $d" >&2; exit 1; }`;
+
+/** Pre-flight line: steps run with `sudo -n`, so sudo must not ask for a password (root needs none). */
+export const SUDO_PREFLIGHT = `if [ "$(id -u)" != 0 ] && ! sudo -n true 2>/dev/null; then echo "passwordless sudo is needed: steps of this checklist run with sudo -n; allow it for $(id -un) (NOPASSWD in sudoers) and retry." >&2; exit 1; fi
+echo "sudo: without a password"`;
+
+/**
+ * The pre-flight checks what the rest of the checklist will need, before anything changes:
+ * passwordless sudo when a step runs with sudo, curl when a check runs on the host.
+ */
+export function withPreflightNeeds(steps: ChecklistStep[]): ChecklistStep[] {
+  const on = steps.filter((s) => s.enabled && s.key !== 'preflight');
+  const needs: string[] = [];
+  if (on.some((s) => s.sudo)) needs.push(SUDO_PREFLIGHT);
+  if (on.some((s) => s.kind === 'check' && s.check?.kind === 'http' && s.check.from === 'host')) {
+    needs.push(`command -v curl >/dev/null || { echo "missing command: curl (the health check runs on this host)" >&2; exit 1; }`);
+  }
+  return steps.map((s) => (s.key === 'preflight' && s.enabled ? { ...s, command: [s.command, ...needs.filter((n) => !s.command.includes(n))].join('\n') } : s));
+}
 
 const LAYOUT = `set -e
 mkdir -p {{app.releases}} {{app.shared}}
@@ -56,7 +74,8 @@ const RESTART = `# The command that (re)starts the application on each host, e.g
 # sudo systemctl restart myapp
 :`;
 
-const CLEANUP = `cd {{app.releases}} || exit 0
+const CLEANUP = `set -e
+cd {{app.releases}} || exit 0
 cur=$(basename "$(readlink {{app.current}})")
 n=0
 for r in $(ls -1 | sort -r); do
@@ -66,14 +85,45 @@ for r in $(ls -1 | sort -r); do
   echo "removing old release $r"; rm -rf -- "$r"
 done`;
 
-const ROLLBACK_PREFLIGHT = `test -d {{release.path}} || { echo "release" {{release.key}} "is not on this host" >&2; exit 1; }
+const ROLLBACK_PREFLIGHT = `set -e
+test -d {{release.path}} || { echo "release" {{release.key}} "is not on this host" >&2; exit 1; }
 echo "current: $(readlink {{app.current}} || echo none)"
 echo "rolling back to" {{release.path}}`;
+
+/** What each built-in (and provisioning) step changes on a host, in one line: the plan's summary of its script. */
+const CHANGES: Record<string, string> = {
+  preflight: 'nothing: reads the host (tools, free space, access)',
+  layout: 'creates {{app.releases}} and {{app.shared}} (with the shared folders and files)',
+  upload: 'adds {{release.path}} (the release archive, unpacked)',
+  'link-shared': 'links the shared folders and files into {{release.path}}',
+  switch: '{{app.current}} → {{release.path}}',
+  restart: 'restarts the application',
+  health: 'nothing: checks the application answers',
+  cleanup: 'removes releases beyond the newest {{app.keep}} (never current or the rollback target)',
+  record: 'nothing on the host: records the release on this computer',
+  'provision-user': 'creates the user {{app.user}} if missing',
+  'provision-layout': 'creates {{app.base}} (releases, shared, logs, bin) and their owners',
+  'provision-logrotate': 'writes the logrotate configuration of {{app.name}}',
+  'provision-services': 'writes the service wrappers and units of {{app.name}}',
+  'provision-database': 'creates the database role and database if missing',
+  'provision-backup': 'writes the backup script and its timer',
+  'provision-services-start': 'starts or scales the services to their instance counts',
+  'provision-monitoring': 'installs the statistics collector and runs it',
+};
+
+/** The plan's one-line summary of a step: built-in steps say what they change, others what kind they are. */
+export function changesOf(step: ChecklistStep): string {
+  return (
+    CHANGES[step.key] ??
+    (step.kind === 'manual' ? 'what you do by hand' : step.kind === 'check' ? 'nothing: a check' : step.action === 'upload' ? 'adds the release on the host, then runs its command' : 'runs its command')
+  );
+}
 
 function healthStep(app: AppForChecklist): ChecklistStep {
   const hc = app.healthCheck;
   const check: StepCheck = {
     kind: hc.kind,
+    from: hc.from ?? 'puesta',
     url: hc.kind === 'http' ? hc.target : '',
     expectStatus: hc.expectStatus || 200,
     expectText: '',

@@ -2,23 +2,15 @@ import { CHECKLIST_KINDS, type ChecklistStep, type runsMethods } from '../../../
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
 import type { Handlers } from '../handlers.js';
-import { runsOf } from './engine.js';
-import { getLock, type RunRow } from './store.js';
+import { deleteChecklist, saveChecklist } from './checklist-store.js';
+import { getChecklist } from './checklists.js';
+import { getLock, listLocks } from './lock-store.js';
 import { lockHeldError, releaseLocalLock, takeLocalLock } from './locks.js';
+import { readLogs } from './log-store.js';
 import { buildPlan } from './planner.js';
-import {
-  currentReleases,
-  deleteChecklist,
-  getChecklist,
-  getRelease,
-  listLocks,
-  listReleases,
-  listRuns,
-  readLogs,
-  saveChecklist,
-  setCurrent,
-  upsertRelease,
-} from './store.js';
+import { currentReleases, getRelease, listReleases, setCurrent, upsertRelease } from './release-store.js';
+import { scanReleases } from './releases.js';
+import { listRuns, runState } from './run-store.js';
 import { checkTemplate } from './template.js';
 
 type RunsMethod = keyof typeof runsMethods;
@@ -42,7 +34,7 @@ function validateSteps(steps: ChecklistStep[]): void {
 }
 
 function app(core: Core, id: number): { id: number; name: string; basePath: string } {
-  return core.inventory.applications.get(id) as unknown as { id: number; name: string; basePath: string };
+  return core.inventory.applications.get(id);
 }
 
 export const runsHandlers: Handlers<RunsMethod> = {
@@ -83,34 +75,28 @@ export const runsHandlers: Handlers<RunsMethod> = {
   },
 
   'releases.scan': async (core, { applicationId, environmentId }) => {
-    const items = await runsOf(core).scan(applicationId, environmentId);
+    const items = await scanReleases(core, core.services.runs.executor, applicationId, environmentId);
     core.audit.write(core.operator(), 'scan', 'releases', applicationId, null, { environmentId, hosts: items.map((i) => ({ server: i.serverName, current: i.currentKey, error: i.error })) });
     return { items };
   },
-  'runs.plan': async (core, input) => (await buildPlan(core, input, { pack: false })).plan,
-  'runs.start': (core, input) => runsOf(core).start(input),
-  'runs.get': (core, { id }) => runsOf(core).view(id),
-  'runs.list': (core, input) => {
-    runsOf(core);
-    return listRuns(core, input);
-  },
-  'runs.act': (core, input) => runsOf(core).act(input),
-  'runs.resume': (core, { id }) => runsOf(core).resume(id),
+  'runs.plan': async (core, input) => (await buildPlan(core, input)).plan,
+  'runs.start': (core, input) => core.services.runs.start(input),
+  'runs.get': (core, { id }) => core.services.runs.view(id),
+  'runs.list': (core, input) => listRuns(core, input),
+  'runs.act': (core, input) => core.services.runs.act(input),
+  'runs.resume': (core, input) => core.services.runs.resume(input),
   'runs.logs': (core, input) => {
-    runsOf(core).logs.flush();
+    core.services.runs.logs.flush();
     return readLogs(core, input);
   },
 
-  'locks.list': (core) => {
-    runsOf(core);
-    return { items: listLocks(core) };
-  },
+  'locks.list': (core) => ({ items: listLocks(core) }),
   'locks.release': (core, { applicationId, environmentId }) => {
     const before = getLock(core, applicationId, environmentId);
     if (!before) return { released: false };
     if (before.runId && !before.expired) {
-      const r = core.db.prepare('SELECT state FROM runs WHERE id = ?').get(before.runId) as Pick<RunRow, 'state'> | undefined;
-      if (r && (r.state === 'running' || r.state === 'waiting')) {
+      const state = runState(core, before.runId);
+      if (state === 'running' || state === 'waiting') {
         throw new PuestaError('PRECONDITION_FAILED', `Run #${before.runId} still holds this lock: abort the run (or let it finish) to release it.`, { runId: before.runId });
       }
     }

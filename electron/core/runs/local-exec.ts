@@ -5,22 +5,12 @@
  * each server id its own directory, exported as $PUESTA_HOST_ROOT.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, createReadStream, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { PuestaError } from '../../../shared/errors.js';
+import { sha256File } from '../ssh/transfer.js';
 import type { ExecOptions, ExecResult, OutputStream, SshEngine, SshTarget } from '../ssh/types.js';
-
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(file)
-      .on('data', (d) => h.update(d))
-      .on('end', () => resolve(h.digest('hex')))
-      .on('error', reject);
-  });
-}
 
 export class LocalExecutor implements SshEngine {
   constructor(private readonly opts: { rootFor?: (serverId: number) => string } = {}) {}
@@ -32,6 +22,7 @@ export class LocalExecutor implements SshEngine {
       if (this.opts.rootFor) env.PUESTA_HOST_ROOT = this.opts.rootFor(t.id);
       const child = spawn('bash', ['-c', command], { cwd: o.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
       const started = Date.now();
+      if (o.onPid && child.pid) o.onPid({ pid: child.pid, start: startTimeOf(child.pid) });
       let seq = 0;
       const out = { stdout: '', stderr: '' };
       let stopReason: PuestaError | null = null;
@@ -90,4 +81,13 @@ export class LocalExecutor implements SshEngine {
   }
 
   async close(): Promise<void> {}
+}
+
+/** A process's start time (field 22 of /proc/<pid>/stat), as the SSH engine reports it; '' when unknown. */
+function startTimeOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\) /s, '').split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
 }

@@ -1,15 +1,16 @@
 /**
  * The application × environment lock: a row on the laptop (owner, reason, lease) and a lock file
- * `<base>/.puesta-lock` on every target host, created with `set -C` (noclobber: O_EXCL, atomic),
+ * `<base>/.puesta-lock` on every target host, created with its content in one step (link(2) of a
+ * written file, which never overwrites),
  * so two laptops cannot deploy the same application at once (as Kamal does).
  * An expired lease, or an explicit override, lets another run take it — always audited.
  */
 import { PuestaError } from '../../../shared/errors.js';
 import type { Lock } from '../../../shared/contract/runs.js';
 import type { Core } from '../core.js';
-import { nowIso } from '../repos/entity.js';
+import { nowIso } from '../db/rows.js';
 import { sh } from '../ssh/quote.js';
-import { deleteLock, getLock, putLock } from './store.js';
+import { deleteLock, getLock, putLock } from './lock-store.js';
 
 export const LEASE_MS = 10 * 60_000;
 /** The lock file on the hosts carries the same lease, renewed by the engine every few minutes while the run lives. */
@@ -77,17 +78,36 @@ export function lockInfo(p: { token: string; runId: number; owner: string; reaso
  * HELD <line> and exits 3 when another live lock is there. A base folder the deploy user cannot
  * create (a new host where /srv belongs to root) is created with `sudo -n`, owned by the deploy user
  * (who owns <base> and releases/ once provisioned); without sudo the script exits 4.
+ *
+ * The lock file appears with its content in one step: the line is written to a file of this
+ * process, then hard-linked to the lock name, which fails if the name exists — so no reader ever
+ * sees a lock half written (with `set -C` the loser could read it empty, take it as expired and
+ * overwrite the winner's). Taking over an expired (or overridden) lock moves the very file that was
+ * judged aside first: of two takers only one can move it, and one that moved a newer lock puts it
+ * back. An empty lock file (written by an older Puesta) counts as live for a minute.
  */
 export function hostLockScript(base: string, info: string, token: string, override: boolean): string {
   return sh`lock=${base}/.puesta-lock
 mkdir -p ${base} 2>/dev/null || { sudo -n mkdir -p ${base} && sudo -n chown "$(id -un)" ${base}; } || exit 4
-info=${info}
-if ( set -C; printf '%s\\n' "$info" > "$lock" ) 2>/dev/null; then echo ACQUIRED; exit 0; fi
-cur=$(cat "$lock" 2>/dev/null)
-case "$cur" in "token="${token}" "*) printf '%s\\n' "$info" > "$lock.tmp.$$" && mv -f "$lock.tmp.$$" "$lock" && echo OURS; exit $?;; esac
-exp=$(printf '%s' "$cur" | sed -n 's/^token=[^ ]* expires=\\([0-9]*\\).*/\\1/p')
-if [ ${override ? '1' : '0'} = 1 ] || [ "\${exp:-0}" -lt "$(date +%s)" ]; then printf '%s\\n' "$info" > "$lock.tmp.$$" && mv -f "$lock.tmp.$$" "$lock" && echo "TAKEN $cur"; exit $?; fi
-echo "HELD $cur"
+new="$lock.new.$$"; old="$lock.old.$$"
+trap 'rm -f "$new" "$old"' EXIT
+printf '%s\\n' ${info} > "$new" || exit 4
+for try in 1 2 3; do
+  if ln "$new" "$lock" 2>/dev/null; then echo ACQUIRED; exit 0; fi
+  cur=$(cat "$lock" 2>/dev/null) || continue
+  case "$cur" in "token="${token}" "*) mv -f "$new" "$lock" && echo OURS; exit $?;; esac
+  exp=$(printf '%s' "$cur" | sed -n 's/^token=[^ ]* expires=\\([0-9]*\\).*/\\1/p')
+  if [ -z "$cur" ] && [ -z "$(find "$lock" -mmin +1 2>/dev/null)" ]; then exp=4102444800; fi
+  if [ ${override ? '1' : '0'} = 1 ] || [ "\${exp:-0}" -lt "$(date +%s)" ]; then
+    mv "$lock" "$old" 2>/dev/null || continue
+    if [ "$(cat "$old")" != "$cur" ]; then ln "$old" "$lock" 2>/dev/null; continue; fi
+    if ln "$new" "$lock" 2>/dev/null; then echo "TAKEN $cur"; exit 0; fi
+    continue
+  fi
+  echo "HELD $cur"
+  exit 3
+done
+echo "HELD $(cat "$lock" 2>/dev/null)"
 exit 3`;
 }
 

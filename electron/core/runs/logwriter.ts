@@ -3,7 +3,7 @@
  * end of every step), and only then emits them to the UI: whatever the UI has shown is on disk.
  */
 import type { Core } from '../core.js';
-import { insertLogs, type PendingLog } from './store.js';
+import { insertLogs, type PendingLog } from './log-store.js';
 
 export class LogWriter {
   private buf: PendingLog[] = [];

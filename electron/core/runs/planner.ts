@@ -2,20 +2,23 @@
  * The planner: from a run request to the exact host × step table (the dry-run), with each host's
  * template variables. runs.plan shows it; runs.start stores it and executes it.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Application, Environment, Server } from '../../../shared/contract/inventory.js';
 import type { ChecklistStep, Plan, PlanHost, RunRequest } from '../../../shared/contract/runs.js';
 import { RunRequest as RunRequestSchema } from '../../../shared/contract/runs.js';
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
-import { sha256File } from './local-exec.js';
-import { currentOf, getChecklist } from './store.js';
+import { sha256File } from '../ssh/transfer.js';
+import { packDirectory } from './archive.js';
+import { changesOf } from './builtin.js';
+import { getChecklist } from './checklists.js';
+import { gateOf, previousOf } from './health-gate.js';
+import { currentOf, listReleases } from './release-store.js';
+import type { PlanSource, StepKinds } from './step-kinds.js';
 import { render, type Vars } from './template.js';
 
-const execFileP = promisify(execFile);
 export type ParsedRunRequest = ReturnType<typeof RunRequestSchema.parse>;
 
 export interface Planned {
@@ -41,11 +44,11 @@ export function stepApplies(step: ChecklistStep, host: PlanHost): boolean {
 
 /** Hosts of the application in the environment (one per server, with its placement roles). */
 export function targetsOf(core: Core, applicationId: number, environmentId: number, serverIds?: number[]): { hosts: PlanHost[]; servers: Map<number, Server> } {
-  const placements = core.inventory.placements.list({ applicationId, limit: 100_000, offset: 0 }).items as unknown as { serverId: number; role: string }[];
+  const placements = core.inventory.placements.list({ applicationId, limit: 100_000, offset: 0 }).items;
   const servers = new Map<number, Server>();
   const roles = new Map<number, string[]>();
   for (const p of placements) {
-    const s = (servers.get(p.serverId) ?? core.inventory.servers.get(p.serverId)) as unknown as Server;
+    const s = servers.get(p.serverId) ?? core.inventory.servers.get(p.serverId);
     if (s.environmentId !== environmentId) continue;
     if (serverIds && !serverIds.includes(s.id)) continue;
     servers.set(s.id, s);
@@ -65,7 +68,15 @@ function sourceOf(req: ParsedRunRequest, app: Application): { kind: 'tarball' | 
   return src;
 }
 
-async function prepareArchive(core: Core, req: ParsedRunRequest, app: Application, releaseKey: string, pack: boolean): Promise<Planned['archive']> {
+/** Archives packed for a preview that was never started are dropped after a day. */
+const PREVIEW_ARCHIVE_MS = 24 * 3600_000;
+
+/**
+ * The release archive. A directory source is packed once, at the preview, into a file named by
+ * the release key; the start of that plan (same key) uploads that very file, so what runs is what
+ * the operator saw (its sha256 is in the plan), even if the folder changed in between.
+ */
+async function prepareArchive(core: Core, req: ParsedRunRequest, app: Application, releaseKey: string): Promise<Planned['archive']> {
   const src = sourceOf(req, app);
   if (src.kind === 'git') return null;
   if (!existsSync(src.path)) throw new PuestaError('INVALID_INPUT', `The release source ${src.path} does not exist on this computer.`);
@@ -75,30 +86,38 @@ async function prepareArchive(core: Core, req: ParsedRunRequest, app: Applicatio
     return { path: src.path, sha256: await sha256File(src.path), bytes: st.size, source: `tarball ${src.path}` };
   }
   if (!st.isDirectory()) throw new PuestaError('INVALID_INPUT', `${src.path} is not a folder.`);
-  if (!pack) return { path: '', sha256: '(computed when the run starts)', bytes: 0, source: `directory ${src.path}` };
   const dir = path.join(core.opts.dataDir, 'archives');
   mkdirSync(dir, { recursive: true });
   const out = path.join(dir, `${app.id}-${releaseKey}.tar.gz`);
-  await execFileP('tar', ['-czf', out, '-C', src.path, '.']);
-  return { path: out, sha256: await sha256File(out), bytes: statSync(out).size, source: `directory ${src.path}` };
+  if (existsSync(out)) return { path: out, sha256: await sha256File(out), bytes: statSync(out).size, source: `directory ${src.path}` };
+  for (const f of readdirSync(dir)) {
+    const p = path.join(dir, f);
+    if (Date.now() - statSync(p).mtimeMs > PREVIEW_ARCHIVE_MS) rmSync(p, { force: true });
+  }
+  return { path: out, ...(await packDirectory(src.path, out)), source: `directory ${src.path}` };
 }
 
-/** Builds the plan. `pack` (runs.start) packs a directory source; a dry-run does not. */
-export async function buildPlan(core: Core, input: RunRequest, opts: { pack: boolean; runId?: number; releaseKey?: string }): Promise<Planned> {
+/**
+ * Builds the plan. The release key is stamped once, by the preview: a request that carries it
+ * (runs.start of a previewed plan) keeps it, and with `digest` (the previewed plan's) the plan must
+ * come out identical, byte for byte, or nothing starts.
+ */
+export async function buildPlan(core: Core, input: RunRequest, opts: { digest?: string | undefined } = {}): Promise<Planned> {
   const req = RunRequestSchema.parse(input);
-  const app = core.inventory.applications.get(req.applicationId) as unknown as Application;
-  const env = core.inventory.environments.get(req.environmentId) as unknown as Environment;
-  if (app.strategy !== 'symlink') {
-    throw new PuestaError('PRECONDITION_FAILED', `${app.name} uses the ${app.strategy} strategy; guided runs support the symlink strategy (releases/ + current) for now.`);
-  }
+  const app = core.inventory.applications.get(req.applicationId);
+  const env = core.inventory.environments.get(req.environmentId);
   const { hosts, servers } = targetsOf(core, app.id, env.id, req.serverIds);
   if (!hosts.length) {
     throw new PuestaError('PRECONDITION_FAILED', `${app.name} has no placement on a server of ${env.name}${req.serverIds ? ' among the chosen servers' : ''}: add placements first.`);
   }
   const steps = getChecklist(core, app.id, req.kind).steps;
   const warnings: string[] = [];
-  const releaseKey = opts.releaseKey ?? (req.kind === 'rollback' ? (req.rollbackTo ?? '(previous)') : newReleaseKey(req.label));
-  const archive = req.kind === 'rollback' ? null : await prepareArchive(core, req, app, releaseKey, opts.pack);
+  let releaseKey = req.kind === 'rollback' ? (req.rollbackTo ?? '') : (req.releaseKey ?? newReleaseKey(req.label));
+  // a previewed key is good for one run: its upload step replaces a folder of that name
+  if (req.kind !== 'rollback' && req.releaseKey && listReleases(core, app.id, undefined, true).some((r) => r.key === req.releaseKey)) {
+    throw new PuestaError('PRECONDITION_FAILED', `Release ${req.releaseKey} of ${app.name} is already deployed: preview a new plan (it gets a new release key).`, { field: 'releaseKey' });
+  }
+  const archive = req.kind === 'rollback' ? null : await prepareArchive(core, req, app, releaseKey);
   const src = req.kind === 'rollback' ? null : sourceOf(req, app);
   const git = src?.kind === 'git' ? { url: src.path, ref: src.ref || 'HEAD' } : null;
   const base = app.basePath.replace(/\/+$/, '');
@@ -134,14 +153,15 @@ export async function buildPlan(core: Core, input: RunRequest, opts: { pack: boo
       'host.name': s.name,
       'host.address': s.host,
       'host.user': s.user,
-      'run.id': opts.runId ?? '(new)',
+      'run.id': '(new)',
       'run.operator': core.operator(),
     };
     if (req.kind === 'upgrade' && !cur) warnings.push(`No current release is recorded on ${h.serverName}: is ${app.name} installed there?`);
   }
-  // health gate (see ChecklistStep.switchBackOnFailure): a check after the switch of an upgrade/rollback
-  const sw = steps.findIndex((st) => st.key === 'switch' && st.enabled);
-  const gated = (i: number) => req.kind !== 'install' && !!steps[i]!.switchBackOnFailure && sw >= 0 && sw < i;
+  // a rollback to each host's previous release is named by those releases
+  if (req.kind === 'rollback' && !releaseKey) releaseKey = [...new Set(Object.values(vars).map((v) => String(v['release.key'])))].join(' / ');
+  const kinds = core.services.stepKinds;
+  const source: PlanSource = { archive, git };
   const plan: Plan = {
     applicationId: app.id,
     applicationName: app.name,
@@ -153,6 +173,7 @@ export async function buildPlan(core: Core, input: RunRequest, opts: { pack: boo
     confirmRequired: env.confirmRuns,
     hosts,
     warnings,
+    digest: '',
     steps: steps.map((st, index) => ({
       index,
       key: st.key,
@@ -161,36 +182,44 @@ export async function buildPlan(core: Core, input: RunRequest, opts: { pack: boo
       action: st.action,
       enabled: st.enabled,
       sudo: st.sudo,
+      changes: planChanges(st, vars[String(hosts[0]!.serverId)]!),
       cells:
         st.kind === 'manual'
           ? [{ serverId: null, command: null, detail: render(st.instructions, vars[String(hosts[0]!.serverId)]!, 'text') }]
-          : hosts.filter((h) => stepApplies(st, h)).map((h) => cellPlan(st, h.serverId, vars[String(h.serverId)]!, archive, git, gated(index))),
+          : hosts.filter((h) => stepApplies(st, h)).map((h) => cellPlan(kinds, st, h.serverId, vars[String(h.serverId)]!, source, !!gateOf(kinds, req.kind, steps, index))),
     })),
   };
+  plan.digest = planDigest(plan);
+  if (opts.digest !== undefined && opts.digest !== plan.digest) {
+    throw new PuestaError(
+      'PRECONDITION_FAILED',
+      `The plan changed since it was previewed (the checklist, the inventory or the release source differ): preview it again and start the plan you see.`,
+      { field: 'planDigest' },
+    );
+  }
   return { plan, app, env, servers, steps, hosts, vars, archive, git };
 }
 
-export function commandOf(step: ChecklistStep, v: Vars): string | null {
-  if (step.kind === 'manual') return null;
-  if (step.kind === 'check' && step.check?.kind !== 'command') return null;
-  return step.command.trim() ? render(step.command, v, 'shell') : null;
+/** The one-line "what changes" of a step, with the first host's values. */
+export function planChanges(step: ChecklistStep, v: Vars): string {
+  try {
+    return render(changesOf(step), v, 'text');
+  } catch {
+    // a run stored by an earlier version may lack a variable: the line is only a summary
+    return '';
+  }
 }
 
-function cellPlan(step: ChecklistStep, serverId: number, v: Vars, archive: Planned['archive'], git: Planned['git'], gated = false): Plan['steps'][number]['cells'][number] {
-  let detail = '';
-  if (step.kind === 'check' && step.check) {
-    detail =
-      step.check.kind === 'http'
-        ? `GET ${render(step.check.url, v, 'url')} → ${step.check.expectStatus}${step.check.expectText ? ` containing "${step.check.expectText}"` : ''}, retried up to ${step.check.deadlineSeconds} s`
-        : `exit 0${step.check.expectText ? ` and output containing "${step.check.expectText}"` : ''}, retried up to ${step.check.deadlineSeconds} s`;
-    const prev = String(v['release.previous'] ?? '');
-    if (gated && prev && prev !== String(v['release.key'])) detail += `; if it fails, switches this host back to ${prev} by itself (and restarts it)`;
-  } else if (step.action === 'upload' && git) {
-    detail = `fetch ${git.url} at ${git.ref} on the host and pack it into ${String(v['upload.path'])}`;
-  } else if (step.action === 'upload') {
-    detail = `upload ${archive?.source ?? '(archive)'} (sha256 ${archive?.sha256 ?? '?'}) to ${String(v['upload.path'])}`;
-  } else if (step.action === 'record') {
-    detail = `record ${String(v['release.key'])} as current on ${String(v['host.name'])}`;
-  }
-  return { serverId, command: commandOf(step, v), detail };
+/** What the operator approves: every host, step and command of the plan (its warnings aside). */
+export function planDigest(plan: Plan): string {
+  const { warnings: _w, digest: _d, ...what } = plan;
+  return createHash('sha256').update(JSON.stringify(what)).digest('hex');
+}
+
+/** A host's cell of the plan: the command and the words of the step's kinds; a gated step says it switches back. */
+function cellPlan(kinds: StepKinds, step: ChecklistStep, serverId: number, v: Vars, source: PlanSource, gated: boolean): Plan['steps'][number]['cells'][number] {
+  let detail = kinds.detail(step, v, source);
+  const prev = previousOf(v);
+  if (gated && prev) detail += `; if it fails, switches this host back to ${prev} by itself (and restarts it)`;
+  return { serverId, command: kinds.command(step, v), detail };
 }

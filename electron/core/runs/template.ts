@@ -60,6 +60,18 @@ export function render(template: string, vars: Vars, mode: RenderMode = 'shell')
     if (v === undefined) throw new PuestaError('INVALID_INPUT', `The template uses {{${name}}}, which has no value here.`, { variable: name });
     if (mode === 'shell') return Array.isArray(v) ? shJoin(v as string[]) : shq(v as string | number);
     const s = Array.isArray(v) ? v.join(' ') : String(v);
-    return mode === 'url' ? encodeURIComponent(s).replace(/%2F/gi, '/').replace(/%3A/gi, ':') : s;
+    return mode === 'url' ? urlSegment(s, name) : s;
   });
+}
+
+/**
+ * A value in a URL is one path segment: `/ ? # %` and the rest are percent-encoded, so a `../` in a
+ * value cannot change the path. A value that is a whole dot segment is refused: URL parsers resolve
+ * `..` and `%2E%2E` alike.
+ */
+function urlSegment(s: string, name: string): string {
+  if (s === '.' || s === '..') {
+    throw new PuestaError('INVALID_INPUT', `{{${name}}} is "${s}", which cannot be put in a URL as a path segment.`, { variable: name });
+  }
+  return encodeURIComponent(s);
 }

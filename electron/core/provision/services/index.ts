@@ -4,7 +4,7 @@
  * chosen on the host by the script itself, so one step serves both kinds of hosts.
  */
 import type { Application } from '../../../../shared/contract/inventory.js';
-import { shq } from '../../ssh/quote.js';
+import { shJoin, shq } from '../../ssh/quote.js';
 import { assertCommand, DEFAULT_PATHS, frame, IS_SYSTEMD, layoutOf, putFile, type AppLayout, type Built, type ProvisionPaths } from '../common.js';
 import { supervisorManager } from './supervisor.js';
 import { systemdManager } from './systemd.js';
@@ -80,6 +80,29 @@ export function serviceControlScript(app: Application, action: ServiceAction, se
   const paths = opts.paths ?? DEFAULT_PATHS;
   const l = layoutOf(app, opts.group);
   return `set -eu\n${byHost(opts, (m) => m.controlFragment(app, l, paths, action, service))}\n`;
+}
+
+/**
+ * Pre-flight fragment: the service manager the services step will use runs on the host — systemd
+ * as PID 1 in a running (or degraded) state, else supervisord answering `supervisorctl pid` — so a
+ * host without one fails before anything was created. Prints which one it found.
+ */
+export function serviceManagerPreflight(opts: ServicesOptions = {}): string {
+  const paths = opts.paths ?? DEFAULT_PATHS;
+  const ctl = shJoin(paths.supervisorctl);
+  const systemd = [
+    `_st=$(systemctl is-system-running 2>/dev/null || true)`,
+    `case "$_st" in running|degraded|starting|initializing) echo "service manager: systemd ($_st)" ;;`,
+    `  *) echo "systemd is not running as the service manager (state: \${_st:-unknown}): the services cannot be installed on this host." >&2; exit 1 ;; esac`,
+  ].join('\n');
+  const supervisor = [
+    `command -v supervisorctl >/dev/null 2>&1 || { echo "no service manager: systemd is not PID 1 and supervisor is not installed (apt-get install supervisor)." >&2; exit 1; }`,
+    `_s=; [ "$(id -u)" = 0 ] || _s='sudo -n'`,
+    `$_s ${ctl} pid >/dev/null 2>&1 || { echo ${shq(`supervisord is not running (or not reachable with: ${paths.supervisorctl.join(' ')}): start it (service supervisor start) and retry.`)} >&2; exit 1; }`,
+    `echo "service manager: supervisor"`,
+  ].join('\n');
+  if (opts.manager) return opts.manager === 'systemd' ? systemd : supervisor;
+  return `if ${IS_SYSTEMD}; then\n${systemd}\nelse\n${supervisor}\nfi`;
 }
 
 /** Prints `PUESTA_SERVICE <name> <expected> <running>` per service. */
