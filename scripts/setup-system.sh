@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Puesta's tests need (real sshd hosts, nginx, PostgreSQL,
+# Installs the Debian packages Puesta's tests need (real sshd hosts, nginx, HAProxy, PostgreSQL,
 # supervisor, Chromium for the UI tests), when they are missing. Idempotent and quick when
 # everything is there. Called by `npm test`; safe to run by hand: `npm run setup:system`.
 set -euo pipefail
 
-PKGS=(openssh-server openssh-client nginx postgresql supervisor chromium xvfb logrotate rsync procps iproute2 iptables fonts-dejavu-core sudo git systemd curl)
+PKGS=(openssh-server openssh-client nginx haproxy postgresql supervisor chromium xvfb logrotate rsync procps iproute2 iptables fonts-dejavu-core sudo git systemd curl)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -26,7 +26,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # None of these services may run on their own: the test harness starts private instances.
-for s in ssh nginx postgresql supervisor; do
+for s in ssh nginx haproxy postgresql supervisor; do
   (service "$s" stop >/dev/null 2>&1 || true)
 done
 echo "[puesta] Debian packages installed."

@@ -1,0 +1,79 @@
+import { useState } from 'react';
+import { DRIVER_GUARANTEES, PROXY_DRIVERS, type ProxySettings, type ProxySettingsFields } from '../../../../shared/contract/proxy.js';
+import { useApi } from '../../api/context.js';
+import { useInvalidate } from '../../api/queries.js';
+import { ErrorLine } from '../../components/Bits.js';
+import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
+import { useAction } from '../../lib/hooks.js';
+
+/** The proxy driver of an application (each states its guarantee) and the slot settings its checklists use. */
+export function ProxySettingsDialog({ settings, onClose }: { settings: ProxySettings; onClose: () => void }) {
+  const api = useApi();
+  const invalidate = useInvalidate();
+  const { applicationId: _a, updatedAt: _u, ...initial } = settings;
+  const [v, setV] = useState<ProxySettingsFields>(initial);
+  const { busy, error, run } = useAction();
+  const set = <K extends keyof ProxySettingsFields>(k: K, x: ProxySettingsFields[K]) => setV((o) => ({ ...o, [k]: x }));
+  const num = (k: 'healthSuccesses' | 'healthDeadlineSeconds' | 'drainSeconds' | 'warmSeconds', label: string) => (
+    <div className="field">
+      <label htmlFor={`proxy-${k}`}>{label}</label>
+      <input id={`proxy-${k}`} type="number" min={0} value={v[k]} onChange={(e) => set(k, Number(e.target.value))} data-testid={`proxy-${k}`} />
+    </div>
+  );
+  const text = (k: 'healthPath' | 'haproxyAdmin' | 'haproxyBackend' | 'nginxInclude', label: string) => (
+    <div className="field">
+      <label htmlFor={`proxy-${k}`}>{label}</label>
+      <input id={`proxy-${k}`} className="mono" value={v[k]} onChange={(e) => set(k, e.target.value)} data-testid={`proxy-${k}`} />
+    </div>
+  );
+  const area = (k: 'startCommand' | 'stopCommand', label: string) => (
+    <div className="field">
+      <label htmlFor={`proxy-${k}`}>{label}</label>
+      <textarea id={`proxy-${k}`} className="mono" rows={4} value={v[k]} onChange={(e) => set(k, e.target.value)} data-testid={`proxy-${k}`} />
+    </div>
+  );
+  const save = () =>
+    run(async () => {
+      await api.call('proxy.settings.save', { applicationId: settings.applicationId, ...v });
+      await invalidate('proxy.*', 'checklists.*');
+      onClose();
+    });
+  const g = DRIVER_GUARANTEES[v.driver];
+  return (
+    <Dialog
+      title="Proxy and slots"
+      onClose={onClose}
+      footer={
+        <ConfirmButtons onCancel={onClose} disabled={busy} onConfirm={() => void save()} testId="proxy-save">
+          {busy ? 'Saving…' : 'Save'}
+        </ConfirmButtons>
+      }
+    >
+      <fieldset className="proxy-drivers">
+        <legend>Driver</legend>
+        {PROXY_DRIVERS.map((d) => (
+          <label key={d} className="check proxy-driver-choice">
+            <input type="radio" name="driver" checked={v.driver === d} onChange={() => set('driver', d)} data-testid={`driver-${d}`} />
+            <span>
+              <strong>{DRIVER_GUARANTEES[d].title}</strong> <span className="small muted">{DRIVER_GUARANTEES[d].guarantee}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      {g.warning && <p className="proxy-warning small">{g.warning}</p>}
+      <div className="grid-2 proxy-fields">
+        {text('healthPath', 'Idle slot check path (on its socket)')}
+        {num('healthSuccesses', 'Answers in a row')}
+        {num('healthDeadlineSeconds', 'Check deadline (s)')}
+        {num('drainSeconds', 'Drain at most (s)')}
+        {num('warmSeconds', 'Keep the old slot warm (s)')}
+        {v.driver === 'haproxy-runtime' && text('haproxyAdmin', 'HAProxy admin socket (host:port)')}
+        {v.driver === 'haproxy-runtime' && text('haproxyBackend', 'HAProxy backend')}
+        {v.driver === 'nginx-reload' && text('nginxInclude', 'nginx include rewritten by a switch')}
+      </div>
+      {area('startCommand', 'Start a slot ($PUESTA_SLOT, $PUESTA_SLOT_DIR, $PUESTA_SLOT_SOCKET)')}
+      {area('stopCommand', 'Stop a slot')}
+      <ErrorLine error={error} />
+    </Dialog>
+  );
+}
