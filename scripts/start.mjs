@@ -7,10 +7,12 @@
 // Before starting, whatever is missing or older than its sources is built: the renderer
 // (dist/renderer) for both shells, the Electron bundles (dist/electron) for the desktop.
 // --no-build or PUESTA_NO_BUILD=1 skips that. Signals (Ctrl+C, SIGTERM) go to the shell,
-// and this script exits with its exit code.
+// and this script exits with its exit code. When the shell stops without being asked to, this
+// script says so — how it ended and its last error line — and exits non-zero.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -95,10 +97,54 @@ export function fallBackToWeb({ code, signal, forwarded, elapsedMs }) {
   return elapsedMs < 120_000;
 }
 
-/** Runs a child with inherited stdio; forwards SIGINT/SIGTERM/SIGHUP; calls onExit with how it ended. */
-function runForwarding(command, args, opts, onExit = ({ code, signal, forwarded }) => process.exit(code ?? (signal && signal === forwarded ? 0 : 1))) {
+/** The line of a shell's error output that says what went wrong (null when it printed nothing useful). */
+export function lastErrorLine(text) {
+  const lines = text
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !/^at\s/.test(l) && !/^Node\.js v\d/.test(l) && !/^\^+$/.test(l));
+  const line = lines.findLast((l) => /^\[puesta\]|\b\w*(Error|Exception)\b/.test(l)) ?? lines.at(-1) ?? null;
+  return line && line.length > 300 ? line.slice(0, 300) + '…' : line;
+}
+
+/**
+ * What to say and which status to exit with once a shell has ended. Stopping because we passed
+ * on a signal, or a clean exit, is quiet; anything else is said plainly (a shell that died while
+ * `npm start` went back to the prompt without a word looked like a clean stop).
+ */
+export function shellEnded({ name, code, signal, forwarded, lastError }) {
+  const signalStatus = (sig) => 128 + (os.constants.signals[sig] ?? 0);
+  if (forwarded && (code === null || code === 0 || code === signalStatus(forwarded))) return { message: null, exitCode: code ?? 0 };
+  if (!forwarded && code === 0) return { message: null, exitCode: 0 };
+  const how = code !== null ? `exit code ${code}` : `killed by signal ${signal}`;
+  const when = forwarded ? ' while stopping' : '';
+  const why = lastError ? `. Its last error: ${lastError.replace(/^\[puesta\]\s*/, '')}` : ', with no error printed';
+  return {
+    message: `[puesta] The ${name} stopped${when}: ${how}${why}\n[puesta] Puesta is not running any more${forwarded ? '.' : '; start it again with `npm start`.'}`,
+    exitCode: code || (signal ? signalStatus(signal) : 1),
+  };
+}
+
+/** Exits as shellEnded says, saying it first when there is something to say. */
+function exitAfter(name, end) {
+  const { message, exitCode } = shellEnded({ name, ...end });
+  if (message) console.error(message);
+  process.exit(exitCode);
+}
+
+/**
+ * Runs a child (stdout inherited; stderr passed through and its tail kept for the reason it
+ * stopped); forwards SIGINT/SIGTERM/SIGHUP; calls onExit with how it ended.
+ */
+function runForwarding(command, args, opts, onExit) {
   const started = Date.now();
-  const child = spawn(command, args, { stdio: 'inherit', ...opts });
+  const child = spawn(command, args, { stdio: ['inherit', 'inherit', 'pipe'], ...opts });
+  let errTail = '';
+  child.stderr.on('data', (d) => {
+    process.stderr.write(d);
+    errTail = (errTail + d.toString()).slice(-16_384);
+  });
   let forwarded = null;
   const handlers = ['SIGINT', 'SIGTERM', 'SIGHUP'].map((sig) => {
     const h = () => {
@@ -113,17 +159,28 @@ function runForwarding(command, args, opts, onExit = ({ code, signal, forwarded 
     if (ended) return;
     ended = true;
     for (const [sig, h] of handlers) process.off(sig, h);
-    onExit({ code, signal, forwarded, elapsedMs: Date.now() - started });
+    onExit({ code, signal, forwarded, elapsedMs: Date.now() - started, lastError: lastErrorLine(errTail) });
   };
   child.on('error', (e) => {
-    console.error(`[puesta] could not start ${command}: ${e.message}`);
+    errTail += `\n[puesta] could not start ${command}: ${e.message}\n`;
     end(1, null);
   });
-  child.on('exit', end);
+  // The last error line may still be in the pipe when the process exits: wait for its end, but not
+  // for long (a helper process that inherited the pipe, such as Electron's, may keep it open).
+  let stderrEnded = false;
+  child.stderr.on('end', () => (stderrEnded = true));
+  child.on('exit', (code, signal) => {
+    if (stderrEnded) return end(code, signal);
+    const timer = setTimeout(() => end(code, signal), 500);
+    child.stderr.once('end', () => {
+      clearTimeout(timer);
+      end(code, signal);
+    });
+  });
 }
 
 function startWeb() {
-  runForwarding(process.execPath, ['--import', 'tsx', path.join('electron', 'web', 'main.ts')], { cwd: ROOT, env: process.env });
+  runForwarding(process.execPath, ['--import', 'tsx', path.join('electron', 'web', 'main.ts')], { cwd: ROOT, env: process.env }, (end) => exitAfter('browser shell', end));
 }
 
 async function main() {
@@ -144,7 +201,7 @@ async function main() {
     delete env.ELECTRON_RUN_AS_NODE;
     // `electron .` runs package.json "main" (dist/electron/main.cjs) with the app's name and version.
     return runForwarding(electronPath, ['.'], { cwd: ROOT, env }, (end) => {
-      if (!fallBackToWeb(end)) return process.exit(end.code ?? (end.signal && end.signal === end.forwarded ? 0 : 1));
+      if (!fallBackToWeb(end)) return exitAfter('desktop window', end);
       console.log(`[puesta] The desktop window could not start (Electron exited with ${end.code ?? end.signal}); starting Puesta in your browser instead.`);
       startWeb();
     });

@@ -1,10 +1,11 @@
 /**
  * `npm run web` (and `npm start` without an Electron binary): the browser shell.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCore, defaultDataDir } from '../core/core.js';
+import { createCore, defaultDataDir, type Core } from '../core/core.js';
+import { ensurePrivateDir, KEY_FILE } from '../core/data-folder.js';
 import { KeyFileCipher } from '../core/secrets.js';
 import { startBackground } from '../core/startup.js';
 import { startWebServer } from './server.js';
@@ -13,23 +14,33 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 async function main(): Promise<void> {
   const dataDir = defaultDataDir();
-  mkdirSync(dataDir, { recursive: true }); // the key file below lives there
   const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
-  const cipher = new KeyFileCipher(process.env.PUESTA_KEY_FILE ?? path.join(dataDir, 'secret.key'));
-  let core;
+  let core: Core;
+  let cipher: KeyFileCipher;
   try {
-    core = createCore({ dataDir, migrationsDir: path.join(root, 'migrations'), cipher, shell: 'web', version });
+    ensurePrivateDir(dataDir); // the key file below lives there
+    cipher = new KeyFileCipher(process.env.PUESTA_KEY_FILE ?? path.join(dataDir, KEY_FILE));
+    core = createCore({
+      dataDir,
+      migrationsDir: path.join(root, 'migrations'),
+      cipher,
+      shell: 'web',
+      version,
+      ...(process.env.PUESTA_TOKEN ? { browserToken: process.env.PUESTA_TOKEN } : {}),
+    });
   } catch (e) {
     console.error(`[puesta] cannot open the data in ${dataDir}: ${(e as Error).message}`);
     process.exit(2);
   }
   startBackground(core);
   const port = process.env.PUESTA_PORT ? Number(process.env.PUESTA_PORT) : 0;
-  const web = await startWebServer({ core, port, ...(process.env.PUESTA_TOKEN ? { token: process.env.PUESTA_TOKEN } : {}), staticDir: path.join(root, 'dist', 'renderer') });
+  const web = await startWebServer({ core, port, staticDir: path.join(root, 'dist', 'renderer') });
   if (core.migration.backup) console.log(`[puesta] database migrated v${core.migration.from} → v${core.migration.to}; backup at ${core.migration.backup}`);
   console.log(`[puesta] data: ${core.dbPath}`);
   console.log(`[puesta] secrets: ${cipher.warning}`);
   console.log(`Puesta is running at ${web.url}`);
+  // The old address no longer opens Puesta: print the new one where the operator started it.
+  core.browserToken.onRotate(() => console.log(`[puesta] the browser token was rotated; other tabs were signed out. Puesta is running at ${web.url}`));
   const stop = async () => {
     await web.close();
     await core.close();
@@ -39,4 +50,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
 }
 
-void main();
+main().catch((e: unknown) => {
+  // The details, then the reason in one last line: npm start repeats that line when the shell stops.
+  console.error(e);
+  console.error(`[puesta] the browser shell could not start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

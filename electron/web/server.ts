@@ -1,49 +1,53 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { isEventName } from '../../shared/contract/index.js';
-import { httpStatusFor, type Envelope } from '../../shared/errors.js';
+import { pipeline } from 'node:stream/promises';
+import { isEventName, type MethodName } from '../../shared/contract/index.js';
+import { httpStatusFor, PuestaError, type Envelope } from '../../shared/errors.js';
 import type { Core } from '../core/core.js';
 import { dispatch } from '../core/dispatch.js';
+import {
+  BAD_JSON,
+  cookieToken,
+  decodeComponent,
+  describeRequest,
+  parseRequestUrl,
+  readJson,
+  sameToken,
+  securityHeaders,
+  sendError,
+  sendHtml,
+  sendJson,
+  sessionCookie,
+  TOO_BIG,
+} from './http.js';
 
 /**
  * The browser shell: serves the renderer and the SAME handler table as Electron's IPC.
- * Loopback only, a per-run token (Bearer header, or an HttpOnly SameSite=Strict cookie set
- * from the printed URL), Host and Origin checks against DNS rebinding and cross-site calls, CSP.
+ * Loopback only, the installation's token (core.browserToken: a Bearer header, or an HttpOnly
+ * SameSite=Strict cookie set from the printed URL), Host and Origin checks against DNS rebinding
+ * and cross-site calls, CSP. No request can end the process: a malformed request answers 4xx, and
+ * anything thrown while answering becomes a logged 500.
  */
 export interface WebServerOptions {
   core: Core;
   port?: number;
-  token?: string;
   /** The built renderer (dist/renderer). Optional: API-only when absent. */
   staticDir?: string;
   maxBodyBytes?: number;
 }
 
 export interface WebServer {
-  url: string;
+  /** The address with the token in force (it changes when the token is rotated). */
+  readonly url: string;
   port: number;
-  token: string;
+  readonly token: string;
   server: http.Server;
   close(): Promise<void>;
 }
 
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const COOKIE = 'puesta_token';
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -55,70 +59,53 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-function securityHeaders(res: http.ServerResponse): void {
-  res.setHeader('Content-Security-Policy', CSP);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  res.setHeader('Cache-Control', 'no-store');
+/** Its answer carries the new cookie, so the tab that rotates the token is the one that keeps working. */
+const ROTATE_TOKEN: MethodName = 'settings.rotateBrowserToken';
+
+/** The client went away mid-answer: nothing to answer, nothing worth logging. */
+function clientLeft(res: http.ServerResponse, e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return res.destroyed && (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'EPIPE');
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const data = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(data) });
-  res.end(data);
-}
-
-function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { ok: false, error: { code, message } });
-}
-
-/** The request path as a URL; a path such as `//x` must not be read as a protocol-relative host. */
-function parseRequestUrl(raw: string | undefined): URL | null {
-  const p = raw ?? '/';
-  if (!p.startsWith('/')) return null;
-  try {
-    return new URL('http://puesta.invalid' + p);
-  } catch {
-    return null;
+/** The top-level guard's answer to anything thrown while answering a request. */
+function answerFailure(req: http.IncomingMessage, res: http.ServerResponse, e: unknown): void {
+  if (e instanceof PuestaError) {
+    // An expected refusal (a malformed escape, a NUL in a path): a 4xx, nothing to log.
+    if (!res.headersSent) return sendError(res, httpStatusFor(e.code), e.code, e.message);
+    return void res.destroy();
   }
-}
-
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function cookieToken(req: http.IncomingMessage): string | null {
-  const raw = req.headers.cookie;
-  if (!raw) return null;
-  for (const part of raw.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === COOKIE) return decodeURIComponent(v.join('='));
-  }
-  return null;
+  if (clientLeft(res, e)) return void res.destroy();
+  console.error(`[puesta] ${describeRequest(req)} failed:`, e);
+  if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'The browser shell failed to answer this request; the error is in its log.');
+  else res.destroy();
 }
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
-  const token = opts.token ?? randomBytes(24).toString('base64url');
   const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
   const { core } = opts;
+  const token = core.browserToken;
+  token.value(); // read (or created) now: an unreadable data folder fails the start, not a request
   let port = 0;
 
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
+  /** Open event streams; a rotation closes them all, since they were authorised by the old token. */
+  const streams = new Set<() => void>();
+  const unwatchRotation = token.onRotate(() => {
+    for (const end of [...streams]) end();
+  });
+
   const authorised = (req: http.IncomingMessage): boolean => {
+    const current = token.value();
     const h = req.headers.authorization;
-    if (h && h.startsWith('Bearer ') && sameToken(h.slice(7).trim(), token)) return true;
+    if (h && h.startsWith('Bearer ') && sameToken(h.slice(7).trim(), current)) return true;
     const c = cookieToken(req);
-    return c !== null && sameToken(c, token);
+    return c !== null && sameToken(c, current);
   };
 
-  const server = http.createServer((req, res) => {
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     securityHeaders(res);
     // 1. Host: defeats DNS rebinding (a foreign name resolving to 127.0.0.1).
     if (!req.headers.host || !allowedHosts().has(req.headers.host.toLowerCase())) {
@@ -131,110 +118,108 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
     const url = parseRequestUrl(req.url);
     if (!url) return sendError(res, 400, 'INVALID_INPUT', 'Malformed request path.');
-
-    if (url.pathname.startsWith('/api/')) {
-      if (!authorised(req)) return sendError(res, 401, 'UNAUTHORIZED', 'Missing or wrong token. Open the URL printed by `npm start`.');
-      if (url.pathname === '/api/events' && req.method === 'GET') return streamEvents(req, res);
-      if (req.method !== 'POST') return sendError(res, 405, 'INVALID_INPUT', 'API methods are called with POST.');
-      const method = decodeURIComponent(url.pathname.slice('/api/'.length));
-      return void readJson(req, maxBody).then(
-        async (body) => {
-          if (body === BAD_JSON) return sendError(res, 400, 'INVALID_INPUT', 'The request body is not valid JSON.');
-          if (body === TOO_BIG) return sendError(res, 413, 'INVALID_INPUT', `The request body is larger than ${maxBody} bytes.`);
-          const ac = new AbortController();
-          res.on('close', () => ac.abort());
-          const env: Envelope<unknown> = await dispatch(core, method, body, { signal: ac.signal });
-          sendJson(res, env.ok ? 200 : httpStatusFor(env.error.code), env);
-        },
-        (e: unknown) => sendError(res, 500, 'INTERNAL', String(e)),
-      );
-    }
+    if (url.pathname.startsWith('/api/')) return handleApi(req, res, url);
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'INVALID_INPUT', 'Only GET is served here.');
     // The printed URL carries the token once; swap it for a cookie and drop it from the address bar.
     const qt = url.searchParams.get('token');
     if (qt !== null) {
-      if (!sameToken(qt, token)) return sendHtml(res, 401, 'This link has an old or wrong token. Use the URL printed by the latest <code>npm start</code>.');
-      res.setHeader('Set-Cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+      if (!sameToken(qt, token.value())) {
+        return sendHtml(res, 401, 'This link has an old or wrong token (it changes when the token is rotated in Settings). Use the URL printed by <code>npm start</code>.');
+      }
+      res.setHeader('Set-Cookie', sessionCookie(token.value()));
       url.searchParams.delete('token');
       // one leading slash only: `//evil.example` would be a redirect to another host
       res.writeHead(302, { Location: '/' + url.pathname.replace(/^\/+/, '') + (url.search || '') });
-      return res.end();
+      return void res.end();
     }
-    if (!authorised(req)) return sendHtml(res, 401, 'Open Puesta with the URL printed by <code>npm start</code> (it carries this run’s token).');
+    if (!authorised(req)) return sendHtml(res, 401, 'Open Puesta with the URL printed by <code>npm start</code> (it carries this installation’s token).');
     return serveStatic(url.pathname, res);
-  });
-
-  const BAD_JSON = Symbol('bad');
-  const TOO_BIG = Symbol('big');
-  function readJson(req: http.IncomingMessage, limit: number): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let over = false;
-      req.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > limit) over = true;
-        else chunks.push(c);
-      });
-      req.on('end', () => {
-        if (over) return resolve(TOO_BIG);
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (!text.trim()) return resolve({});
-        try {
-          resolve(JSON.parse(text));
-        } catch {
-          resolve(BAD_JSON);
-        }
-      });
-      req.on('error', reject);
-    });
   }
 
-  function streamEvents(req: http.IncomingMessage, res: http.ServerResponse): void {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    res.write(': connected\n\n');
-    const filter = (parseRequestUrl(req.url)?.searchParams.getAll('event') ?? []).filter(isEventName);
+  async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    if (!authorised(req)) return sendError(res, 401, 'UNAUTHORIZED', 'Missing or wrong token. Open the URL printed by `npm start`.');
+    if (url.pathname === '/api/events' && req.method === 'GET') return streamEvents(req, res, url);
+    if (req.method !== 'POST') return sendError(res, 405, 'INVALID_INPUT', 'API methods are called with POST.');
+    const method = decodeComponent(url.pathname.slice('/api/'.length), 'method name');
+    const body = await readJson(req, maxBody);
+    if (body === BAD_JSON) return sendError(res, 400, 'INVALID_INPUT', 'The request body is not valid JSON.');
+    if (body === TOO_BIG) return sendError(res, 413, 'INVALID_INPUT', `The request body is larger than ${maxBody} bytes.`);
+    const ac = new AbortController();
+    res.on('close', () => ac.abort());
+    const env: Envelope<unknown> = await dispatch(core, method, body, { signal: ac.signal });
+    if (env.ok && method === ROTATE_TOKEN) res.setHeader('Set-Cookie', sessionCookie(token.value()));
+    sendJson(res, env.ok ? 200 : httpStatusFor(env.error.code), env);
+  }
+
+  function streamEvents(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+    const filter = url.searchParams.getAll('event').filter(isEventName);
+    // Subscribed before the headers go out: if it fails, the guard can still answer 500.
     const unsubscribe = core.events.subscribe((event, payload) => {
       if (filter.length && !filter.includes(event)) return;
       res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
     });
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    req.on('close', () => {
+    const end = () => {
+      streams.delete(end);
       clearInterval(ping);
       unsubscribe();
-    });
+      if (!res.writableEnded) res.end();
+    };
+    streams.add(end);
+    req.on('close', end);
   }
 
-  function sendHtml(res: http.ServerResponse, status: number, message: string): void {
-    res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><meta charset="utf-8"><title>Puesta</title><body style="font:15px system-ui;margin:4rem;max-width:40rem"><h1>Puesta</h1><p>${message}</p></body>`);
-  }
-
-  function serveStatic(pathname: string, res: http.ServerResponse): void {
+  async function serveStatic(pathname: string, res: http.ServerResponse): Promise<void> {
     const dir = opts.staticDir;
     if (!dir || !existsSync(path.join(dir, 'index.html'))) {
       return sendHtml(res, 503, 'The user interface has not been built. Run <code>npm run build</code> (npm start does it for you).');
     }
-    const rel = path.normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    const rel = path.normalize(decodeComponent(pathname, 'path')).replace(/^([/\\])+/, '');
+    if (rel.includes('\0')) throw new PuestaError('INVALID_INPUT', 'The path holds a NUL byte.');
     let file = path.join(dir, rel);
     if (!file.startsWith(path.resolve(dir)) || !existsSync(file) || statSync(file).isDirectory()) file = path.join(dir, 'index.html');
+    // Opened before the status line: a file that cannot be read is a 500, not a cut 200.
+    const fh = await open(file, 'r');
     res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
+    await pipeline(fh.createReadStream(), res);
   }
+
+  const server = http.createServer((req, res) => {
+    // A write after the answer ended must not become an unhandled 'error' event (it would end the process).
+    res.on('error', (e) => console.error(`[puesta] answering ${describeRequest(req)} failed:`, e));
+    handle(req, res).catch((e: unknown) => {
+      try {
+        answerFailure(req, res, e);
+      } catch (again) {
+        console.error(`[puesta] ${describeRequest(req)}: could not answer the failure:`, again);
+        res.destroy();
+      }
+    });
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
+  // From now on a server error (say, too many open files on accept) is logged; it must not end the process.
+  server.on('error', (e) => console.error('[puesta] the browser shell server:', e));
   port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    get url() {
+      return `http://127.0.0.1:${port}/?token=${token.value()}`;
+    },
     port,
-    token,
+    get token() {
+      return token.value();
+    },
     server,
     close: () =>
       new Promise<void>((resolve) => {
+        unwatchRotation();
+        for (const end of [...streams]) end();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

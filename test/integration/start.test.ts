@@ -2,8 +2,8 @@
  * `npm start` end to end on a machine without the Electron binary: the start script picks the
  * browser shell, prints its URL, serves the API with the token, and stops on SIGTERM.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -106,6 +106,71 @@ describe('npm start without an Electron binary', () => {
     const { code } = await exited(s.child);
     expect(code).toBe(0);
     expect(await portOpen(port)).toBe(false); // the server child went away too
+  });
+});
+
+describe('npm start: a session that survives a restart, a private data folder, a shell that does not stop silently', () => {
+  const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+  const webEnv = (dataDir: string, port: number): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PUESTA_DATA_DIR: dataDir, PUESTA_PORT: String(port), PUESTA_NO_BUILD: '1' };
+    delete env.PUESTA_TOKEN;
+    delete env.PUESTA_KEY_FILE;
+    return env;
+  };
+
+  it('reuses the installation token after a restart, and keeps the data folder 0700 / files 0600 even over loose modes', async () => {
+    const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'puesta-start-')), 'data');
+    dirs.push(path.dirname(dataDir));
+    const port = await freePort();
+    const first = await startScript(['--web'], webEnv(dataDir, port));
+    children.push(first.child);
+    const token = new URL(first.url).searchParams.get('token')!;
+    const login = await fetch(first.url, { redirect: 'manual' });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    expect(mode(dataDir)).toBe('700');
+    for (const f of ['puesta.sqlite', 'puesta.sqlite-wal', 'puesta.sqlite-shm', 'secret.key', 'browser-token']) expect([f, mode(path.join(dataDir, f))]).toEqual([f, '600']);
+    first.child.kill('SIGTERM');
+    expect((await exited(first.child)).code).toBe(0);
+
+    // what an older Puesta (or a copy) left behind
+    chmodSync(dataDir, 0o755);
+    for (const f of readdirSync(dataDir)) chmodSync(path.join(dataDir, f), 0o644);
+    const second = await startScript(['--web'], webEnv(dataDir, port));
+    children.push(second.child);
+    expect(new URL(second.url).searchParams.get('token')).toBe(token);
+    const res = await fetch(`http://127.0.0.1:${port}/api/system.info`, { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(200); // the tab opened before the restart still works
+    expect(mode(dataDir)).toBe('700');
+    expect(readdirSync(dataDir).map((f) => [f, mode(path.join(dataDir, f))]).filter(([, m]) => m !== '600')).toEqual([]);
+    second.child.kill('SIGTERM');
+    expect((await exited(second.child)).code).toBe(0);
+  });
+
+  it('says plainly that the browser shell stopped, and why, when it dies under it (and exits non-zero)', async () => {
+    const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'puesta-start-')), 'data');
+    dirs.push(path.dirname(dataDir));
+    const s = await startScript(['--web'], webEnv(dataDir, await freePort()));
+    children.push(s.child);
+    const shellPid = Number(spawnSync('ps', ['-o', 'pid=', '--ppid', String(s.child.pid)], { encoding: 'utf8' }).stdout.trim().split(/\s+/)[0]);
+    expect(shellPid).toBeGreaterThan(0);
+    process.kill(shellPid, 'SIGKILL');
+    const end = await exited(s.child);
+    expect(end.code).toBe(137);
+    expect(s.output()).toMatch(/\[puesta\] The browser shell stopped: killed by signal SIGKILL, with no error printed\n\[puesta\] Puesta is not running any more; start it again with `npm start`\./);
+  });
+
+  it('says why when the browser shell cannot start at all', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'puesta-start-'));
+    dirs.push(dir);
+    writeFileSync(path.join(dir, 'not-a-folder'), '');
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.mjs'), '--web'], { cwd: ROOT, env: webEnv(path.join(dir, 'not-a-folder', 'data'), await freePort()), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const end = await exited(child);
+    expect(end.code).toBe(2);
+    expect(out).toMatch(/\[puesta\] The browser shell stopped: exit code 2\. Its last error: cannot open the data in .*not-a-folder\/data: E[A-Z]+/);
   });
 });
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decideShell, electronBinaryAvailable, fallBackToWeb, electronBinaryPath, electronNeedsBuild, newestMtime, rendererNeedsBuild } from '../../scripts/start.mjs';
+import { decideShell, electronBinaryAvailable, fallBackToWeb, electronBinaryPath, electronNeedsBuild, lastErrorLine, newestMtime, rendererNeedsBuild, shellEnded } from '../../scripts/start.mjs';
 
 describe('npm start: which shell', () => {
   it('finds no Electron binary on this machine, so the browser shell is chosen', () => {
@@ -59,6 +59,38 @@ describe('npm start: falling back when Electron cannot start', () => {
     expect(fallBackToWeb({ code: null, signal: 'SIGINT', forwarded: 'SIGINT', elapsedMs: 800 })).toBe(false); // Ctrl+C
     expect(fallBackToWeb({ code: 130, signal: null, forwarded: 'SIGINT', elapsedMs: 800 })).toBe(false);
     expect(fallBackToWeb({ code: 1, signal: null, forwarded: null, elapsedMs: 3 * 3600_000 })).toBe(false); // a crash after hours of use
+  });
+});
+
+describe('npm start: when the shell stops', () => {
+  const web = (end: { code: number | null; signal: string | null; forwarded: string | null; lastError?: string | null }) => shellEnded({ name: 'browser shell', lastError: null, ...end });
+
+  it('says plainly that the shell stopped and why, and exits non-zero', () => {
+    const crashed = web({ code: 1, signal: null, forwarded: null, lastError: 'URIError: URI malformed' });
+    expect(crashed.exitCode).toBe(1);
+    expect(crashed.message).toMatch(/The browser shell stopped: exit code 1\. Its last error: URIError: URI malformed/);
+    expect(crashed.message).toMatch(/Puesta is not running any more; start it again with `npm start`/);
+    const killed = web({ code: null, signal: 'SIGKILL', forwarded: null });
+    expect(killed.exitCode).toBe(137);
+    expect(killed.message).toMatch(/stopped: killed by signal SIGKILL, with no error printed/);
+    const failedToStop = web({ code: 1, signal: null, forwarded: 'SIGTERM', lastError: 'Error: the database is locked' });
+    expect(failedToStop.exitCode).toBe(1);
+    expect(failedToStop.message).toMatch(/stopped while stopping: exit code 1\. Its last error: Error: the database is locked/);
+  });
+
+  it('is quiet when it stopped because we passed a signal on, or exited cleanly', () => {
+    expect(web({ code: 0, signal: null, forwarded: 'SIGTERM' })).toEqual({ message: null, exitCode: 0 });
+    expect(web({ code: null, signal: 'SIGINT', forwarded: 'SIGINT' })).toEqual({ message: null, exitCode: 0 });
+    expect(web({ code: 130, signal: null, forwarded: 'SIGINT' })).toEqual({ message: null, exitCode: 130 });
+    expect(web({ code: 0, signal: null, forwarded: null })).toEqual({ message: null, exitCode: 0 });
+  });
+
+  it('finds the line that says what went wrong in a crash report', () => {
+    const nodeCrash = ['/app/electron/web/server.ts:100', '    return decodeURIComponent(x);', '           ^', '', 'URIError: URI malformed', '    at cookieToken (server.ts:100:30)', '    at Server.<anonymous> (server.ts:136:12)', '', 'Node.js v20.19.0', ''].join('\n');
+    expect(lastErrorLine(nodeCrash)).toBe('URIError: URI malformed');
+    expect(lastErrorLine('[puesta] cannot open the data in /x: EACCES\n')).toBe('[puesta] cannot open the data in /x: EACCES');
+    expect(lastErrorLine('\x1b[31msomething odd\x1b[0m\n')).toBe('something odd');
+    expect(lastErrorLine('')).toBeNull();
   });
 });
 

@@ -7,7 +7,7 @@ import { makeCore, type TestCore } from '../helpers/core.js';
 
 let t: TestCore;
 let web: WebServer;
-const TOKEN = 'test-token-0123456789';
+let TOKEN: string;
 
 interface Res {
   status: number;
@@ -38,7 +38,8 @@ beforeAll(async () => {
   const staticDir = path.join(t.dataDir, 'ui');
   mkdirSync(staticDir);
   writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Puesta UI</title>');
-  web = await startWebServer({ core: t.core, token: TOKEN, staticDir });
+  web = await startWebServer({ core: t.core, staticDir });
+  TOKEN = web.token; // the installation's token, kept in the data folder
 });
 afterAll(async () => {
   await web.close();

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { ensurePrivateFile, makePrivate } from '../data-folder.js';
 
 export type Db = Database.Database;
 
@@ -8,8 +9,18 @@ export interface OpenOptions {
   readonly?: boolean;
 }
 
-/** Opens the local database: WAL, foreign keys on, a busy timeout for concurrent readers. */
+/** SQLite's files beside the database; it creates them with the database file's mode. */
+const SIDE_FILES = ['-wal', '-shm', '-journal'];
+
+/**
+ * Opens the local database: WAL, foreign keys on, a busy timeout for concurrent readers. The file
+ * (and so its WAL/SHM) is 0600: SQLite would create it 0644, readable by every local user.
+ */
 export function openDb(file: string, opts: OpenOptions = {}): Db {
+  if (file !== ':memory:' && !opts.readonly) {
+    ensurePrivateFile(file);
+    for (const side of SIDE_FILES) makePrivate(file + side);
+  }
   const db = new Database(file, {
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
     ...(opts.readonly ? { readonly: true } : {}),

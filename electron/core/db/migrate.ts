@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { PuestaError } from '../../../shared/errors.js';
+import { ensurePrivateDir, ensurePrivateFile } from '../data-folder.js';
 import type { Db } from './connection.js';
 
 export interface Migration {
@@ -63,10 +64,12 @@ export function migrate(db: Db, migrations: Migration[], opts: MigrateOptions): 
   let backup: string | null = null;
   const hasTables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n > 0;
   if (opts.dbFile !== ':memory:' && (from > 0 || hasTables)) {
-    mkdirSync(opts.backupDir, { recursive: true });
+    ensurePrivateDir(opts.backupDir);
     const stamp = (opts.now?.() ?? new Date()).toISOString().replace(/[:.]/g, '-');
     backup = path.join(opts.backupDir, `${path.basename(opts.dbFile)}.v${from}.${stamp}.bak`);
     if (existsSync(backup)) unlinkSync(backup);
+    // VACUUM INTO fills an empty file and keeps its mode; a file it creates itself would be 0644.
+    ensurePrivateFile(backup);
     db.prepare('VACUUM INTO ?').run(backup);
     pruneBackups(opts.backupDir, path.basename(opts.dbFile), opts.keepBackups ?? 10);
   }
