@@ -54,6 +54,13 @@ export class PuestaError extends Error {
   }
 }
 
+/** The INVALID_INPUT error for a failed schema check (zod's issues): one line per issue, and the issues as details. */
+export function invalidInput(issues: readonly { path: readonly PropertyKey[]; message: string }[]): PuestaError {
+  return new PuestaError('INVALID_INPUT', issues.map((i) => `${i.path.map(String).join('.') || 'input'}: ${i.message}`).join('; '), {
+    issues: issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+  });
+}
+
 export function isErrorCode(x: unknown): x is ErrorCode {
   return typeof x === 'string' && (ERROR_CODES as readonly string[]).includes(x);
 }

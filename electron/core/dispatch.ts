@@ -1,5 +1,5 @@
 import { isMethodName, methods, type MethodName } from '../../shared/contract/index.js';
-import { PuestaError, type ApiErrorShape, type Envelope } from '../../shared/errors.js';
+import { invalidInput, PuestaError, type ApiErrorShape, type Envelope } from '../../shared/errors.js';
 import { handlers } from './api.js';
 import type { Core } from './core.js';
 import type { CallContext, Handler } from './handlers.js';
@@ -22,16 +22,7 @@ export async function dispatch(core: Core, method: string, rawInput: unknown, ct
   if (!isMethodName(method)) return { ok: false, error: { code: 'UNKNOWN_METHOD', message: `There is no API method "${method}".` } };
   const spec = methods[method];
   const parsed = spec.input.safeParse(rawInput ?? {});
-  if (!parsed.success) {
-    return {
-      ok: false,
-      error: {
-        code: 'INVALID_INPUT',
-        message: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '),
-        details: { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) },
-      },
-    };
-  }
+  if (!parsed.success) return { ok: false, error: invalidInput(parsed.error.issues).toJSON() };
   try {
     const handler = handlers[method] as Handler<MethodName>;
     const value = await handler(core, parsed.data as never, ctx);

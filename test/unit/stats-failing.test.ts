@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dispatch } from '../../electron/core/dispatch.js';
-import { collectStats, problemsOf, storeStats } from '../../electron/core/provision/handlers.js';
+import { storeStats } from '../../electron/core/provision/stats-store.js';
+import { collectStats, problemsOf } from '../../electron/core/provision/stats.js';
 import type { HostStats } from '../../shared/contract/provision.js';
+import { call } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 import { closedPort } from '../helpers/net.js';
 
@@ -50,10 +51,7 @@ describe('Today: servers that failed their last check', () => {
     const older = new Date(Date.now() - 3600_000).toISOString();
     storeStats(t.core, { id: null, at: older, serverId: ok.id, serverName: 'fine-1', applicationId: null, applicationName: null, stats: null, error: { code: 'SSH_TIMEOUT', message: 'x' } });
     storeStats(t.core, { id: null, at: new Date().toISOString(), serverId: ok.id, serverName: 'fine-1', applicationId: null, applicationName: null, stats: healthy(), error: null });
-    const r = await dispatch(t.core, 'stats.failing', {});
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    const items = (r.value as { items: { serverName: string; problems: string[] }[] }).items;
+    const { items } = await call(t.core, 'stats.failing', {});
     expect(items.map((i) => i.serverName)).toEqual(['gone-1']);
     expect(items[0]!.problems[0]).toMatch(/^could not be read: .*gone-1/);
   });

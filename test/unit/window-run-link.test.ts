@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dispatch } from '../../electron/core/dispatch.js';
 import { EXTEND_BY_MS, followRun, linkRunsToWindows } from '../../electron/core/windows/run-link.js';
 import type { RunSummary } from '../../shared/contract/runs.js';
+import { call } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 import { seedSmallInventory, type SmallInventory } from '../helpers/windows-fixture.js';
 
@@ -15,11 +15,6 @@ afterEach(async () => {
   await t.cleanup();
 });
 
-async function ok<T = Record<string, unknown>>(m: string, i: unknown): Promise<T> {
-  const r = await dispatch(t.core, m, i);
-  if (!r.ok) throw new Error(`${m}: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
 
 const HOUR = 3600_000;
 function run(over: Partial<RunSummary>): RunSummary {
@@ -48,20 +43,20 @@ function run(over: Partial<RunSummary>): RunSummary {
 
 async function announcedWindow(startInMs: number, lengthMs: number, applicationIds = [inv.appBilling]) {
   const now = Date.now();
-  const w = await ok<{ id: number }>('windows.create', {
+  const w = await call(t.core, 'windows.create', {
     title: 'Billing upgrade',
     start: new Date(now + startInMs).toISOString(),
     end: new Date(now + startInMs + lengthMs).toISOString(),
     applicationIds,
   });
   // announce without mail so the test sees only the run-driven notices
-  await ok('windows.transition', { id: w.id, to: 'announced', notify: false });
+  await call(t.core, 'windows.transition', { id: w.id, to: 'announced', notify: false });
   return w.id;
 }
 
-const windowOf = (id: number) => ok<{ state: string; linkedRunId: number | null; end: string }>('windows.get', { id });
+const windowOf = (id: number) => call(t.core, 'windows.get', { id });
 const campaignKinds = async (windowId: number) =>
-  (await ok<{ items: { kind: string }[] }>('notices.campaigns', { windowId })).items.map((c) => c.kind).sort();
+  (await call(t.core, 'notices.campaigns', { windowId })).items.map((c) => c.kind).sort();
 
 describe('windows follow their runs', () => {
   it('a run starting inside an announced window links it and starts it; success completes it, with notices', async () => {
@@ -71,7 +66,7 @@ describe('windows follow their runs', () => {
     followRun(t.core, run({ id: 7, state: 'succeeded' }));
     expect((await windowOf(id)).state).toBe('done');
     expect(await campaignKinds(id)).toEqual(['completed', 'started']);
-    const audit = await ok<{ items: { action: string }[] }>('audit.list', { entity: 'windows', entityId: id });
+    const audit = await call(t.core, 'audit.list', { entity: 'windows', entityId: id });
     expect(audit.items.map((a) => a.action)).toContain('link-run');
   });
 
@@ -85,7 +80,7 @@ describe('windows follow their runs', () => {
 
   it('a run still going past the window end extends it by 30 minutes and tells the audience', async () => {
     const id = await announcedWindow(-2 * HOUR, HOUR); // ended an hour ago
-    await ok('windows.update', { id, linkedRunId: 9 });
+    await call(t.core, 'windows.update', { id, linkedRunId: 9 });
     followRun(t.core, run({ id: 9, state: 'running' }));
     expect((await windowOf(id)).state).toBe('in_progress');
     const now = new Date();

@@ -2,6 +2,7 @@
  * Typed rows: one mapper from a SQLite row (snake_case columns) to a contract object (camelCase
  * fields), instead of a hand-written `r.x_y as T` copy per table, and one WHERE/paging builder.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './connection.js';
 
 export type Row = Record<string, unknown>;
@@ -116,4 +117,20 @@ export function pageOf<T>(db: Db, q: PageQuery<T>): { items: T[]; total: number 
   const total = (db.prepare(`SELECT count(*) AS n ${from}${q.where.sql}`).get(...q.where.args) as { n: number }).n;
   const rows = db.prepare(`${q.select}${q.where.sql} ORDER BY ${q.orderBy} LIMIT ? OFFSET ?`).all(...q.where.args, q.limit, q.offset) as Row[];
   return { items: rows.map(q.map), total };
+}
+
+const statements = new WeakMap<Db, Map<string, Statement>>();
+
+/**
+ * `db.prepare(sql)`, compiled once per connection: for the hot paths (a run's cell updates and log
+ * batches, many per host and step) compiling the SQL again on each call was a good part of the
+ * laptop's CPU per host. Only for plain statements (no `.pluck()`/`.raw()` mode changes: they would
+ * stick to the shared statement).
+ */
+export function prepared(db: Db, sql: string): Statement {
+  let m = statements.get(db);
+  if (!m) statements.set(db, (m = new Map()));
+  let st = m.get(sql);
+  if (!st) m.set(sql, (st = db.prepare(sql)));
+  return st;
 }

@@ -1,6 +1,7 @@
 import { PuestaError } from '../../../shared/errors.js';
 import type { EntityName } from '../../../shared/contract/inventory.js';
 import type { Db } from '../db/connection.js';
+import { nowIso, pageOf, prepared, rowMapper, snake, Where, type Row } from '../db/rows.js';
 import type { Audit } from './audit.js';
 
 /** How one inventory entity maps to SQL. Every entity shares the same CRUD code (EntityRepo). */
@@ -33,12 +34,6 @@ export interface EntityDef {
   unique?: readonly string[];
 }
 
-export type Row = Record<string, unknown>;
-
-export const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
-export const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-export const nowIso = (): string => new Date().toISOString();
-
 export interface ListParams {
   query?: string | undefined;
   limit: number;
@@ -48,23 +43,25 @@ export interface ListParams {
   [filter: string]: unknown;
 }
 
-export class EntityRepo {
+/**
+ * CRUD of one inventory entity, typed by its record `T` (the contract type: `EntityRepo<Server>`).
+ * Inputs are plain records already validated against the entity's schema; outputs are `T`.
+ */
+export class EntityRepo<T extends Row = Row> {
+  private readonly mapRow: (row: Row) => Row;
+
   constructor(
     private readonly db: Db,
     readonly def: EntityDef,
     private readonly audit: Audit,
-  ) {}
+  ) {
+    this.mapRow = rowMapper<Row>({ json: (def.json ?? []).map(snake), bool: (def.bool ?? []).map(snake) });
+  }
 
-  private fromRow(row: Row): Row {
-    const out: Row = {};
-    for (const [k, v] of Object.entries(row)) {
-      const f = camel(k);
-      if (this.def.json?.includes(f)) out[f] = v == null ? null : JSON.parse(String(v));
-      else if (this.def.bool?.includes(f)) out[f] = v === 1 || v === true;
-      else out[f] = v;
-    }
+  private fromRow(row: Row): T {
+    const out = this.mapRow(row);
     if (this.def.link) out[this.def.link.field] = this.linkedIds(row.id as number);
-    return out;
+    return out as T;
   }
 
   private toParams(rec: Row): Row {
@@ -83,45 +80,42 @@ export class EntityRepo {
     return (this.db.prepare(`SELECT ${l.other} AS v FROM ${l.table} WHERE ${l.self} = ? ORDER BY ${l.other}`).all(id) as { v: number }[]).map((r) => r.v);
   }
 
-  list(p: ListParams): { items: Row[]; total: number } {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (p.query && p.query.trim()) {
-      const like = '%' + p.query.trim().replace(/[\\%_]/g, (c) => '\\' + c) + '%';
-      where.push('(' + this.def.search.map((e) => `${e} LIKE ? ESCAPE '\\'`).join(' OR ') + ')');
-      for (let i = 0; i < this.def.search.length; i++) args.push(like);
-    }
+  list(p: ListParams): { items: T[]; total: number } {
+    const where = new Where().search(p.query, this.def.search);
     for (const [f, expr] of Object.entries(this.def.filters ?? {})) {
-      const v = p[f];
-      if (v === undefined) continue;
-      where.push(expr.includes('?') ? expr : `${expr} = ?`);
-      args.push(v);
+      if (p[f] !== undefined) where.add(expr.includes('?') ? expr : `${expr} = ?`, p[f]);
     }
-    const w = where.length ? ' WHERE ' + where.join(' AND ') : '';
     const order = p.sort && this.def.sortable[p.sort] ? this.def.sortable[p.sort] : this.def.sortable.name ?? 't.id';
-    const base = `${this.def.select}${w}`;
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM (${base})`).get(...args) as { n: number }).n;
-    const rows = this.db
-      .prepare(`${base} ORDER BY ${order} ${p.desc ? 'DESC' : 'ASC'}, t.id ASC LIMIT ? OFFSET ?`)
-      .all(...args, p.limit, p.offset) as Row[];
-    return { items: rows.map((r) => this.fromRow(r)), total };
+    return pageOf(this.db, {
+      select: this.def.select,
+      where,
+      orderBy: `${order} ${p.desc ? 'DESC' : 'ASC'}, t.id ASC`,
+      limit: p.limit,
+      offset: p.offset,
+      map: (r) => this.fromRow(r),
+    });
   }
 
-  find(id: number): Row | undefined {
-    const row = this.db.prepare(`${this.def.select} WHERE t.id = ?`).get(id) as Row | undefined;
+  find(id: number): T | undefined {
+    const row = prepared(this.db, `${this.def.select} WHERE t.id = ?`).get(id) as Row | undefined;
     return row ? this.fromRow(row) : undefined;
   }
 
-  get(id: number): Row {
+  get(id: number): T {
     const r = this.find(id);
     if (!r) throw new PuestaError('NOT_FOUND', `There is no ${this.def.label} with id ${id}.`, { entity: this.def.entity, id });
     return r;
   }
 
-  /** Finds by a unique field (case-insensitive), for imports. */
-  findBy(field: string, value: unknown): Row | undefined {
-    const row = this.db.prepare(`${this.def.select} WHERE t.${snake(field)} = ?`).get(value) as Row | undefined;
-    return row ? this.fromRow(row) : undefined;
+  /**
+   * The id of the record whose fields equal `key` (a natural key, for imports), compared as the
+   * columns collate, or case-insensitively with `nocase`.
+   */
+  idByKey(key: Row, nocase = false): number | undefined {
+    const fields = Object.keys(key);
+    const cond = fields.map((f) => `t.${snake(f)} = ?${nocase ? ' COLLATE NOCASE' : ''}`).join(' AND ');
+    const row = this.db.prepare(`SELECT t.id FROM ${this.def.table} t WHERE ${cond}`).get(...fields.map((f) => key[f])) as { id: number } | undefined;
+    return row?.id;
   }
 
   private checkForeignKeys(rec: Row): void {
@@ -150,8 +144,13 @@ export class EntityRepo {
         .prepare(`SELECT id FROM ${this.def.table} WHERE ${cond}${selfId ? ' AND id <> ?' : ''}`)
         .get(...cols.map((c) => rec[c]), ...(selfId ? [selfId] : [])) as { id: number } | undefined;
       if (hit) {
-        const what = cols.map((c) => `${c} "${String(rec[c])}"`).join(' and ');
-        throw new PuestaError('CONFLICT', `A ${this.def.label} with ${what} already exists (id ${hit.id}).`, { field: cols[cols.length - 1], id: hit.id });
+        // in the operator's words: the clashing value, or the record it clashes with (never an internal id)
+        const a = /^[aeiou]/i.test(this.def.label) ? 'An' : 'A';
+        const what =
+          cols.length === 1
+            ? `${cols[0] === 'name' ? 'named' : `with ${cols[0]}`} "${String(rec[cols[0]!])}"`
+            : `with the same ${cols.map((c) => c.replace(/Id$/, '')).join(', ')} ("${this.def.display(this.get(hit.id))}")`;
+        throw new PuestaError('CONFLICT', `${a} ${this.def.label} ${what} already exists.`, { field: cols[cols.length - 1], id: hit.id });
       }
     }
   }
@@ -165,7 +164,7 @@ export class EntityRepo {
   }
 
   /** Inserts a validated record. Call inside a transaction (see Repos.tx) when part of a batch. */
-  create(rec: Row, actor: string): Row {
+  create(rec: Row, actor: string): T {
     return this.db.transaction(() => {
       this.checkForeignKeys(rec);
       this.checkUnique(rec);
@@ -184,7 +183,7 @@ export class EntityRepo {
   }
 
   /** Replaces the writable fields of a record with `rec` (already merged and validated). */
-  update(id: number, rec: Row, actor: string): Row {
+  update(id: number, rec: Row, actor: string): T {
     return this.db.transaction(() => {
       const before = this.get(id);
       this.checkForeignKeys(rec);
@@ -199,14 +198,20 @@ export class EntityRepo {
     })();
   }
 
+  /** The rows elsewhere that keep this record from being deleted (none: it can go). */
+  usage(id: number): { table: string; label: string; count: number }[] {
+    const out = [];
+    for (const [table, column, label] of this.def.referencedBy ?? []) {
+      const n = (this.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${column} = ?`).get(id) as { n: number }).n;
+      if (n > 0) out.push({ table, label, count: n });
+    }
+    return out;
+  }
+
   delete(id: number, actor: string): { id: number } {
     return this.db.transaction(() => {
       const before = this.get(id);
-      const uses: string[] = [];
-      for (const [table, column, label] of this.def.referencedBy ?? []) {
-        const n = (this.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${column} = ?`).get(id) as { n: number }).n;
-        if (n > 0) uses.push(`${n} ${label}${n === 1 ? '' : 's'}`);
-      }
+      const uses = this.usage(id).map((u) => `${u.count} ${u.label}${u.count === 1 ? '' : 's'}`);
       if (uses.length) {
         throw new PuestaError(
           'REFERENCED',

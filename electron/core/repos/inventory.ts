@@ -1,4 +1,4 @@
-import type { EntityName } from '../../../shared/contract/inventory.js';
+import type { Application, Contact, Contract, Customer, EntityName, Environment, Placement, Server } from '../../../shared/contract/inventory.js';
 import type { Db } from '../db/connection.js';
 import { Audit } from './audit.js';
 import { EntityRepo, type EntityDef } from './entity.js';
@@ -134,10 +134,28 @@ export const ENTITY_DEFS: Record<EntityName, EntityDef> = {
   },
 };
 
-export type InventoryRepos = Record<EntityName, EntityRepo>;
+/** The record type of each entity, as the contract defines it. */
+export interface EntityRecords {
+  environments: Environment;
+  servers: Server;
+  applications: Application;
+  placements: Placement;
+  customers: Customer;
+  contacts: Contact;
+  contracts: Contract;
+}
+
+export type InventoryRepos = { readonly [K in EntityName]: EntityRepo<EntityRecords[K]> };
 
 export function createInventoryRepos(db: Db, audit: Audit): InventoryRepos {
-  const out = {} as InventoryRepos;
-  for (const [k, def] of Object.entries(ENTITY_DEFS) as [EntityName, EntityDef][]) out[k] = new EntityRepo(db, def, audit);
-  return out;
+  const repo = <K extends EntityName>(k: K) => new EntityRepo<EntityRecords[K]>(db, ENTITY_DEFS[k], audit);
+  return {
+    environments: repo('environments'),
+    servers: repo('servers'),
+    applications: repo('applications'),
+    placements: repo('placements'),
+    customers: repo('customers'),
+    contacts: repo('contacts'),
+    contracts: repo('contracts'),
+  };
 }

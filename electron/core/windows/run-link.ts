@@ -10,32 +10,17 @@
 import type { RunSummary } from '../../../shared/contract/runs.js';
 import type { Core } from '../core.js';
 import { transitionWindow } from './handlers.js';
+import { linkableWindows, linkWindowToRun, windowsLinkedTo } from './repo.js';
 
 const EARLY_MS = 60 * 60_000;
 export const EXTEND_BY_MS = 30 * 60_000;
 
-interface LinkedWindow {
-  id: number;
-  state: string;
-  end_at: string;
-}
-
-function linkedWindows(core: Core, runId: number): LinkedWindow[] {
-  return core.db.prepare('SELECT id, state, end_at FROM windows WHERE linked_run_id = ?').all(runId) as LinkedWindow[];
-}
-
 function autoLink(core: Core, run: RunSummary, now: Date): void {
-  const candidates = core.db
-    .prepare(
-      `SELECT w.id FROM windows w JOIN window_applications wa ON wa.window_id = w.id
-        WHERE wa.application_id = ? AND w.linked_run_id IS NULL AND w.state IN ('announced', 'in_progress', 'extended')
-          AND w.start_at <= ? AND w.end_at >= ?`,
-    )
-    .all(run.applicationId, new Date(now.getTime() + EARLY_MS).toISOString(), now.toISOString()) as { id: number }[];
+  const candidates = linkableWindows(core, run.applicationId, new Date(now.getTime() + EARLY_MS).toISOString(), now.toISOString());
   if (candidates.length !== 1) return;
-  const id = candidates[0]!.id;
+  const id = candidates[0]!;
   core.tx(() => {
-    core.db.prepare('UPDATE windows SET linked_run_id = ?, updated_at = ? WHERE id = ? AND linked_run_id IS NULL').run(run.id, now.toISOString(), id);
+    linkWindowToRun(core, id, run.id, now.toISOString());
     core.audit.write(run.operator || core.operator(), 'link-run', 'windows', id, { linkedRunId: null }, { linkedRunId: run.id });
   });
   core.events.emit('windows.changed', { id, action: 'update' });
@@ -43,13 +28,13 @@ function autoLink(core: Core, run: RunSummary, now: Date): void {
 
 /** Applies one run's state to its linked windows. Exported for tests; normally driven by events. */
 export function followRun(core: Core, run: RunSummary, now = new Date()): void {
-  if (run.state === 'running' && linkedWindows(core, run.id).length === 0) autoLink(core, run, now);
-  for (const w of linkedWindows(core, run.id)) {
+  if (run.state === 'running' && windowsLinkedTo(core, run.id).length === 0) autoLink(core, run, now);
+  for (const w of windowsLinkedTo(core, run.id)) {
     const active = run.state === 'running' || run.state === 'waiting';
     let to: 'in_progress' | 'done' | 'extended' | null = null;
     let newEnd: string | undefined;
     if (active && w.state === 'announced') to = 'in_progress';
-    else if (active && (w.state === 'in_progress' || w.state === 'extended') && Date.parse(w.end_at) < now.getTime()) {
+    else if (active && (w.state === 'in_progress' || w.state === 'extended') && Date.parse(w.end) < now.getTime()) {
       to = 'extended';
       newEnd = new Date(now.getTime() + EXTEND_BY_MS).toISOString();
     } else if (run.state === 'succeeded' && (w.state === 'in_progress' || w.state === 'extended')) to = 'done';
