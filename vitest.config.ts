@@ -31,6 +31,9 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // What the UI shows after an action arrives through the API and a re-render: poll for it with
+          // room for a loaded machine. A test states a timeout only when it waits for something slower.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
         },
       },
     ],

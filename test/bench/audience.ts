@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dispatch } from '../../electron/core/dispatch.js';
+import { call } from '../helpers/api.js';
 import { makeCore } from '../helpers/core.js';
 
 const SERVERS = 10_000;
@@ -71,16 +71,11 @@ try {
   console.log(`seeded ${JSON.stringify(counts)} in ${(performance.now() - t0).toFixed(0)} ms`);
 
   const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.95) - 1]!;
-  const call = async (m: string, input: unknown): Promise<unknown> => {
-    const r = await dispatch(core, m, input);
-    if (!r.ok) throw new Error(`${m}: ${r.error.message}`);
-    return r.value;
-  };
 
   // Warm-up.
   for (let i = 0; i < 20; i++) {
-    await call('windows.list', { from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00Z', limit: 100 });
-    await call('windows.audience', { id: 1 + i });
+    await call(core, 'windows.list', { from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00Z', limit: 100 });
+    await call(core, 'windows.audience', { id: 1 + i });
   }
 
   const list: number[] = [];
@@ -90,7 +85,7 @@ try {
     const from = new Date(Date.UTC(2026, month, 1)).toISOString();
     const to = new Date(Date.UTC(2026, month + 1, 1)).toISOString();
     const s = performance.now();
-    const r = (await call('windows.list', { from, to, limit: 100 })) as { items: unknown[] };
+    const r = await call(core, 'windows.list', { from, to, limit: 100 });
     list.push(performance.now() - s);
     listed += r.items.length;
   }
@@ -102,7 +97,7 @@ try {
   for (let i = 0; i < CALLS; i++) {
     const id = 1 + Math.floor(rnd() * WINDOWS);
     const s = performance.now();
-    const r = (await call('windows.audience', { id })) as { total: number; customers: unknown[] };
+    const r = await call(core, 'windows.audience', { id });
     aud.push(performance.now() - s);
     people += r.total;
     customers += r.customers.length;
@@ -141,7 +136,7 @@ try {
     for (const c of customers) for (const k of q.con.all(c) as { id: number; opted_out: number }[]) if (!k.opted_out) expected.add(k.id);
     naive.push(performance.now() - s);
     s = performance.now();
-    const r = (await call('windows.audience', { id })) as { customers: { contacts: { id: number }[] }[] };
+    const r = await call(core, 'windows.audience', { id });
     ours.push(performance.now() - s);
     const got = new Set(r.customers.flatMap((c) => c.contacts.map((k) => k.id)));
     if (got.size !== expected.size || [...expected].some((k) => !got.has(k))) throw new Error(`window ${id}: the audience differs from the naive computation (${got.size} vs ${expected.size})`);

@@ -115,9 +115,9 @@ describe('renderer over the preload bridge', () => {
     );
     await page.waitForFunction(() => (globalThis as unknown as { __eventsOpen?: boolean }).__eventsOpen === true);
     await app.call('environments.create', { name: 'preprod', colour: '#2563eb', confirmRuns: false });
-    await expect.poll(() => got, { timeout: 15_000 }).toMatchObject({ action: 'create' });
+    await expect.poll(() => got).toMatchObject({ action: 'create' });
     await page.goto(app.base + '#/environments');
-    await expect.poll(() => page.getByText('preprod').first().waitFor({ timeout: 10_000 }), { timeout: 15_000 }).toBeUndefined();
+    await expect.poll(() => page.getByText('preprod').first().waitFor({ timeout: 10_000 })).toBeUndefined();
     expect(directApiRequests).toEqual([]);
   });
 });

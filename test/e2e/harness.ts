@@ -12,9 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { MethodInput, MethodName, MethodOutput } from '../../shared/contract/index.js';
-import { PuestaError, isErrorCode } from '../../shared/errors.js';
-import { dispatch } from '../../electron/core/dispatch.js';
 import { startWebServer, type WebServer } from '../../electron/web/server.js';
+import { call } from '../helpers/api.js';
 import { makeCore, ROOT, type TestCore } from '../helpers/core.js';
 
 export const RENDERER_DIR = path.join(ROOT, 'dist', 'renderer');
@@ -92,11 +91,7 @@ export async function startApp(opts: { headless?: boolean } = {}): Promise<App> 
       await page.waitForSelector('.shell');
       return page;
     },
-    async call(method, input) {
-      const env = await dispatch(tc.core, method, input);
-      if (env.ok) return env.value as never;
-      throw new PuestaError(isErrorCode(env.error.code) ? env.error.code : 'INTERNAL', env.error.message, env.error.details);
-    },
+    call: (method, input) => call(tc.core, method, input),
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);
       await b.close().catch(() => undefined);

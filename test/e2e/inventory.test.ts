@@ -1,17 +1,19 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startApp, type App } from './harness.js';
+import { seedInventory } from './inventory-seed.js';
 
-// One browser and one app for the whole file; the tests build on each other in order.
+// A fresh app (empty data folder) per test: a test seeds through the API what the ones before it
+// would have built through the UI, so each runs alone (`-t name`) or in any order.
 let app: App;
 let page: Page;
 
-beforeAll(async () => {
+beforeEach(async () => {
   app = await startApp();
   page = await app.newPage();
 });
-afterAll(async () => {
+afterEach(async () => {
   await app?.close();
 });
 
@@ -28,7 +30,7 @@ const toast = () => page.getByTestId('toast-success').last();
 describe('inventory through the UI', () => {
   it('creates an environment, a server and an application with a service', async () => {
     await go('/environments');
-    await expect.poll(() => page.getByTestId('empty-state').textContent(), { timeout: 15_000 }).toContain('groups servers by purpose');
+    await expect.poll(() => page.getByTestId('empty-state').textContent()).toContain('groups servers by purpose');
     await page.getByRole('button', { name: 'New environment' }).first().click();
     await field('Name').fill('production');
     await page.getByRole('button', { name: 'Use #dc2626' }).click();
@@ -42,7 +44,7 @@ describe('inventory through the UI', () => {
     await field('Name').fill('web-01');
     await field('Host').fill('bad host!');
     await save();
-    await expect.poll(() => page.locator('.field-error').first().textContent(), { timeout: 15_000 }).toContain('host name or IP address');
+    await expect.poll(() => page.locator('.field-error').first().textContent()).toContain('host name or IP address');
     expect((await app.call('servers.list', {})).total).toBe(0);
     await field('Host').fill('10.0.0.11');
     await field('SSH user').fill('deploy');
@@ -87,6 +89,7 @@ describe('inventory through the UI', () => {
   });
 
   it('places the application on a server from its page', async () => {
+    await seedInventory(app, 'application');
     const appId = (await app.call('applications.list', {})).items[0]!.id;
     await go(`/applications/${appId}`);
     await page.getByTestId('add-placement').click();
@@ -102,6 +105,7 @@ describe('inventory through the UI', () => {
   });
 
   it('creates a customer with a contact and a contract', async () => {
+    await seedInventory(app, 'application');
     await go('/customers/new');
     await field('Name').fill('Acme Logistics');
     await field('Time zone').fill('Europe/Madrid');
@@ -113,7 +117,7 @@ describe('inventory through the UI', () => {
     await cf.getByLabel('Name', { exact: true }).fill('Ana García');
     await cf.getByLabel('Email').fill('not-an-email');
     await page.getByTestId('contact-save').click();
-    await expect.poll(() => cf.locator('.field-error').textContent(), { timeout: 15_000 }).toContain('not a valid email');
+    await expect.poll(() => cf.locator('.field-error').textContent()).toContain('not a valid email');
     await cf.getByLabel('Email').fill('ana@acme.example');
     await cf.getByLabel('Role').fill('IT manager');
     await page.getByTestId('contact-save').click();
@@ -125,7 +129,7 @@ describe('inventory through the UI', () => {
     await field('Start').fill('2026-01-01');
     await field('End (expiry)').fill('2025-12-01');
     await save();
-    await expect.poll(() => page.locator('.field-error').first().textContent(), { timeout: 15_000 }).toContain('end date is before the start date');
+    await expect.poll(() => page.locator('.field-error').first().textContent()).toContain('end date is before the start date');
     await field('End (expiry)').fill('2027-12-31');
     await page.getByRole('group', { name: 'Applications covered' }).getByLabel('billing-api').check();
     await save();
@@ -137,12 +141,13 @@ describe('inventory through the UI', () => {
   });
 
   it('finds everything again after a reload', async () => {
+    await seedInventory(app, 'customer');
     const appId = (await app.call('applications.list', {})).items[0]!.id;
     await go(`/applications/${appId}`);
     await page.reload();
     await page.getByTestId('placements-of-app').getByText('web-01').waitFor();
-    await expect.poll(() => field('Name').inputValue(), { timeout: 15_000 }).toBe('billing-api');
-    await expect.poll(() => page.locator('.split-side').textContent(), { timeout: 15_000 }).toContain('HC-2026-001');
+    await expect.poll(() => field('Name').inputValue()).toBe('billing-api');
+    await expect.poll(() => page.locator('.split-side').textContent()).toContain('HC-2026-001');
     for (const [path, text] of [
       ['/environments', 'production'],
       ['/servers', 'web-01'],
@@ -156,15 +161,16 @@ describe('inventory through the UI', () => {
       await page.locator('table.table').getByText(text).first().waitFor();
     }
     await go('/');
-    await expect.poll(() => page.getByTestId('count-servers').textContent(), { timeout: 15_000 }).toMatch(/^2/);
+    await expect.poll(() => page.getByTestId('count-servers').textContent()).toMatch(/^2/);
   });
 
   it('puts server refusals under the field and refreshes open lists on inventory.changed', async () => {
+    await seedInventory(app, 'servers');
     await go('/servers/new');
     await field('Name').fill('web-01');
     await field('Host').fill('10.0.0.99');
     await save();
-    await expect.poll(() => page.locator('.field.has-error .field-error').first().textContent(), { timeout: 15_000 }).toContain('already exists');
+    await expect.poll(() => page.locator('.field.has-error .field-error').first().textContent()).toContain('already exists');
     await go('/servers');
     await page.locator('table.table').getByText('web-01').waitFor();
     const created = await app.call('servers.create', { name: 'cache-01', host: '10.0.0.31', user: 'deploy' });
@@ -174,6 +180,7 @@ describe('inventory through the UI', () => {
   });
 
   it('searches and sorts a list', async () => {
+    await seedInventory(app, 'servers');
     await go('/servers');
     const names = () => page.locator('[data-testid="table-servers"] tbody tr td:first-child').allTextContents();
     await page.getByRole('columnheader', { name: 'Name' }).getByRole('button').click(); // the list starts sorted by name ascending: a click flips it
@@ -186,20 +193,22 @@ describe('inventory through the UI', () => {
     await expect.poll(names).toEqual(['db-01', 'web-01']);
     await page.getByRole('searchbox', { name: 'Search servers' }).fill('10.0.0.2');
     await expect.poll(names).toEqual(['db-01']);
-    await expect.poll(() => page.getByTestId('pager-total').textContent(), { timeout: 15_000 }).toContain('of 1');
+    await expect.poll(() => page.getByTestId('pager-total').textContent()).toContain('of 1');
     await page.getByRole('searchbox', { name: 'Search servers' }).fill('nothing-like-this');
     await page.getByText('Nothing matches').waitFor();
   });
 
-  it('refuses to delete a customer that still has a contact, and says why', async () => {
+  it('does not offer to delete a customer that still has a contact: the button is off and the blockers are linked', async () => {
+    await seedInventory(app, 'customer');
     const cust = (await app.call('customers.list', {})).items[0]!;
     await go(`/customers/${cust.id}`);
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     const dlg = page.getByRole('dialog');
-    await expect.poll(() => dlg.getByRole('heading').textContent(), { timeout: 15_000 }).toContain('Acme Logistics');
-    await dlg.getByRole('button', { name: 'Delete customer' }).click();
-    const err = await page.getByTestId('confirm-error').textContent();
-    expect(err).toContain('still used by 1 contact, 1 contract');
+    await expect.poll(() => dlg.getByRole('heading').textContent()).toContain('Acme Logistics');
+    await expect.poll(() => page.getByTestId('delete-blockers').textContent()).toContain('1 contact');
+    expect(await page.getByTestId('delete-blockers').textContent()).toContain('1 contract');
+    expect(await dlg.getByRole('link', { name: '1 contact' }).getAttribute('href')).toBe('#/contacts');
+    expect(await dlg.getByRole('button', { name: 'Delete customer' }).isDisabled()).toBe(true);
     await dlg.getByRole('button', { name: 'Cancel' }).click();
     expect((await app.call('customers.list', {})).total).toBe(1);
   });
@@ -216,18 +225,21 @@ describe('inventory through the UI', () => {
     expect(text).toContain('nothing was imported');
     expect(text).toContain('port');
     expect(text).toContain('at most 65535');
-    await expect.poll(() => box.locator('tbody tr').count(), { timeout: 15_000 }).toBe(1);
-    await expect.poll(() => box.locator('tbody tr td').nth(1).textContent(), { timeout: 15_000 }).toBe('2');
+    await expect.poll(() => box.locator('tbody tr').count()).toBe(1);
+    // the row as the spreadsheet numbers it (header = row 1), and the row's name
+    await expect.poll(() => box.locator('tbody tr td').nth(1).textContent()).toBe('3');
+    expect(await box.locator('tbody tr td').nth(2).textContent()).toBe('bad-02');
     expect((await app.call('servers.list', {})).total).toBe(before);
 
     // Check (dry run) of a good file says what would happen, still writing nothing.
     await page.getByTestId('import-file').setInputFiles({ name: 'servers.csv', mimeType: 'text/csv', buffer: Buffer.from('name,host,user\nok-01,10.0.1.1,deploy\n') });
     await page.getByTestId('import-check').click();
-    await expect.poll(() => page.getByTestId('import-result').textContent(), { timeout: 15_000 }).toContain('would create 1 server');
+    await expect.poll(() => page.getByTestId('import-result').textContent()).toContain('would create 1 server');
     expect((await app.call('servers.list', {})).total).toBe(before);
   });
 
   it('exports the inventory as a downloaded file', async () => {
+    await seedInventory(app, 'customer');
     await go('/transfer');
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
     expect(dl.suggestedFilename()).toMatch(/^puesta-inventory-\d{4}-\d{2}-\d{2}\.json$/);
@@ -239,8 +251,8 @@ describe('inventory through the UI', () => {
 
   it('shows settings with the secret-store warning and changes the operator name', async () => {
     await go('/settings');
-    await expect.poll(() => page.getByTestId('secret-warning').textContent(), { timeout: 15_000 }).toContain('not stored securely');
-    await expect.poll(() => page.getByTestId('settings').textContent(), { timeout: 15_000 }).toContain(app.dataDir);
+    await expect.poll(() => page.getByTestId('secret-warning').textContent()).toContain('not stored securely');
+    await expect.poll(() => page.getByTestId('settings').textContent()).toContain(app.dataDir);
     await field('Operator name').fill('Marta Ruiz');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('.sidebar .operator', { hasText: 'Marta Ruiz' }).waitFor();
@@ -248,25 +260,27 @@ describe('inventory through the UI', () => {
   });
 
   it('finds a server with the command palette (Ctrl+K) and opens it with Enter', async () => {
+    await seedInventory(app, 'servers');
     await go('/');
     await page.keyboard.press('Control+k');
     const input = page.getByRole('combobox', { name: 'Search' });
     await input.fill('web-0');
     await page.locator('.palette-item', { hasText: 'web-01' }).first().waitFor();
-    await expect.poll(() => page.locator('.palette-item.active').textContent(), { timeout: 15_000 }).toContain('web-01');
+    await expect.poll(() => page.locator('.palette-item.active').textContent()).toContain('web-01');
     await input.press('Enter');
     await page.waitForURL(/#\/servers\/\d+$/);
-    await expect.poll(() => field('Name').inputValue(), { timeout: 15_000 }).toBe('web-01');
+    await expect.poll(() => field('Name').inputValue()).toBe('web-01');
     // The record's history comes from the audit log.
-    await expect.poll(() => page.getByTestId('history').textContent(), { timeout: 15_000 }).toContain('created it');
+    await expect.poll(() => page.getByTestId('history').textContent()).toContain('created it');
   });
 
   it('imports a good CSV (created counts shown) and exports one entity as CSV', async () => {
+    await seedInventory(app, 'servers');
     const before = (await app.call('servers.list', {})).total;
     await go('/transfer');
     await page.getByTestId('import-file').setInputFiles({ name: 'servers.csv', mimeType: 'text/csv', buffer: Buffer.from('name,host,user,environment\nimp-01,10.0.2.1,deploy,production\n') });
     await page.getByTestId('import-run').click();
-    await expect.poll(() => page.getByTestId('import-result').textContent(), { timeout: 15_000 }).toContain('Created 1 server');
+    await expect.poll(() => page.getByTestId('import-result').textContent()).toContain('Created 1 server');
     expect((await app.call('servers.list', {})).total).toBe(before + 1);
     const imported = (await app.call('servers.list', { query: 'imp-01' })).items[0]!;
     expect(imported.environmentId).toBe((await app.call('environments.list', {})).items[0]!.id);

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChecklistStepInput } from '../../shared/contract/runs.js';
-import { dispatch } from '../../electron/core/dispatch.js';
 import { freePort, startHosts, trustAll, type TestHosts } from '../hosts/index.js';
+import { call } from '../helpers/api.js';
 import { makeCore, ROOT } from '../helpers/core.js';
 import { assertRendererBuilt, CHROMIUM, CHROMIUM_ARGS } from './harness.js';
 
@@ -68,24 +68,19 @@ beforeAll(async () => {
   writeFileSync(path.join(work, 'v1', 'VERSION'), 'v1\n');
   // the inventory, written by a core on the data folder the shell will open
   const tc = makeCore(dataDir);
-  const call = async (m: string, input: unknown) => {
-    const r = await dispatch(tc.core, m as never, input);
-    if (!r.ok) throw new Error(`${m}: ${r.error.message}`);
-    return r.value as { id: number } & Record<string, unknown>;
-  };
-  const env = await call('environments.create', { name: 'staging' });
+  const env = await call(tc.core, 'environments.create', { name: 'staging' });
   serverIds = (await trustAll(tc.core, hosts.hosts)).map((t) => t.serverId);
   let i = 0;
-  for (const id of serverIds) await call('servers.update', { id, name: `node-${++i}`, environmentId: env.id, roles: ['web'] });
-  appId = (await call('applications.create', { name: 'crashy', runtimeUser: 'crashy', basePath: '/srv/crashy', sourceKind: 'directory', source: path.join(work, 'v1') })).id;
-  for (const id of serverIds) await call('placements.create', { applicationId: appId, serverId: id, role: 'web' });
-  const install = (await call('checklists.get', { applicationId: appId, kind: 'install' })) as unknown as { steps: ChecklistStepInput[] };
+  for (const id of serverIds) await call(tc.core, 'servers.update', { id, name: `node-${++i}`, environmentId: env.id, roles: ['web'] });
+  appId = (await call(tc.core, 'applications.create', { name: 'crashy', runtimeUser: 'crashy', basePath: '/srv/crashy', sourceKind: 'directory', source: path.join(work, 'v1') })).id;
+  for (const id of serverIds) await call(tc.core, 'placements.create', { applicationId: appId, serverId: id, role: 'web' });
+  const install = await call(tc.core, 'checklists.get', { applicationId: appId, kind: 'install' });
   const steps: ChecklistStepInput[] = [];
   for (const s of install.steps) {
     if (s.key === 'switch') steps.push({ key: 'migrate', title: 'Migrate the data (slow)', command: 'echo "migration starts"\nsleep 8\necho "migration done"' });
     steps.push(s);
   }
-  await call('checklists.save', { applicationId: appId, kind: 'install', steps });
+  await call(tc.core, 'checklists.save', { applicationId: appId, kind: 'install', steps });
   await tc.core.close();
   port = await freePort();
   server = await startServer();
@@ -128,7 +123,7 @@ describe('a crash in the middle of a run', () => {
     await page.reload();
     const view = page.locator(`[data-testid=run-view][data-state=interrupted]`);
     await view.waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.getByTestId('control-bar').textContent(), { timeout: 15_000 }).toContain('Migrate the data');
+    await expect.poll(() => page.getByTestId('control-bar').textContent()).toContain('Migrate the data');
     expect(await page.locator('.rail-step[data-step=migrate]').getAttribute('data-state')).toBe('interrupted');
     expect(await page.locator('.rail-step[data-step=upload]').getAttribute('data-state')).toBe('succeeded');
     // every line the UI had shown before the crash is still there

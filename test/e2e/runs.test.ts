@@ -1,19 +1,19 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startApp, type App } from './harness.js';
 import { runsWorld, waitRun, type RunsWorld } from './runs-world.js';
 
 // A guided upgrade through the UI alone, on two real sshd hosts (each with its own /srv):
 // checklist edited in the editor, plan previewed, typed confirmation, a failure on one host
 // fixed and retried, a manual step confirmed with a note, live logs searched; then a rollback
-// started from the application page. The tests build on each other in order.
+// started from the application page. Each test starts from a fresh world with v1 installed and
+// seeds through the API what the story before it did in the UI, so each runs alone (`-t name`).
 let app: App;
 let world: RunsWorld;
 let page: Page;
 let v1Key = '';
-let upgradeId = 0;
 
-beforeAll(async () => {
+beforeEach(async () => {
   app = await startApp();
   world = await runsWorld(app, { count: 2, firstIndex: 40 });
   page = await app.newPage();
@@ -23,10 +23,31 @@ beforeAll(async () => {
   expect(done.state, done.error ?? '').toBe('succeeded');
   v1Key = done.releaseKey;
 });
-afterAll(async () => {
+afterEach(async () => {
   await app?.close();
   await world?.close();
 });
+
+/** The manual step "Tell the support desk" just before the switch, as the checklist editor test saves it. */
+async function addSupportStep(): Promise<void> {
+  const cl = await app.call('checklists.get', { applicationId: world.appId, kind: 'upgrade' });
+  const steps = cl.steps.flatMap((st) => (st.key === 'switch' ? [{ key: 'tell-support', title: 'Tell the support desk', kind: 'manual' as const }, st] : [st]));
+  await app.call('checklists.save', { applicationId: world.appId, kind: 'upgrade', steps });
+}
+
+/** The upgrade to v2 as the plan test starts it in the UI; returns the run id. */
+async function startUpgradeToV2(): Promise<number> {
+  const run = await app.call('runs.start', { applicationId: world.appId, environmentId: world.envId, kind: 'upgrade', source: { kind: 'directory', path: world.src('v2') }, label: 'v2', confirmName: world.envName, reason: 'monthly upgrade' });
+  return run.id;
+}
+
+/** v2 installed by an upgrade that went through (the built-in checklist), its run open in the page. */
+async function upgradedToV2(): Promise<number> {
+  const id = await startUpgradeToV2();
+  const done = await waitRun(app, id, (r) => r.state === 'succeeded' || r.state === 'aborted' || r.state === 'waiting');
+  expect(done.state, done.error ?? '').toBe('succeeded');
+  return id;
+}
 
 const go = async (hash: string) => {
   await page.goto(app.base + '#' + hash);
@@ -38,10 +59,10 @@ describe('guided runs through the UI', () => {
   it('edits the upgrade checklist: adds a manual step before the switch and saves it', async () => {
     await go(`/applications/${world.appId}`);
     const panel = page.getByTestId('app-releases');
-    await expect.poll(() => panel.textContent(), { timeout: 15_000 }).toContain(v1Key);
+    await expect.poll(() => panel.textContent()).toContain(v1Key);
     await panel.getByRole('link', { name: 'Checklists' }).click();
     await page.getByTestId('checklist-editor').waitFor();
-    await expect.poll(() => page.getByRole('tab', { name: 'Upgrade' }).getAttribute('aria-selected'), { timeout: 15_000 }).toBe('true');
+    await expect.poll(() => page.getByRole('tab', { name: 'Upgrade' }).getAttribute('aria-selected')).toBe('true');
     const before = await page.locator('.cl-step').count();
     await page.getByTestId('add-step').click();
     await page.getByLabel('Step title').fill('Tell the support desk');
@@ -50,7 +71,7 @@ describe('guided runs through the UI', () => {
     await page.getByLabel('Step key').fill('switch');
     await page.getByTestId('save-checklist').click();
     await page.locator('.cl-step.has-error').waitFor();
-    await expect.poll(() => page.locator('.cl-step.has-error .field-error').textContent(), { timeout: 15_000 }).toContain('switch');
+    await expect.poll(() => page.locator('.cl-step.has-error .field-error').textContent()).toContain('switch');
     expect((await app.call('checklists.get', { applicationId: world.appId, kind: 'upgrade' })).builtin).toBe(true);
     await page.getByLabel('Step key').fill('tell-support');
     // move it up to just before "switch"
@@ -74,6 +95,7 @@ describe('guided runs through the UI', () => {
   });
 
   it('plans the upgrade (exact commands, nothing run) and asks to type the environment name', async () => {
+    await addSupportStep();
     await go(`/applications/${world.appId}`);
     await page.getByTestId('deploy').click();
     await page.getByTestId('new-run').waitFor();
@@ -96,22 +118,26 @@ describe('guided runs through the UI', () => {
 
     await page.getByTestId('start-run').click();
     const confirm = page.getByTestId('confirm-start');
-    await expect.poll(() => confirm.isDisabled(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => confirm.isDisabled()).toBe(true);
     await page.getByTestId('typed-confirm').fill('producti');
-    await expect.poll(() => confirm.isDisabled(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => confirm.isDisabled()).toBe(true);
     await page.getByTestId('typed-confirm').fill(world.envName);
     await page.locator('#start-reason').fill('monthly upgrade');
     await confirm.click();
     await page.waitForURL(/#\/runs\/\d+$/);
-    upgradeId = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
+    const upgradeId = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
     expect(upgradeId).toBeGreaterThan(0);
   });
 
   it('shows the failure on one host, retries it after the fix, and waits at the manual step', async () => {
+    await addSupportStep();
+    // host 2 cannot extract the release: its releases folder is read-only for the deploy user
+    await world.hosts.hosts[1]!.rootExec('chmod 555 /srv/shop/releases');
+    await go(`/runs/${await startUpgradeToV2()}`);
     const view = page.getByTestId('run-view');
     await page.locator('[data-testid=run-view][data-waiting=decision]').waitFor({ timeout: 60_000 });
     const bar = page.getByTestId('control-bar');
-    await expect.poll(() => bar.textContent(), { timeout: 15_000 }).toMatch(/Upload the release.*failed on web-02/);
+    await expect.poll(() => bar.textContent()).toMatch(/Upload the release.*failed on web-02/);
     // live logs: the failing host's pane has the error from tar/mkdir
     await expect.poll(async () => (await page.getByTestId('log-pane-web-02').textContent()) ?? '', { timeout: 10_000 }).toMatch(/Permission denied/);
     expect(await page.locator('.rail-step[data-step=upload]').getAttribute('data-state')).toBe('failed');
@@ -121,7 +147,7 @@ describe('guided runs through the UI', () => {
     await page.keyboard.press('r'); // keyboard shortcut for Retry
     await page.getByTestId('confirm-retry').click();
     await page.locator('[data-testid=run-view][data-waiting=confirm]').waitFor({ timeout: 60_000 });
-    await expect.poll(() => bar.textContent(), { timeout: 15_000 }).toContain('Tell the support desk');
+    await expect.poll(() => bar.textContent()).toContain('Tell the support desk');
     expect(await view.getAttribute('data-state')).toBe('waiting');
     // nothing switched yet: both hosts still on v1
     expect((await readlink(0))[1]).toBe('v1');
@@ -129,10 +155,14 @@ describe('guided runs through the UI', () => {
   });
 
   it('confirms the manual step with a note, then the run finishes and v2 is current on both hosts', async () => {
+    await addSupportStep();
+    const upgradeId = await startUpgradeToV2();
+    await go(`/runs/${upgradeId}`);
+    await page.locator('[data-testid=run-view][data-waiting=confirm]').waitFor({ timeout: 60_000 });
     await page.getByTestId('confirm-note').fill('told support in #ops');
     await page.getByTestId('act-confirm').click();
     await page.locator('[data-testid=run-view][data-state=succeeded]').waitFor({ timeout: 60_000 });
-    await expect.poll(() => page.getByTestId('run-state').textContent(), { timeout: 15_000 }).toBe('Succeeded');
+    await expect.poll(() => page.getByTestId('run-state').textContent()).toBe('Succeeded');
     // the last cell updates may land a frame after the run's own state: wait for them
     await expect.poll(() => page.getByTestId('run-progress').getAttribute('aria-valuenow'), { timeout: 10_000 }).toBe('100');
     const run = await app.call('runs.get', { id: upgradeId });
@@ -153,10 +183,12 @@ describe('guided runs through the UI', () => {
   });
 
   it('searches the logs of every host and filters them to one step', async () => {
+    await go(`/runs/${await upgradedToV2()}`);
+    await page.locator('[data-testid=run-view][data-state=succeeded]').waitFor();
     await page.getByRole('tab', { name: 'All hosts' }).click();
     await page.getByTestId('log-search').fill('current ->');
     await expect.poll(async () => page.getByTestId('log-matches').textContent()).toBe('2 lines');
-    await expect.poll(() => page.locator('.log-hit').count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => page.locator('.log-hit').count()).toBe(2);
     await page.getByTestId('log-search').fill('');
     await page.locator('.rail-step[data-step=upload] button').click();
     await page.getByTestId('log-step-filter').waitFor();
@@ -169,13 +201,14 @@ describe('guided runs through the UI', () => {
   });
 
   it('lists the run and shows the release history', async () => {
+    await upgradedToV2();
     await go('/runs');
     const rows = page.getByTestId('runs-table').locator('tbody tr');
-    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
-    await expect.poll(() => rows.first().textContent(), { timeout: 15_000 }).toMatch(/Upgrade.*shop.*Succeeded/);
+    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.first().textContent()).toMatch(/Upgrade.*shop.*Succeeded/);
     await go(`/runs/releases/${world.appId}`);
     await expect.poll(async () => (await page.getByTestId('releases-screen').textContent()) ?? '').toContain(v1Key);
-    await expect.poll(() => page.getByTestId('current-table').textContent(), { timeout: 15_000 }).toContain(v1Key);
+    await expect.poll(() => page.getByTestId('current-table').textContent()).toContain(v1Key);
     // reading the hosts agrees with the records: v2 current on both
     await page.getByTestId('scan-hosts').click();
     await page.getByTestId('confirm-scan').click();
@@ -187,12 +220,13 @@ describe('guided runs through the UI', () => {
   });
 
   it('rolls back from the application page to v1', async () => {
+    await upgradedToV2();
     await go(`/applications/${world.appId}`);
     await page.getByTestId('rollback-link').click();
     await page.getByTestId('new-run').waitFor();
-    await expect.poll(() => page.getByRole('radio', { name: 'Rollback' }).getAttribute('aria-checked'), { timeout: 15_000 }).toBe('true');
+    await expect.poll(() => page.getByRole('radio', { name: 'Rollback' }).getAttribute('aria-checked')).toBe('true');
     await page.getByTestId('preview-plan').click();
-    await expect.poll(() => page.getByTestId('plan-table').textContent(), { timeout: 15_000 }).toContain(`/srv/shop/releases/${v1Key}`);
+    await expect.poll(() => page.getByTestId('plan-table').textContent()).toContain(`/srv/shop/releases/${v1Key}`);
     await page.getByTestId('start-run').click();
     await page.getByTestId('typed-confirm').fill(world.envName);
     await page.getByTestId('confirm-start').click();
@@ -202,16 +236,17 @@ describe('guided runs through the UI', () => {
   });
 
   it('on a failure: skip asks for a note, a host can be excluded, abort offers the rollback plan', async () => {
+    await addSupportStep();
     await world.hosts.hosts[1]!.rootExec('chmod 555 /srv/shop/releases');
     const run = await app.call('runs.start', { applicationId: world.appId, environmentId: world.envId, kind: 'upgrade', source: { kind: 'directory', path: world.src('v3') }, label: 'v3', confirmName: world.envName });
     await go(`/runs/${run.id}`);
     await page.locator('[data-testid=run-view][data-waiting=decision]').waitFor({ timeout: 60_000 });
     await page.keyboard.press('s');
     await page.getByTestId('note-done').click();
-    await expect.poll(() => page.locator('.dialog .field-error').textContent(), { timeout: 15_000 }).toContain('A note is required');
+    await expect.poll(() => page.locator('.dialog .field-error').textContent()).toContain('A note is required');
     await page.keyboard.press('Escape');
     await page.keyboard.press('x');
-    await expect.poll(() => page.locator('#exclude-host option:checked').textContent(), { timeout: 15_000 }).toContain('web-02');
+    await expect.poll(() => page.locator('#exclude-host option:checked').textContent()).toContain('web-02');
     await page.locator('#exclude-note').fill('releases folder read-only, fixing it apart');
     await page.getByTestId('confirm-exclude').click();
     await page.locator('[data-testid=run-view][data-waiting=confirm]').waitFor({ timeout: 60_000 });
@@ -223,23 +258,24 @@ describe('guided runs through the UI', () => {
     expect(later.every((st) => st === 'excluded' || st === 'skipped')).toBe(true);
 
     await page.keyboard.press('a');
-    await expect.poll(() => page.locator('.dialog').textContent(), { timeout: 15_000 }).toContain('Nothing is undone on the hosts');
+    await expect.poll(() => page.locator('.dialog').textContent()).toContain('Nothing is undone on the hosts');
     await page.getByTestId('abort-note').fill('support desk not reachable');
     await page.getByTestId('confirm-abort').click();
     await page.locator('[data-testid=run-view][data-state=aborted]').waitFor({ timeout: 30_000 });
     expect((await app.call('runs.get', { id: run.id })).state).toBe('aborted');
-    await expect.poll(async () => (await app.call('locks.list', {})).items.length, { timeout: 15_000 }).toBe(0);
+    await expect.poll(async () => (await app.call('locks.list', {})).items.length).toBe(0);
     // nothing switched: both hosts still on v1
     for (const i of [0, 1]) expect((await readlink(i))[1]).toBe('v1');
     await page.getByTestId('offer-rollback').click();
     await page.getByTestId('new-run').waitFor();
-    await expect.poll(() => page.getByRole('radio', { name: 'Rollback' }).getAttribute('aria-checked'), { timeout: 15_000 }).toBe('true');
+    await expect.poll(() => page.getByRole('radio', { name: 'Rollback' }).getAttribute('aria-checked')).toBe('true');
     await page.getByTestId('preview-plan').click();
     await page.getByTestId('plan-table').waitFor();
     await world.hosts.hosts[1]!.rootExec('chmod 755 /srv/shop/releases');
   });
 
   it('shows the lock a waiting run holds and takes it over only with a reason (audited)', async () => {
+    await addSupportStep(); // the run waits at it
     const run = await app.call('runs.start', { applicationId: world.appId, environmentId: world.envId, kind: 'upgrade', source: { kind: 'directory', path: world.src('v4') }, label: 'v4', confirmName: world.envName, reason: 'OPS-9 hotfix' });
     await waitRun(app, run.id, (r) => r.state === 'waiting');
     // Today lists it among the runs in progress
@@ -248,10 +284,10 @@ describe('guided runs through the UI', () => {
     await go('/runs?tab=locks');
     const row = page.getByTestId('locks-table').locator('tbody tr');
     await expect.poll(() => row.count()).toBe(1);
-    await expect.poll(() => row.first().textContent(), { timeout: 15_000 }).toMatch(new RegExp(`shop.*production.*run #${run.id}.*OPS-9 hotfix`));
+    await expect.poll(() => row.first().textContent()).toMatch(new RegExp(`shop.*production.*run #${run.id}.*OPS-9 hotfix`));
     await row.first().getByTestId('override-lock').click();
     const take = page.getByTestId('confirm-override');
-    await expect.poll(() => take.isDisabled(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => take.isDisabled()).toBe(true);
     await page.locator('#override-reason').fill('taking over the hotfix');
     await take.click();
     await page.getByTestId('toast-success').last().waitFor();
@@ -276,7 +312,7 @@ describe('guided runs through the UI', () => {
     await page.keyboard.press('r');
     await page.getByLabel('Correct the command first (kept in this run only, and audited)').check();
     await page.locator('#retry-cmd').fill('test -f {{release.path}}/VERSION && echo smoke ok');
-    await expect.poll(() => page.getByTestId('confirm-retry').textContent(), { timeout: 15_000 }).toBe('Retry with this command');
+    await expect.poll(() => page.getByTestId('confirm-retry').textContent()).toBe('Retry with this command');
     await page.getByTestId('confirm-retry').click();
     await page.locator('[data-testid=run-view][data-state=succeeded]').waitFor({ timeout: 60_000 });
     const done = await app.call('runs.get', { id: run.id });

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { z } from 'zod';
 import { createCore, type Core } from '../../electron/core/core.js';
-import { dispatch } from '../../electron/core/dispatch.js';
 import { ApplicationFields } from '../../shared/contract/inventory.js';
 import { KeyFileCipher } from '../../electron/core/secrets.js';
 
@@ -33,13 +32,6 @@ export function makeCore(dataDir = mkdtempSync(path.join(os.tmpdir(), 'puesta-te
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Calls a method through the real dispatcher; a failure throws an Error carrying the API's code. */
-export async function callApi<T = unknown>(core: Core, method: string, input: unknown): Promise<T> {
-  const r = await dispatch(core, method, input);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code, details: r.error.details });
-  return r.value as T;
 }
 
 /** Creates an application with the contract's defaults for everything not given; returns its id. */
