@@ -1,21 +1,14 @@
 import { useEffect, useState } from 'react';
-import { useQuery } from './api/context.js';
+import { useApiQuery } from './api/queries.js';
 import { Icon } from './components/Icon.js';
 import { Kbd } from './components/Bits.js';
-import { OPERATOR_CHANGED } from './features/settings/SettingsScreen.js';
 import { CommandPalette } from './components/CommandPalette.js';
 import { useHotkey } from './lib/hooks.js';
 import { href, matchPath, useLocation } from './lib/router.js';
 import { NAV_GROUPS, ROUTES } from './routes.js';
 
 function Sidebar({ path }: { path: string }) {
-  const info = useQuery('system.info', {});
-  const { reload } = info;
-  useEffect(() => {
-    const on = () => void reload();
-    window.addEventListener(OPERATOR_CHANGED, on);
-    return () => window.removeEventListener(OPERATOR_CHANGED, on);
-  }, [reload]);
+  const info = useApiQuery('system.info', {});
   const section = '/' + (path.split('/')[1] ?? '');
   return (
     <nav className="sidebar" aria-label="Main">

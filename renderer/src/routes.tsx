@@ -1,5 +1,7 @@
 import type { ReactNode } from 'react';
 import type { IconName } from './components/Icon.js';
+import { AuditScreen } from './features/audit/AuditScreen.js';
+import { PatchPage } from './features/dbpatch/PatchPage.js';
 import { ApplicationPage, ApplicationsScreen } from './features/inventory/applications.js';
 import { ContactPage, ContactsScreen } from './features/inventory/contacts.js';
 import { ContractPage, ContractsScreen } from './features/inventory/contracts.js';
@@ -7,6 +9,7 @@ import { CustomerPage, CustomersScreen } from './features/inventory/customers.js
 import { EnvironmentPage, EnvironmentsScreen } from './features/inventory/environments.js';
 import { PlacementPage, PlacementsScreen } from './features/inventory/placements.js';
 import { ServerPage, ServersScreen } from './features/inventory/servers.js';
+import { MetricsScreen } from './features/metrics/MetricsScreen.js';
 import { RUNS_ROUTES } from './features/runs/routes.js';
 import { AdHocCommand } from './features/ssh/AdHocCommand.js';
 import { SettingsScreen } from './features/settings/SettingsScreen.js';
@@ -40,6 +43,7 @@ export const ROUTES: RouteDef[] = [
   { path: '/servers/:id', render: (p) => <ServerPage id={idOf(p)} /> },
   { path: '/applications', nav: { label: 'Applications', group: 'Inventory', icon: 'app' }, render: () => <ApplicationsScreen /> },
   { path: '/applications/:id', render: (p) => <ApplicationPage id={idOf(p)} /> },
+  { path: '/applications/:id/patches/:patchId', render: (p) => <PatchPage applicationId={Number(p.id)} patchId={p.patchId ?? ''} /> },
   { path: '/placements', nav: { label: 'Placements', group: 'Inventory', icon: 'placement' }, render: () => <PlacementsScreen /> },
   { path: '/placements/:id', render: (p) => <PlacementPage id={idOf(p)} /> },
   { path: '/customers', nav: { label: 'Customers', group: 'Inventory', icon: 'customer' }, render: () => <CustomersScreen /> },
@@ -48,10 +52,11 @@ export const ROUTES: RouteDef[] = [
   { path: '/contacts/:id', render: (p) => <ContactPage id={idOf(p)} /> },
   { path: '/contracts', nav: { label: 'Contracts', group: 'Inventory', icon: 'contract' }, render: () => <ContractsScreen /> },
   { path: '/contracts/:id', render: (p) => <ContractPage id={idOf(p)} /> },
-  // Operations: Runs, Windows, Notices add their entries here.
   ...RUNS_ROUTES,
   ...WINDOWS_ROUTES,
+  { path: '/metrics', nav: { label: 'Delivery metrics', group: 'Operations', icon: 'chart' }, render: () => <MetricsScreen /> },
   { path: '/commands', nav: { label: 'Ad-hoc command', group: 'Operations', icon: 'terminal' }, render: () => <AdHocCommand /> },
+  { path: '/audit', nav: { label: 'Audit log', group: 'More', icon: 'audit' }, render: () => <AuditScreen /> },
   { path: '/transfer', nav: { label: 'Import / export', group: 'More', icon: 'transfer' }, render: () => <TransferScreen /> },
   { path: '/settings', nav: { label: 'Settings', group: 'More', icon: 'settings' }, render: () => <SettingsScreen /> },
 ];

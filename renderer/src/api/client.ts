@@ -1,23 +1,33 @@
-import type { EventName, EventPayload, MethodInput, MethodName, MethodOutput, PuestaApi } from '../../../shared/contract/index.js';
+import type { CallOptions, EventName, EventPayload, MethodInput, MethodName, MethodOutput, PuestaApi } from '../../../shared/contract/index.js';
 import { isErrorCode, PuestaError, type Envelope } from '../../../shared/errors.js';
-
-/** What the Electron preload exposes: one function per method, one subscribe per event. */
-export type PreloadBridge = Record<string, (input: unknown) => Promise<Envelope<unknown>>> & {
-  on: Record<string, (listener: (payload: unknown) => void) => () => void>;
-};
+import type { Bridge } from '../../../shared/shell.js';
 
 function unwrap<T>(env: Envelope<T>): T {
   if (env.ok) return env.value;
   throw new PuestaError(isErrorCode(env.error.code) ? env.error.code : 'INTERNAL', env.error.message, env.error.details);
 }
 
+const cancelled = () => new PuestaError('CANCELLED', 'The call was cancelled.');
+let callSeq = 0;
+
 /** Desktop shell: window.puesta from electron/preload. */
-export function ipcApi(bridge: PreloadBridge): PuestaApi {
+export function ipcApi(bridge: Bridge): PuestaApi {
   return {
-    async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+    async call<M extends MethodName>(method: M, input: MethodInput<M>, opts: CallOptions = {}): Promise<MethodOutput<M>> {
       const fn = bridge[method];
       if (typeof fn !== 'function') throw new PuestaError('UNKNOWN_METHOD', `The desktop shell does not expose ${method}.`);
-      return unwrap((await fn(input)) as Envelope<MethodOutput<M>>);
+      const { signal } = opts;
+      if (!signal) return unwrap((await fn(input)) as Envelope<MethodOutput<M>>);
+      if (signal.aborted) throw cancelled();
+      // The id names this call for main, which aborts the handler's signal on `cancel(id)`.
+      const id = `c${++callSeq}`;
+      const onAbort = () => bridge.cancel(id);
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        return unwrap((await fn(input, id)) as Envelope<MethodOutput<M>>);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
     },
     on<E extends EventName>(event: E, listener: (p: EventPayload<E>) => void) {
       const sub = bridge.on[event];
@@ -35,22 +45,26 @@ export function httpApi(base = ''): PuestaApi {
     source = new EventSource(`${base}/api/events`);
   };
   return {
-    async call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+    async call<M extends MethodName>(method: M, input: MethodInput<M>, opts: CallOptions = {}): Promise<MethodOutput<M>> {
       let res: Response;
       try {
+        // Aborting closes the request; the browser shell then aborts the handler's signal.
         res = await fetch(`${base}/api/${method}`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
           credentials: 'same-origin',
           body: JSON.stringify(input ?? {}),
+          signal: opts.signal ?? null,
         });
       } catch (e) {
+        if (opts.signal?.aborted) throw cancelled();
         throw new PuestaError('INTERNAL', `Puesta's local server does not answer (${(e as Error).message}). Is \`npm start\` still running?`);
       }
       let env: Envelope<MethodOutput<M>>;
       try {
         env = (await res.json()) as Envelope<MethodOutput<M>>;
       } catch {
+        if (opts.signal?.aborted) throw cancelled();
         throw new PuestaError('INTERNAL', `Unexpected answer from the local server (HTTP ${res.status}).`);
       }
       return unwrap(env);
@@ -75,7 +89,7 @@ export function httpApi(base = ''): PuestaApi {
 
 declare global {
   interface Window {
-    puesta?: PreloadBridge;
+    puesta?: Bridge;
   }
 }
 

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { EntityName } from '../../../shared/contract/inventory.js';
-import { useApi } from '../api/context.js';
+import type { MethodOutput } from '../../../shared/contract/index.js';
+import { useApiQuery } from '../api/queries.js';
 import { META } from '../features/inventory/meta.js';
 import { errorMessage } from '../lib/form.js';
 import { useDebounced } from '../lib/hooks.js';
@@ -17,53 +18,30 @@ interface Item {
   to: string;
 }
 
+const NO_ITEMS: Item[] = [];
+const toItems = (r: MethodOutput<'search.global'>): Item[] =>
+  r.items.map((it) => {
+    const meta = META[it.entity as EntityName];
+    return {
+      key: `${it.entity}:${it.id}`,
+      icon: meta?.icon ?? 'dot',
+      label: it.label,
+      detail: it.detail,
+      kind: meta?.singular ?? it.entity,
+      to: `/${it.entity}/${it.id}`,
+    };
+  });
+
 /** Ctrl+K: search everything (search.global) or jump to a screen; arrows move, Enter opens. */
 export function CommandPalette({ onClose }: { onClose: () => void }) {
-  const api = useApi();
   const [text, setText] = useState('');
   const q = useDebounced(text.trim(), 120);
-  const [results, setResults] = useState<Item[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [searching, setSearching] = useState(false);
+  const search = useApiQuery('search.global', { query: q, limit: 30 }, { enabled: Boolean(q), select: toItems });
+  const results = (q && search.data) || NO_ITEMS;
+  const searching = Boolean(q) && search.isFetching;
+  const error = q && search.error ? errorMessage(search.error) : null;
   const [active, setActive] = useState(0);
   const listRef = useRef<HTMLUListElement>(null);
-
-  useEffect(() => {
-    if (!q) {
-      setResults([]);
-      return;
-    }
-    let stale = false;
-    setSearching(true);
-    api.call('search.global', { query: q, limit: 30 }).then(
-      (r) => {
-        if (stale) return;
-        setError(null);
-        setResults(
-          r.items.map((it) => {
-            const meta = META[it.entity as EntityName];
-            return {
-              key: `${it.entity}:${it.id}`,
-              icon: meta?.icon ?? 'dot',
-              label: it.label,
-              detail: it.detail,
-              kind: meta?.singular ?? it.entity,
-              to: `/${it.entity}/${it.id}`,
-            };
-          }),
-        );
-        setSearching(false);
-      },
-      (e: unknown) => {
-        if (stale) return;
-        setError(errorMessage(e));
-        setSearching(false);
-      },
-    );
-    return () => {
-      stale = true;
-    };
-  }, [api, q]);
 
   const screens: Item[] = useMemo(() => {
     const t = text.trim().toLowerCase();

@@ -1,9 +1,22 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useId, useLayoutEffect, useRef, type KeyboardEvent, type ReactNode } from 'react';
 import { useAction } from '../lib/hooks.js';
 import { ErrorLine } from './Bits.js';
 import { Icon } from './Icon.js';
 
-/** A modal dialog: Escape and the backdrop close it; focus goes inside. */
+/** Where focus lands on open: the first field, else the confirming button (not the header's Close). */
+const FIRST_FOCUS = 'input, select, textarea, button.btn-primary, button.btn-danger';
+const FOCUSABLE = 'a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"])';
+
+function tabbables(root: HTMLElement): HTMLElement[] {
+  return [...root.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => !el.matches(':disabled') && el.tabIndex >= 0 && el.getClientRects().length > 0);
+}
+
+/**
+ * A modal dialog on the native `<dialog>` opened with `showModal()`: the page behind is inert,
+ * Tab and Shift+Tab cycle inside (the browser alone would move on to its own toolbar), Escape
+ * (the dialog's `cancel`) and a click on the backdrop close it, and focus goes back to the
+ * element that opened it. It is open while mounted: the caller unmounts it in `onClose`.
+ */
 export function Dialog({
   title,
   onClose,
@@ -17,29 +30,71 @@ export function Dialog({
   footer?: ReactNode;
   wide?: boolean;
 }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const on = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') onClose();
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  // The listeners below are attached once; they call whichever onClose the last render gave.
+  const close = useRef(onClose);
+  useLayoutEffect(() => {
+    close.current = onClose;
+  });
+
+  useLayoutEffect(() => {
+    const dlg = ref.current;
+    if (!dlg) return;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const onCancel = (e: Event) => {
+      e.preventDefault();
+      close.current();
     };
-    window.addEventListener('keydown', on);
-    const first = ref.current?.querySelector<HTMLElement>('input, select, textarea, button.btn-primary, button.btn-danger');
-    first?.focus();
-    return () => window.removeEventListener('keydown', on);
-  }, [onClose]);
+    // Without a recent user gesture the browser may close on Escape without a cancellable `cancel`.
+    const onNativeClose = () => close.current();
+    dlg.addEventListener('cancel', onCancel);
+    dlg.addEventListener('close', onNativeClose);
+    dlg.showModal();
+    dlg.querySelector<HTMLElement>(FIRST_FOCUS)?.focus();
+    return () => {
+      dlg.removeEventListener('cancel', onCancel);
+      dlg.removeEventListener('close', onNativeClose);
+      // Leave the top layer first: while the dialog is modal, the opener is inert and cannot take focus.
+      if (dlg.open) dlg.close();
+      if (opener?.isConnected) opener.focus();
+    };
+  }, []);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDialogElement>) => {
+    if (e.key !== 'Tab' || !ref.current) return;
+    const all = tabbables(ref.current);
+    if (!all.length) return;
+    const first = all[0]!;
+    const last = all[all.length - 1]!;
+    const at = document.activeElement;
+    if (e.shiftKey && (at === first || !ref.current.contains(at))) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && (at === last || !ref.current.contains(at))) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
+
   return (
-    <div className="backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className={'dialog' + (wide ? ' dialog-wide' : '')} role="dialog" aria-modal="true" aria-label={typeof title === 'string' ? title : undefined} ref={ref}>
-        <header className="dialog-head">
-          <h2>{title}</h2>
-          <button className="icon-btn" aria-label="Close" onClick={onClose}>
-            <Icon name="close" />
-          </button>
-        </header>
-        <div className="dialog-body">{children}</div>
-        {footer && <footer className="dialog-foot">{footer}</footer>}
-      </div>
-    </div>
+    <dialog
+      ref={ref}
+      className={'dialog' + (wide ? ' dialog-wide' : '')}
+      aria-labelledby={titleId}
+      onKeyDown={onKeyDown}
+      // A press on the ::backdrop targets the <dialog> itself; its content fills it edge to edge.
+      onMouseDown={(e) => e.target === e.currentTarget && onClose()}
+    >
+      <header className="dialog-head">
+        <h2 id={titleId}>{title}</h2>
+        <button className="icon-btn" aria-label="Close" onClick={onClose}>
+          <Icon name="close" />
+        </button>
+      </header>
+      <div className="dialog-body">{children}</div>
+      {footer && <footer className="dialog-foot">{footer}</footer>}
+    </dialog>
   );
 }
 

@@ -27,6 +27,8 @@ const PATHS = {
   notices: 'M4 6h16v12H4zM4 6l8 7 8-7',
   edit: 'M4 20h4L19 9l-4-4L4 16v4z',
   dot: 'M12 12h.01',
+  audit: 'M4 5h10M4 10h10M4 15h6M17 13a4 4 0 100 8 4 4 0 000-8zM17 15v2l1 1',
+  chart: 'M4 20V4M4 20h16M8 16v-5M12 16V8M16 16v-3M20 16V6',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -1,6 +1,4 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { EventPayload, MethodInput, MethodName } from '../../../shared/contract/index.js';
-import { useEvent, useQuery } from '../api/context.js';
 import { useToast } from '../components/Toasts.js';
 import { apiErrorToFields, errorMessage, type Form } from './form.js';
 
@@ -29,7 +27,10 @@ export function useThrottle(fn: () => void, ms: number): () => void {
   }, [ms]);
 }
 
-/** useState kept in localStorage (list sort orders and the like). */
+/**
+ * useState kept in localStorage (list sort orders and the like). This is UI state of this
+ * browser, not server data, so it stays out of the query cache (api/queries.tsx).
+ */
 export function useStoredState<T>(key: string, initial: T): [T, (v: T) => void] {
   const [v, setV] = useState<T>(() => {
     try {
@@ -51,26 +52,6 @@ export function useStoredState<T>(key: string, initial: T): [T, (v: T) => void] 
     [key],
   );
   return [v, set];
-}
-
-/**
- * useQuery that reloads when the inventory changes (event `inventory.changed`).
- * `entities`: which entities matter; empty = any change.
- */
-export function useLiveQuery<M extends MethodName>(method: M, input: MethodInput<M>, entities: string[] = []) {
-  const q = useQuery(method, input);
-  const reloadRef = useRef(q.reload);
-  reloadRef.current = q.reload;
-  const key = entities.join(',');
-  const onChange = useCallback(
-    (p: EventPayload<'inventory.changed'>) => {
-      const list = key ? key.split(',') : [];
-      if (!list.length || p.entity === 'all' || list.includes(p.entity)) void reloadRef.current();
-    },
-    [key],
-  );
-  useEvent('inventory.changed', onChange);
-  return q;
 }
 
 /** Runs `fn` on Ctrl/Cmd+key anywhere in the window. */

@@ -32,19 +32,6 @@ export function useLocation(): Location {
   return loc;
 }
 
-/** Matches `/servers/:id` against `/servers/12` → { id: '12' }, or null. */
-export function matchPath(pattern: string, path: string): Record<string, string> | null {
-  const a = pattern.split('/').filter(Boolean);
-  const b = path.split('/').filter(Boolean);
-  if (a.length !== b.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < a.length; i++) {
-    const seg = a[i]!;
-    const val = b[i]!;
-    if (seg.startsWith(':')) params[seg.slice(1)] = decodeURIComponent(val);
-    else if (seg !== val) return null;
-  }
-  return params;
-}
+export { matchPath } from './match.js';
 
 export const href = (to: string): string => '#' + to;

@@ -4,6 +4,7 @@
  */
 import { createRoot } from 'react-dom/client';
 import { ApiProvider } from '../../../renderer/src/api/context.js';
+import { QueryProvider } from '../../../renderer/src/api/queries.js';
 import { AdHocCommand } from '../../../renderer/src/features/ssh/AdHocCommand.js';
 import { ServerConnectionPanel } from '../../../renderer/src/features/ssh/ServerConnectionPanel.js';
 
@@ -12,8 +13,10 @@ const view = /view=(\w+)/.exec(location.hash)?.[1] ?? 'panel';
 
 createRoot(document.getElementById('root')!).render(
   <ApiProvider>
-    <main className="shell" style={{ padding: 16 }}>
-      {view === 'panel' ? <ServerConnectionPanel serverId={serverId} /> : <AdHocCommand />}
-    </main>
+    <QueryProvider>
+      <main className="shell" style={{ padding: 16 }}>
+        {view === 'panel' ? <ServerConnectionPanel serverId={serverId} /> : <AdHocCommand />}
+      </main>
+    </QueryProvider>
   </ApiProvider>,
 );

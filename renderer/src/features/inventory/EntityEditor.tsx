@@ -1,16 +1,17 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useMemo, useState, type ReactNode } from 'react';
 import type { z } from 'zod';
 import type { EntityName } from '../../../../shared/contract/inventory.js';
 import type { MethodInput, MethodName } from '../../../../shared/contract/index.js';
 import { ErrorBox, PageHeader, Spinner } from '../../components/Bits.js';
-import { ConfirmDialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useForm, pick, type Form } from '../../lib/form.js';
-import { useHotkey, useLiveQuery } from '../../lib/hooks.js';
+import { useHotkey } from '../../lib/hooks.js';
 import { currentLocation, navigate } from '../../lib/router.js';
 import { detailPath, META } from './meta.js';
+import { DeleteDialog } from './DeleteDialog.js';
 import { HistoryPanel } from './HistoryPanel.js';
 import { useEntityDelete, useEntitySave } from './save.js';
+import { useApiQuery } from '../../api/queries.js';
 
 export type Draft = Record<string, unknown>;
 export type Rec = Record<string, unknown> & { id: number };
@@ -52,7 +53,7 @@ export function EntityEditor({ spec, id }: { spec: EditorSpec; id: number | 'new
 
 function LoadedEditor({ spec, id }: { spec: EditorSpec; id: number }) {
   const meta = META[spec.entity];
-  const q = useLiveQuery(`${spec.entity}.get` as MethodName, { id } as MethodInput<MethodName>, [spec.entity]);
+  const q = useApiQuery(`${spec.entity}.get` as MethodName, { id } as MethodInput<MethodName>);
   const rec = (q.data as Rec | undefined) ?? null;
   if (q.error && !rec) {
     return (
@@ -75,19 +76,24 @@ function LoadedEditor({ spec, id }: { spec: EditorSpec; id: number }) {
 function EditorBody({ spec, rec }: { spec: EditorSpec; rec: Rec | null }) {
   const meta = META[spec.entity];
   const isNew = rec === null;
-  const keys = Object.keys(spec.schema.shape);
+  const keys = useMemo(() => Object.keys(spec.schema.shape), [spec.schema]);
   const form = useForm<Draft>(spec.schema, isNew ? prefill(spec) : pick(rec, keys));
   const [loadedAt, setLoadedAt] = useState<unknown>(rec?.updatedAt ?? null);
   const { save, saving } = useEntitySave(spec.entity);
   const del = useEntityDelete(spec.entity);
   const [confirming, setConfirming] = useState(false);
 
-  // Follow changes made elsewhere (another window, an import) unless the user is editing.
-  useEffect(() => {
-    if (!rec || loadedAt === rec.updatedAt || form.dirty) return;
-    setLoadedAt(rec.updatedAt);
-    form.reset(pick(rec, keys));
-  }, [rec]);
+  // Follow changes made elsewhere (another window, an import) unless the user is editing. Only a
+  // new record from the cache triggers it (adjusted while rendering, not in an effect): a save
+  // resets the form itself, and must not be undone by the older record still in the cache.
+  const [followed, setFollowed] = useState(rec);
+  if (rec !== followed) {
+    setFollowed(rec);
+    if (rec && loadedAt !== rec.updatedAt && !form.dirty) {
+      setLoadedAt(rec.updatedAt);
+      form.reset(pick(rec, keys));
+    }
+  }
 
   const onSave = useCallback(async () => {
     const r = await save(form, rec ? rec.id : null);
@@ -97,7 +103,7 @@ function EditorBody({ spec, rec }: { spec: EditorSpec; rec: Rec | null }) {
       setLoadedAt(r.updatedAt);
       form.reset(pick(r, keys));
     }
-  }, [save, form, rec, spec.entity]);
+  }, [save, form, rec, spec.entity, keys]);
   useHotkey('s', () => void onSave());
 
   const actions = (
@@ -164,18 +170,19 @@ function EditorBody({ spec, rec }: { spec: EditorSpec; rec: Rec | null }) {
         <div className="narrow">{formEl}</div>
       )}
       {confirming && rec && (
-        <ConfirmDialog
+        <DeleteDialog
+          entity={spec.entity}
+          id={rec.id}
           title={`Delete ${meta.singular} “${spec.label(rec)}”?`}
-          body={
-            <p>
+          note={
+            <>
               {spec.deleteNote?.(rec) ?? `This removes the ${meta.singular} “${spec.label(rec)}” from the inventory.`} The change is written to the audit log and
               cannot be undone from here.
-            </p>
+            </>
           }
           confirmLabel={`Delete ${meta.singular}`}
-          danger
           onClose={() => setConfirming(false)}
-          onConfirm={async () => {
+          onDelete={async () => {
             await del(rec.id, spec.label(rec));
             navigate(meta.path, { replace: true });
           }}

@@ -4,9 +4,10 @@ import type { MethodInput, MethodName } from '../../../../shared/contract/index.
 import { EmptyState, ErrorBox, PageHeader } from '../../components/Bits.js';
 import { DataTable, Pager, SearchBox, type Column, type SortState } from '../../components/DataTable.js';
 import { Icon } from '../../components/Icon.js';
-import { useDebounced, useLiveQuery, useStoredState } from '../../lib/hooks.js';
+import { useDebounced, useStoredState } from '../../lib/hooks.js';
 import { navigate } from '../../lib/router.js';
 import { detailPath, META } from './meta.js';
+import { useApiQuery } from '../../api/queries.js';
 
 const PAGE = 50;
 
@@ -39,7 +40,7 @@ export function EntityList<R extends { id: number }>({
   const filterKey = JSON.stringify(filters);
   useEffect(() => setOffset(0), [filterKey]);
   const input = { query: q || undefined, sort: sort.sort, desc: sort.desc, limit: PAGE, offset, ...filters };
-  const list = useLiveQuery(`${entity}.list` as MethodName, input as MethodInput<MethodName>, [entity]);
+  const list = useApiQuery(`${entity}.list` as MethodName, input as MethodInput<MethodName>);
   const data = list.data as { items: R[]; total: number } | undefined;
   const filtered = Boolean(q) || Object.values(filters).some((v) => v !== undefined);
   const empty = data && data.total === 0 && !filtered;
@@ -72,7 +73,7 @@ export function EntityList<R extends { id: number }>({
           {data && <Pager offset={offset} limit={PAGE} total={data.total} onPage={setOffset} />}
         </div>
       )}
-      {list.error && <ErrorBox error={list.error} onRetry={() => void list.reload()} />}
+      {list.error && <ErrorBox error={list.error} onRetry={() => void list.refetch()} />}
       {empty ? (
         <EmptyState
           icon={meta.icon}
@@ -97,7 +98,7 @@ export function EntityList<R extends { id: number }>({
               setOffset(0);
             }}
             onOpen={(r) => navigate(detailPath(entity, r.id))}
-            loading={list.loading}
+            loading={list.isFetching}
             {...(rowClass ? { rowClass } : {})}
           />
           {data.items.length === 0 && <div className="no-match">{q ? `Nothing matches “${q}”${filtered && Object.values(filters).some((v) => v !== undefined) ? ' with this filter' : ''}.` : 'Nothing matches this filter.'}</div>}

@@ -82,9 +82,9 @@ function ServicesEditor({ form }: { form: F }) {
             </div>
             {services.map((_, i) => (
               <div className="services-grid" key={i} data-testid="service-row">
-                <TextField form={form} name={`services.${i}.name`} label={`Service ${i + 1} name`} className="label-hidden" mono placeholder="web" />
+                <TextField form={form} name={`services.${i}.name`} label={`Service ${i + 1} name`} className="label-hidden" mono placeholder="e.g. web" />
                 <SelectField form={form} name={`services.${i}.kind`} label={`Service ${i + 1} kind`} className="label-hidden" options={[{ value: 'web', label: 'web' }, { value: 'worker', label: 'worker' }]} />
-                <TextField form={form} name={`services.${i}.command`} label={`Service ${i + 1} command`} className="label-hidden" mono placeholder="bin/server --port 8080" />
+                <TextField form={form} name={`services.${i}.command`} label={`Service ${i + 1} command`} className="label-hidden" mono placeholder="e.g. bin/server --port 8080" />
                 <NumberField form={form} name={`services.${i}.instances`} label={`Service ${i + 1} instances`} className="label-hidden" min={0} max={64} />
                 <button type="button" className="icon-btn" aria-label={`Remove service ${i + 1}`} onClick={() => setList(services.filter((__, j) => j !== i))}>
                   <Icon name="trash" size={14} />
@@ -102,16 +102,19 @@ function ServicesEditor({ form }: { form: F }) {
 function ApplicationForm({ form }: { form: F }) {
   const sourceKind = String(form.get('sourceKind') ?? 'tarball');
   const hcKind = form.get('healthCheck.kind');
+  const hcFrom = form.get('healthCheck.from');
+  // the collector's own URL is kept for applications that had one; new ones use the health check
+  const ownHealthUrl = String(form.get('monitoring.healthUrl') ?? '') !== '';
   const backup = form.get('backupPolicy.enabled') === true;
   return (
     <>
       <div className="card">
         <header className="card-head"><h2>Release</h2></header>
         <div className="card-body grid-4">
-          <TextField form={form} name="name" label="Name" placeholder="billing-api" className="span-2" />
-          <TextField form={form} name="runtimeUser" label="Runtime user" placeholder="billing" mono hint="Services run as this user." />
+          <TextField form={form} name="name" label="Name" placeholder="e.g. billing-api" className="span-2" />
+          <TextField form={form} name="runtimeUser" label="Runtime user" placeholder="e.g. billing" mono hint="Services run as this user." />
           <NumberField form={form} name="keepReleases" label="Releases to keep" min={1} max={100} hint="Older ones are pruned." />
-          <TextField form={form} name="basePath" label="Base path" placeholder="/srv/billing" mono className="span-2" hint="Holds releases/, shared/ and the current link." />
+          <TextField form={form} name="basePath" label="Base path" placeholder="e.g. /srv/billing" mono className="span-2" hint="Holds releases/, shared/ and the current link." />
           <Segmented form={form} name="strategy" label="Switch strategy" options={STRATEGIES.map((k) => ({ value: k, label: STRATEGY_LABEL[k]! }))} className="span-2" />
           <SelectField form={form} name="sourceKind" label="Release source" options={SOURCE_KINDS.map((k) => ({ value: k, label: SOURCE_LABEL[k]! }))} className="span-2" />
           <TextField form={form} name="source" label="Source" mono className="span-2" hint={SOURCE_HINT[sourceKind]} />
@@ -124,13 +127,32 @@ function ApplicationForm({ form }: { form: F }) {
           <Segmented form={form} name="healthCheck.kind" label="Kind" options={[{ value: 'http', label: 'HTTP' }, { value: 'command', label: 'Command' }]} className="span-2" />
           {hcKind !== 'command' ? <NumberField form={form} name="healthCheck.expectStatus" label="Expected status" min={0} max={599} /> : <div />}
           <NumberField form={form} name="healthCheck.timeoutSeconds" label="Timeout (s)" min={1} max={3600} />
+          {hcKind !== 'command' && (
+            <Segmented
+              form={form}
+              name="healthCheck.from"
+              label="Runs"
+              options={[
+                { value: 'puesta', label: 'From Puesta' },
+                { value: 'host', label: 'On the host' },
+              ]}
+              className="span-4"
+            />
+          )}
           <TextField
             form={form}
             name="healthCheck.target"
             label={hcKind === 'command' ? 'Command' : 'URL'}
             mono
             className="span-4"
-            placeholder={hcKind === 'command' ? 'curl -fsS localhost:8080/health' : 'http://127.0.0.1:8080/health'}
+            placeholder={hcKind === 'command' ? 'curl -fsS localhost:8080/health' : hcFrom === 'host' ? 'http://127.0.0.1:8080/health' : 'http://{{host.address}}:8080/health'}
+            hint={
+              hcKind === 'command'
+                ? 'Runs on each host after the switch; exit 0 passes.'
+                : hcFrom === 'host'
+                  ? 'Fetched on each host with curl (the port need not be open to the outside). The statistics collector checks it too.'
+                  : 'Fetched from this computer: {{host.address}} is each host’s address. The statistics collector checks it from the host too.'
+            }
           />
         </div>
       </div>
@@ -146,7 +168,7 @@ function ApplicationForm({ form }: { form: F }) {
         <div className="card-body grid-4">
           <SelectField form={form} name="logRotation.frequency" label="Frequency" options={['daily', 'weekly', 'monthly'].map((f) => ({ value: f, label: f }))} />
           <NumberField form={form} name="logRotation.keep" label="Keep (files)" min={1} max={365} />
-          <NullableTextField form={form} name="logRotation.maxSize" label="Max size" placeholder="100M" mono />
+          <NullableTextField form={form} name="logRotation.maxSize" label="Max size" placeholder="e.g. 100M" mono />
           <div className="checks">
             <CheckField form={form} name="logRotation.compress" label="Compress" />
             <CheckField form={form} name="logRotation.copyTruncate" label="Copy and truncate" />
@@ -162,8 +184,8 @@ function ApplicationForm({ form }: { form: F }) {
         </header>
         {backup ? (
           <div className="card-body grid-4">
-            <ListField form={form} name="backupPolicy.paths" label="Paths" placeholder="shared/uploads" mono className="span-2" />
-            <TextField form={form} name="backupPolicy.schedule" label="Schedule" placeholder="daily" />
+            <ListField form={form} name="backupPolicy.paths" label="Paths" placeholder="e.g. shared/uploads" mono className="span-2" />
+            <TextField form={form} name="backupPolicy.schedule" label="Schedule" placeholder="e.g. daily" />
             <NumberField form={form} name="backupPolicy.retentionDays" label="Retention (days)" min={1} max={3650} />
             <TextField form={form} name="backupPolicy.target" label="Target" placeholder="/backup/billing or s3://…" mono className="span-3" />
             <CheckField form={form} name="backupPolicy.databaseDump" label="Dump the database too" />
@@ -177,8 +199,16 @@ function ApplicationForm({ form }: { form: F }) {
       <div className="card">
         <header className="card-head"><h2>Monitoring and notes</h2></header>
         <div className="card-body grid-2">
-          <TextField form={form} name="monitoring.healthUrl" label="Health endpoint" mono placeholder="https://billing.example.net/health" />
-          <TextField form={form} name="monitoring.metricsUrl" label="Metrics endpoint" mono placeholder="http://127.0.0.1:9100/metrics" />
+          {ownHealthUrl && (
+            <TextField
+              form={form}
+              name="monitoring.healthUrl"
+              label="Health endpoint (collector)"
+              mono
+              hint="Checked on the host by the statistics collector instead of the health check's URL: clear it to use the health check."
+            />
+          )}
+          <TextField form={form} name="monitoring.metricsUrl" label="Metrics endpoint" mono placeholder="e.g. http://127.0.0.1:9100/metrics" />
           <TextArea form={form} name="notes" label="Notes" className="span-2" />
         </div>
       </div>
@@ -221,7 +251,7 @@ export const applicationSpec: EditorSpec = {
     sharedDirs: [],
     sharedFiles: [],
     strategy: 'symlink',
-    healthCheck: { kind: 'http', target: '', expectStatus: 200, timeoutSeconds: 30 },
+    healthCheck: { kind: 'http', from: 'puesta', target: '', expectStatus: 200, timeoutSeconds: 30 },
     services: [],
     logRotation: { frequency: 'daily', maxSize: null, keep: 14, compress: true, copyTruncate: true },
     backupPolicy: { enabled: false, paths: [], databaseDump: false, schedule: 'daily', retentionDays: 14, target: '' },

@@ -8,12 +8,13 @@ import { CheckField, SelectField, TextField } from '../../components/Fields.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage, pick, useForm } from '../../lib/form.js';
-import { useLiveQuery } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
 import { EntityEditor, type Draft, type EditorSpec } from './EntityEditor.js';
 import { EntityList } from './EntityList.js';
 import { useCustomers } from './lookups.js';
 import { useEntitySave } from './save.js';
+import { useApiQuery } from '../../api/queries.js';
+import { useDebounced } from '../../lib/hooks.js';
 
 const columns: Column<Contact>[] = [
   { key: 'name', label: 'Name', sort: 'name', render: (c) => <strong>{c.name}</strong> },
@@ -40,14 +41,31 @@ export function ContactsScreen() {
   );
 }
 
+/** Said while typing: the address is already a contact of another customer (it will get one message per notice, naming both). */
+function SharedAddressWarning({ email, customerId }: { email: string; customerId: number | undefined }) {
+  const typed = useDebounced(email.trim(), 300);
+  const q = useApiQuery('contacts.list', { query: typed, limit: 20 }, { enabled: /^[^@\s]+@[^@\s]+$/.test(typed) });
+  const others = (q.data?.items ?? []).filter((c) => c.email.toLowerCase() === typed.toLowerCase() && c.customerId !== customerId);
+  if (!others.length) return null;
+  return (
+    <div className="callout callout-warn span-2" role="status" data-testid="shared-address">
+      <Icon name="warn" />
+      <span>
+        {typed} is already a contact of {[...new Set(others.map((c) => c.customerName))].join(', ')}. It will get one message per notice, naming each customer it concerns.
+      </span>
+    </div>
+  );
+}
+
 function ContactFormFields({ form, withCustomer }: { form: Parameters<EditorSpec['form']>[0]; withCustomer: boolean }) {
   const customers = useCustomers();
   return (
     <div className="grid-2">
       {withCustomer && <SelectField form={form} name="customerId" label="Customer" options={customers.options} placeholder="Choose a customer…" className="span-2" />}
-      <TextField form={form} name="name" label="Name" placeholder="Ana García" />
-      <TextField form={form} name="email" label="Email" type="email" placeholder="ana@example.com" />
-      <TextField form={form} name="role" label="Role" placeholder="IT manager" />
+      <TextField form={form} name="name" label="Name" placeholder="e.g. Ana García" />
+      <TextField form={form} name="email" label="Email" type="email" placeholder="e.g. ana@example.com" />
+      <TextField form={form} name="role" label="Role" placeholder="e.g. IT manager" />
+      <SharedAddressWarning email={String(form.get('email') ?? '')} customerId={form.get('customerId') as number | undefined} />
       <CheckField form={form} name="optedOut" label="Opted out of notices" hint="Kept in the inventory, left out of every audience." />
     </div>
   );
@@ -111,7 +129,7 @@ function ContactDialog({ customerId, contact, onClose }: { customerId: number; c
 export function ContactsPanel({ customerId }: { customerId: number }) {
   const api = useApi();
   const toast = useToast();
-  const q = useLiveQuery('contacts.list', { customerId, limit: 500, sort: 'name' }, ['contacts']);
+  const q = useApiQuery('contacts.list', { customerId, limit: 500, sort: 'name' });
   const [editing, setEditing] = useState<Contact | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Contact | null>(null);
   const items: Contact[] = q.data?.items ?? [];

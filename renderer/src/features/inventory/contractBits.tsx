@@ -3,8 +3,8 @@ import type { Contract } from '../../../../shared/contract/inventory.js';
 import { Badge, Section, type Tone } from '../../components/Bits.js';
 import { Icon } from '../../components/Icon.js';
 import { daysUntil, relDays } from '../../lib/format.js';
-import { useLiveQuery } from '../../lib/hooks.js';
 import { href, navigate } from '../../lib/router.js';
+import { useApiQuery } from '../../api/queries.js';
 
 const STATE_TONE: Record<string, Tone> = { active: 'green', grace: 'amber', suspended: 'red', terminated: 'neutral' };
 
@@ -43,7 +43,7 @@ export function ContractsPanel({
   detail: (c: Contract) => ReactNode;
   empty: string;
 }) {
-  const q = useLiveQuery('contracts.list', { ...filter, limit: 200, sort: 'endDate' }, ['contracts']);
+  const q = useApiQuery('contracts.list', { ...filter, limit: 200, sort: 'endDate' });
   const items: Contract[] = q.data?.items ?? [];
   const prefill = 'customerId' in filter ? `customerId=${filter.customerId}` : `applicationIds=${filter.applicationId}`;
   return (

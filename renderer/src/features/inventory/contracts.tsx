@@ -1,16 +1,17 @@
 import { useState } from 'react';
+import { crossesMidnight, type AllowedRange } from '../../../../shared/allowed-hours.js';
 import { CONTRACT_STATES, ContractFields, type Contact, type Contract } from '../../../../shared/contract/inventory.js';
 import { Badge, Section } from '../../components/Bits.js';
 import type { Column } from '../../components/DataTable.js';
 import { FieldShell, MultiSelectField, NumberField, SelectField, TextArea, TextField } from '../../components/Fields.js';
 import { addDays, daysUntil, formatDate, todayIso } from '../../lib/format.js';
 import type { Form } from '../../lib/form.js';
-import { useLiveQuery } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
 import { ContractStateBadge, ExpiryBadge } from './contractBits.js';
 import { EntityEditor, type Draft, type EditorSpec, type Rec } from './EntityEditor.js';
 import { EntityList } from './EntityList.js';
 import { useApplications, useCustomers } from './lookups.js';
+import { useApiQuery } from '../../api/queries.js';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -58,37 +59,41 @@ export function ContractsScreen() {
   );
 }
 
+type Range = AllowedRange;
+const NIGHTS: Range = { days: [1, 2, 3, 4, 5], from: '22:00', to: '06:00' };
+
 function AllowedHoursField({ form }: { form: Form<Draft> }) {
-  const ah = form.get('allowedHours') as { days: number[]; from: string; to: string } | null | undefined;
+  const ranges = form.get('allowedHours') as Range[] | null | undefined;
   const err = Object.entries(form.errors)
     .filter(([k]) => k.startsWith('allowedHours'))
-    .map(([k, m]) => `${k.replace('allowedHours.', '').replace('allowedHours', 'hours')}: ${m}`)
+    .map(([k, m]) => `${k.replace(/^allowedHours\.?(\d+)?\.?/, (_, i: string | undefined) => (i !== undefined ? `range ${Number(i) + 1} ` : 'hours '))}: ${m}`)
     .join('; ');
   return (
-    <FieldShell id="ah" label="Maintenance allowed" error={err || undefined} className="span-4" hint="Windows outside these hours (in the customer’s time zone) are flagged when planning.">
-      <div className="allowed-hours">
+    <FieldShell
+      id="ah"
+      label="Maintenance allowed"
+      error={err || undefined}
+      className="span-4"
+      hint="In the customer’s time zone; windows outside these hours are flagged when planning. A range that ends at or before its start (22:00–06:00) runs into the next morning, and those early hours count for the day it started: Mon–Fri 22:00–06:00 covers Friday night, not early Monday."
+    >
+      <div className="allowed-hours-list">
         <label className="check">
-          <input
-            id="ah"
-            type="checkbox"
-            checked={!ah}
-            onChange={(e) => form.set('allowedHours', e.target.checked ? null : { days: [1, 2, 3, 4, 5], from: '22:00', to: '24:00' })}
-          />
+          <input id="ah" type="checkbox" checked={!ranges} onChange={(e) => form.set('allowedHours', e.target.checked ? null : [NIGHTS])} />
           <span>At any time</span>
         </label>
-        {ah && (
-          <>
+        {ranges?.map((r, ri) => (
+          <div className="allowed-hours" key={ri} role="group" aria-label={`Range ${ri + 1}`} data-testid="allowed-range">
             <div className="day-picks" role="group" aria-label="Days">
               {DAYS.map((d, i) => {
                 const n = i + 1;
-                const on = ah.days.includes(n);
+                const on = r.days.includes(n);
                 return (
                   <button
                     type="button"
                     key={d}
                     className={'day' + (on ? ' on' : '')}
                     aria-pressed={on}
-                    onClick={() => form.set('allowedHours.days', on ? ah.days.filter((x) => x !== n) : [...ah.days, n].sort())}
+                    onClick={() => form.set(`allowedHours.${ri}.days`, on ? r.days.filter((x) => x !== n) : [...r.days, n].sort())}
                   >
                     {d}
                   </button>
@@ -96,10 +101,21 @@ function AllowedHoursField({ form }: { form: Form<Draft> }) {
               })}
             </div>
             <span className="muted">from</span>
-            <input className="time" aria-label="From" value={ah.from} onChange={(e) => form.set('allowedHours.from', e.target.value)} placeholder="22:00" />
+            <input className="time" aria-label="From" value={r.from} onChange={(e) => form.set(`allowedHours.${ri}.from`, e.target.value)} placeholder="hh:mm" />
             <span className="muted">to</span>
-            <input className="time" aria-label="To" value={ah.to} onChange={(e) => form.set('allowedHours.to', e.target.value)} placeholder="24:00" />
-          </>
+            <input className="time" aria-label="To" value={r.to} onChange={(e) => form.set(`allowedHours.${ri}.to`, e.target.value)} placeholder="hh:mm" />
+            {/^\d\d:\d\d$/.test(r.from) && /^\d\d:\d\d$/.test(r.to) && crossesMidnight(r) && <span className="badge" data-testid="next-day">next day</span>}
+            {ranges.length > 1 && (
+              <button type="button" className="btn btn-small" aria-label={`Remove range ${ri + 1}`} onClick={() => form.set('allowedHours', ranges.filter((_, k) => k !== ri))}>
+                Remove
+              </button>
+            )}
+          </div>
+        ))}
+        {ranges && (
+          <button type="button" className="btn btn-small" onClick={() => form.set('allowedHours', [...ranges, { days: [6, 7], from: '00:00', to: '24:00' }])}>
+            Add a range
+          </button>
         )}
       </div>
     </FieldShell>
@@ -123,7 +139,7 @@ function ContractForm({ form, rec }: { form: Form<Draft>; rec: Record<string, un
           )}
         </header>
         <div className="card-body grid-4">
-          <TextField form={form} name="reference" label="Reference" placeholder="HC-2026-014" className="span-2" />
+          <TextField form={form} name="reference" label="Reference" placeholder="e.g. HC-2026-014" className="span-2" />
           <SelectField form={form} name="customerId" label="Customer" options={customers.options} placeholder="Choose a customer…" className="span-2" />
           <TextField form={form} name="startDate" label="Start" type="date" />
           <TextField form={form} name="endDate" label="End (expiry)" type="date" />
@@ -144,7 +160,7 @@ function ContractForm({ form, rec }: { form: Form<Draft>; rec: Record<string, un
 /** Who hears about this contract (its customer's contacts) and what it covers. */
 function ContractRelated({ rec }: { rec: Rec }) {
   const apps = useApplications();
-  const q = useLiveQuery('contacts.list', { customerId: Number(rec.customerId), limit: 500, sort: 'name' }, ['contacts']);
+  const q = useApiQuery('contacts.list', { customerId: Number(rec.customerId), limit: 500, sort: 'name' });
   const contacts: Contact[] = q.data?.items ?? [];
   const ids = (rec.applicationIds as number[]) ?? [];
   const reached = contacts.filter((c) => !c.optedOut).length;

@@ -61,7 +61,7 @@ export const customerSpec: EditorSpec = {
   form: (form) => (
     <div className="card">
       <div className="card-body grid-4">
-        <TextField form={form} name="name" label="Name" placeholder="Acme Logistics" className="span-2" />
+        <TextField form={form} name="name" label="Name" placeholder="e.g. Acme Logistics" className="span-2" />
         <TimeZoneField form={form} />
         <TextField form={form} name="language" label="Language" placeholder="en, es-ES…" hint="Notices are written in this language." />
         <TextArea form={form} name="notes" label="Notes" className="span-4" rows={2} />

@@ -4,10 +4,10 @@ import type { Column } from '../../components/DataTable.js';
 import { CheckField, FieldShell, TextArea, TextField } from '../../components/Fields.js';
 import { formatDateTime } from '../../lib/format.js';
 import type { Form } from '../../lib/form.js';
-import { useLiveQuery } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
 import { EntityEditor, type Draft, type EditorSpec, type Rec } from './EntityEditor.js';
 import { EntityList } from './EntityList.js';
+import { useApiQuery } from '../../api/queries.js';
 
 const PALETTE = ['#dc2626', '#ea580c', '#d97706', '#16a34a', '#0d9488', '#2563eb', '#7c3aed', '#db2777', '#64748b'];
 
@@ -40,7 +40,7 @@ function ColourField({ form }: { form: Form<Draft> }) {
 }
 
 function EnvironmentServers({ env }: { env: Rec }) {
-  const q = useLiveQuery('servers.list', { environmentId: env.id, limit: 200, sort: 'name' }, ['servers']);
+  const q = useApiQuery('servers.list', { environmentId: env.id, limit: 200, sort: 'name' });
   const items: Server[] = q.data?.items ?? [];
   return (
     <Section title="Servers" count={q.data?.total}>
@@ -71,7 +71,7 @@ export const environmentSpec: EditorSpec = {
   form: (form) => (
     <div className="card">
       <div className="card-body grid-2">
-        <TextField form={form} name="name" label="Name" placeholder="production" />
+        <TextField form={form} name="name" label="Name" placeholder="e.g. production" />
         <ColourField form={form} />
         <CheckField
           form={form}

@@ -8,11 +8,11 @@ import { SelectField, Segmented } from '../../components/Fields.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { apiErrorToFields, errorMessage, useForm } from '../../lib/form.js';
-import { useLiveQuery } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
 import { EntityEditor, type Draft, type EditorSpec } from './EntityEditor.js';
 import { EntityList } from './EntityList.js';
 import { useApplications, useEnvironments, useServers } from './lookups.js';
+import { useApiQuery } from '../../api/queries.js';
 
 const ROLE_OPTIONS = PLACEMENT_ROLES.map((r) => ({ value: r, label: r }));
 const SLOT_OPTIONS = [
@@ -78,7 +78,7 @@ export function PlacementPage({ id }: { id: number | 'new' }) {
 export function PlacementsPanel({ applicationId }: { applicationId: number }) {
   const api = useApi();
   const toast = useToast();
-  const q = useLiveQuery('placements.list', { applicationId, limit: 500, sort: 'serverName' }, ['placements', 'servers']);
+  const q = useApiQuery('placements.list', { applicationId, limit: 500, sort: 'serverName' });
   const servers = useServers();
   const envs = useEnvironments();
   const [adding, setAdding] = useState(false);

@@ -4,12 +4,13 @@ import { Badge, EnvTag, Section } from '../../components/Bits.js';
 import { FilterSelect, type Column } from '../../components/DataTable.js';
 import { ListField, NullableTextField, NumberField, SelectField, Segmented, TextArea, TextField } from '../../components/Fields.js';
 import { formatDateTime } from '../../lib/format.js';
-import { useLiveQuery } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
 import { SERVER_PANELS } from '../../panels.js';
 import { EntityEditor, type EditorSpec, type Rec } from './EntityEditor.js';
 import { EntityList } from './EntityList.js';
 import { useEnvironments } from './lookups.js';
+import { useApiQuery } from '../../api/queries.js';
+import { LastCheck, useServerChecks } from './LastCheck.js';
 
 function Chips({ items }: { items: string[] }) {
   return (
@@ -25,6 +26,7 @@ function Chips({ items }: { items: string[] }) {
 
 export function ServersScreen() {
   const envs = useEnvironments();
+  const checks = useServerChecks();
   const [envFilter, setEnvFilter] = useState('');
   const columns: Column<Server>[] = [
     { key: 'name', label: 'Name', sort: 'name', render: (s) => <strong>{s.name}</strong> },
@@ -37,6 +39,7 @@ export function ServersScreen() {
     { key: 'auth', label: 'Auth', render: (s) => <Badge>{s.auth}</Badge> },
     { key: 'roles', label: 'Roles', render: (s) => <Chips items={s.roles} /> },
     { key: 'tags', label: 'Tags', render: (s) => <Chips items={s.tags} /> },
+    { key: 'check', label: 'Last check', render: (s) => <LastCheck check={checks.get(s.id)} /> },
   ];
   return (
     <EntityList<Server>
@@ -60,13 +63,13 @@ function ServerForm({ form }: { form: Parameters<EditorSpec['form']>[0] }) {
       <div className="card">
         <header className="card-head"><h2>Connection</h2></header>
         <div className="card-body grid-2">
-          <TextField form={form} name="name" label="Name" placeholder="web-01" />
+          <TextField form={form} name="name" label="Name" placeholder="e.g. web-01" />
           <SelectField form={form} name="environmentId" label="Environment" options={envs.options} nullable="No environment" />
-          <TextField form={form} name="host" label="Host" placeholder="10.0.0.12 or web-01.example.net" mono />
+          <TextField form={form} name="host" label="Host" placeholder="e.g. 10.0.0.12 or web-01.example.net" mono />
           <NumberField form={form} name="port" label="SSH port" min={1} max={65535} />
-          <TextField form={form} name="user" label="SSH user" placeholder="deploy" mono />
+          <TextField form={form} name="user" label="SSH user" placeholder="e.g. deploy" mono />
           <Segmented form={form} name="auth" label="Authentication" options={SERVER_AUTH.map((a) => ({ value: a, label: a === 'agent' ? 'SSH agent' : a === 'key' ? 'Key file' : 'Password' }))} />
-          {auth === 'key' && <NullableTextField form={form} name="keyPath" label="Private key file" placeholder="~/.ssh/id_ed25519" mono className="span-2" />}
+          {auth === 'key' && <NullableTextField form={form} name="keyPath" label="Private key file" placeholder="e.g. ~/.ssh/id_ed25519" mono className="span-2" />}
           {auth === 'password' && (
             <p className="field-hint span-2">The password is kept in Puesta’s secret store, never in the inventory or its exports.</p>
           )}
@@ -85,7 +88,7 @@ function ServerForm({ form }: { form: Parameters<EditorSpec['form']>[0] }) {
 }
 
 function ServerRelated({ rec }: { rec: Rec }) {
-  const q = useLiveQuery('placements.list', { serverId: rec.id, limit: 500, sort: 'applicationName' }, ['placements']);
+  const q = useApiQuery('placements.list', { serverId: rec.id, limit: 500, sort: 'applicationName' });
   const items: Placement[] = q.data?.items ?? [];
   return (
     <>

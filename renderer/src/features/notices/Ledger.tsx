@@ -1,12 +1,13 @@
 import { useState } from 'react';
-import type { OutboxRow, OutboxState } from '../../../../shared/contract/windows.js';
-import { OUTBOX_STATES } from '../../../../shared/contract/windows.js';
-import { useApi, useEvent, useQuery } from '../../api/context.js';
+import type { OutboxRow, OutboxState } from '../../../../shared/contract/notices.js';
+import { OUTBOX_STATES } from '../../../../shared/contract/notices.js';
+import { useApi } from '../../api/context.js';
+import { useApiQuery, useInvalidate } from '../../api/queries.js';
 import { Badge, ErrorBox, Spinner } from '../../components/Bits.js';
 import { Pager, SearchBox } from '../../components/DataTable.js';
 import { ConfirmDialog, Dialog } from '../../components/Dialog.js';
 import { useToast } from '../../components/Toasts.js';
-import { useDebounced, useThrottle } from '../../lib/hooks.js';
+import { useDebounced } from '../../lib/hooks.js';
 import { navigate } from '../../lib/router.js';
 import { RenderedView } from '../windows/ComposeSection.js';
 import { KIND_LABEL, OUTBOX_LABEL, OUTBOX_TONE } from '../windows/meta.js';
@@ -35,10 +36,10 @@ export function Ledger({ query: urlQuery }: { query: URLSearchParams }) {
   const [confirm, setConfirm] = useState<'resend' | 'mark' | null>(null);
   const [note, setNote] = useState('');
   const input = { ...(campaignId ? { campaignId } : {}), ...(windowId ? { windowId } : {}), ...(state ? { state } : {}), ...(q ? { query: q } : {}), limit: PAGE, offset };
-  const list = useQuery('outbox.list', input);
-  const reload = useThrottle(() => void list.reload(), 300);
-  useEvent('outbox.progress', reload);
-  const campaigns = useQuery('notices.campaigns', {});
+  const list = useApiQuery('outbox.list', input);
+  const invalidate = useInvalidate();
+  const refresh = () => void invalidate('outbox.*', 'notices.campaigns');
+  const campaigns = useApiQuery('notices.campaigns', {});
   const campaign = campaignId ? campaigns.data?.items.find((c) => c.id === campaignId) : undefined;
 
   const setParam = (k: string, v: string | undefined) => {
@@ -118,7 +119,7 @@ export function Ledger({ query: urlQuery }: { query: URLSearchParams }) {
           </button>
         </div>
       )}
-      {list.error && <ErrorBox error={list.error} onRetry={() => void list.reload()} />}
+      {list.error && <ErrorBox error={list.error} onRetry={() => void list.refetch()} />}
       {!list.data ? (
         <Spinner />
       ) : rows.length === 0 ? (
@@ -126,7 +127,7 @@ export function Ledger({ query: urlQuery }: { query: URLSearchParams }) {
           {counts?.total ? 'No message matches these filters.' : 'No message yet: they appear here when a notice is due.'}
         </div>
       ) : (
-        <div className={'table-wrap' + (list.loading ? ' is-loading' : '')}>
+        <div className={'table-wrap' + (list.isFetching ? ' is-loading' : '')}>
           <table className="table ledger-table" data-testid="ledger-table">
             <thead>
               <tr>
@@ -188,7 +189,7 @@ export function Ledger({ query: urlQuery }: { query: URLSearchParams }) {
           </table>
         </div>
       )}
-      {open !== null && <MessageDialog id={open} onClose={() => setOpen(null)} onChanged={() => void list.reload()} />}
+      {open !== null && <MessageDialog id={open} onClose={() => setOpen(null)} onChanged={refresh} />}
       {confirm === 'resend' && (
         <ConfirmDialog
           title={`Send ${resendable.length} message${resendable.length === 1 ? '' : 's'} again?`}
@@ -218,7 +219,7 @@ export function Ledger({ query: urlQuery }: { query: URLSearchParams }) {
             const r = await api.call('outbox.resend', { ids: resendable.map((x) => x.id) });
             toast.success(`${r.updated} message${r.updated === 1 ? '' : 's'} queued again.`);
             setSelected(new Set());
-            void list.reload();
+            refresh();
           }}
         />
       )}
@@ -242,7 +243,7 @@ export function Ledger({ query: urlQuery }: { query: URLSearchParams }) {
             toast.success(`${r.updated} message${r.updated === 1 ? '' : 's'} marked as sent.`);
             setNote('');
             setSelected(new Set());
-            void list.reload();
+            refresh();
           }}
         />
       )}
@@ -253,7 +254,7 @@ export function Ledger({ query: urlQuery }: { query: URLSearchParams }) {
 function MessageDialog({ id, onClose, onChanged }: { id: number; onClose: () => void; onChanged: () => void }) {
   const api = useApi();
   const toast = useToast();
-  const q = useQuery('outbox.get', { id });
+  const q = useApiQuery('outbox.get', { id });
   const zone = operatorZone();
   const m = q.data;
   const resend = async () => {
@@ -261,7 +262,6 @@ function MessageDialog({ id, onClose, onChanged }: { id: number; onClose: () => 
       await api.call('outbox.resend', { ids: [id] });
       toast.success('Queued again.');
       onChanged();
-      void q.reload();
     } catch (e) {
       toast.error((e as Error).message);
     }

@@ -1,10 +1,10 @@
 import { useState } from 'react';
-import type { Campaign } from '../../../../shared/contract/windows.js';
-import { useApi, useEvent, useQuery } from '../../api/context.js';
+import type { Campaign } from '../../../../shared/contract/notices.js';
+import { useApi } from '../../api/context.js';
+import { useApiQuery } from '../../api/queries.js';
 import { EmptyState, ErrorBox, PageHeader } from '../../components/Bits.js';
 import { ConfirmDialog } from '../../components/Dialog.js';
 import { DataTable, type Column } from '../../components/DataTable.js';
-import { useThrottle } from '../../lib/hooks.js';
 import { navigate, useLocation } from '../../lib/router.js';
 import { KIND_LABEL } from '../windows/meta.js';
 import { fmtDateTime, fmtRelative } from '../windows/time.js';
@@ -49,10 +49,7 @@ export function NoticesScreen() {
 
 function Campaigns() {
   const api = useApi();
-  const q = useQuery('notices.campaigns', {});
-  const reload = useThrottle(() => void q.reload(), 400);
-  useEvent('outbox.progress', reload);
-  useEvent('windows.changed', reload);
+  const q = useApiQuery('notices.campaigns', {});
   const [cancel, setCancel] = useState<Campaign | null>(null);
   const zone = operatorZone();
   const items = [...(q.data?.items ?? [])].sort((a, b) => Date.parse(b.scheduledAt) - Date.parse(a.scheduledAt));
@@ -109,13 +106,13 @@ function Campaigns() {
   ];
   return (
     <>
-      {q.error && <ErrorBox error={q.error} onRetry={() => void q.reload()} />}
+      {q.error && <ErrorBox error={q.error} onRetry={() => void q.refetch()} />}
       {q.data && items.length === 0 ? (
         <EmptyState icon="notices" title="No notice yet">
           Notices are scheduled from a maintenance window: open one in Windows and choose “Announce…”.
         </EmptyState>
       ) : (
-        <DataTable testId="campaigns-table" columns={columns} rows={items} loading={q.loading} onOpen={(c) => navigate(`/notices?tab=ledger&campaignId=${c.id}`)} />
+        <DataTable testId="campaigns-table" columns={columns} rows={items} loading={q.isFetching} onOpen={(c) => navigate(`/notices?tab=ledger&campaignId=${c.id}`)} />
       )}
       {cancel && (
         <ConfirmDialog
@@ -133,7 +130,7 @@ function Campaigns() {
           onClose={() => setCancel(null)}
           onConfirm={async () => {
             await api.call('notices.cancelCampaign', { id: cancel.id });
-            void q.reload();
+            void q.refetch();
           }}
         />
       )}

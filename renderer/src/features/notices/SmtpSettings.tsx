@@ -1,8 +1,9 @@
 import { useEffect, useId, useState } from 'react';
-import { SmtpSettingsFields } from '../../../../shared/contract/windows.js';
-import { useApi, useQuery } from '../../api/context.js';
+import { SmtpSettingsFields } from '../../../../shared/contract/notices.js';
+import { useApi } from '../../api/context.js';
+import { useApiQuery } from '../../api/queries.js';
 import { ErrorBox, Section, Spinner } from '../../components/Bits.js';
-import { CheckField, FieldShell, NumberField, TextField } from '../../components/Fields.js';
+import { CheckField, FieldShell, NumberField, TextArea, TextField } from '../../components/Fields.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage, useForm, type Form } from '../../lib/form.js';
@@ -10,7 +11,7 @@ import { useFormSubmit } from '../../lib/hooks.js';
 import { useOutboxStatus } from './status.js';
 import './notices.css';
 
-type Draft = { host: string; port: number; secure: boolean; user: string; from: string; ratePerSecond: number; maxConnections: number };
+type Draft = { host: string; port: number; secure: boolean; user: string; from: string; ratePerSecond: number; maxConnections: number; senderName: string; signature: string };
 
 /**
  * SMTP settings: server, sender, throttle; the password goes to the secret store and is never
@@ -20,9 +21,9 @@ type Draft = { host: string; port: number; secure: boolean; user: string; from: 
 export function SmtpSettingsPanel() {
   const api = useApi();
   const toast = useToast();
-  const q = useQuery('smtp.get', {});
+  const q = useApiQuery('smtp.get', {});
   const { status, reload: reloadStatus } = useOutboxStatus();
-  const form = useForm<Draft>(SmtpSettingsFields, { host: '', port: 587, secure: false, user: '', from: '', ratePerSecond: 5, maxConnections: 2 });
+  const form = useForm<Draft>(SmtpSettingsFields, { host: '', port: 587, secure: false, user: '', from: '', ratePerSecond: 5, maxConnections: 2, senderName: '', signature: '' });
   const f = form as unknown as Form<Record<string, unknown>>;
   const [password, setPassword] = useState('');
   const [forget, setForget] = useState(false);
@@ -33,10 +34,11 @@ export function SmtpSettingsPanel() {
   const pwId = useId();
   const s = q.data;
 
+  const { reset } = form;
   useEffect(() => {
     if (!s) return;
-    form.reset({ host: s.host, port: s.port, secure: s.secure, user: s.user, from: s.from, ratePerSecond: s.ratePerSecond, maxConnections: s.maxConnections });
-  }, [s]);
+    reset({ host: s.host, port: s.port, secure: s.secure, user: s.user, from: s.from, ratePerSecond: s.ratePerSecond, maxConnections: s.maxConnections, senderName: s.senderName, signature: s.signature });
+  }, [s, reset]);
 
   const save = () =>
     submit(async (v) => {
@@ -44,8 +46,7 @@ export function SmtpSettingsPanel() {
       toast.success(`SMTP settings saved${out.configured ? '' : ' (not complete yet: a host and a sender are needed)'}.`);
       setPassword('');
       setForget(false);
-      await q.reload();
-      await reloadStatus();
+      await Promise.all([q.refetch(), reloadStatus()]);
     });
 
   const test = async () => {
@@ -62,7 +63,7 @@ export function SmtpSettingsPanel() {
     }
   };
 
-  if (q.error) return <ErrorBox error={q.error} onRetry={() => void q.reload()} />;
+  if (q.error) return <ErrorBox error={q.error} onRetry={() => void q.refetch()} />;
   if (!s) return <Spinner />;
   return (
     <div className="smtp-settings" data-testid="smtp-settings">
@@ -111,6 +112,10 @@ export function SmtpSettingsPanel() {
             </FieldShell>
           </div>
           <TextField form={f} name="from" label="Sender (From)" placeholder="Release desk <ops@example.com>" />
+          <div className="w-row">
+            <TextField form={f} name="senderName" label="Notices signed by" placeholder="e.g. Release desk" hint="Empty: the name in the From address. Never your computer login." />
+            <TextArea form={f} name="signature" label="Signature" rows={2} hint="Lines under the name in every notice (team, phone)." />
+          </div>
           <div className="w-row">
             <NumberField form={f} name="ratePerSecond" label="Messages per second" hint="The sender never goes faster than this." />
             <NumberField form={f} name="maxConnections" label="Connections" min={1} max={50} />

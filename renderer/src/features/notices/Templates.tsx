@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
-import type { NoticeKind, Template } from '../../../../shared/contract/windows.js';
-import { NOTICE_KINDS } from '../../../../shared/contract/windows.js';
-import { useApi, useQuery } from '../../api/context.js';
+import type { NoticeKind, Template } from '../../../../shared/contract/notices.js';
+import { NOTICE_KINDS } from '../../../../shared/contract/notices.js';
+import { useApi } from '../../api/context.js';
+import { useApiQuery, useInvalidate } from '../../api/queries.js';
 import { ErrorBox, ErrorLine, Section, Spinner } from '../../components/Bits.js';
 import { ConfirmDialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
@@ -11,7 +12,7 @@ import { KIND_LABEL } from '../windows/meta.js';
 
 /** Notice templates per kind × language (Handlebars), with the variables they can use. */
 export function TemplatesPanel({ query }: { query: URLSearchParams }) {
-  const q = useQuery('notices.templates.list', {});
+  const q = useApiQuery('notices.templates.list', {});
   const [sel, setSel] = useState<{ kind: NoticeKind; language: string } | null>(() => {
     const k = query.get('kind') as NoticeKind | null;
     const l = query.get('language');
@@ -21,7 +22,7 @@ export function TemplatesPanel({ query }: { query: URLSearchParams }) {
   useEffect(() => {
     if (!sel && data?.items[0]) setSel({ kind: data.items[0].kind, language: data.items[0].language });
   }, [data, sel]);
-  if (q.error) return <ErrorBox error={q.error} onRetry={() => void q.reload()} />;
+  if (q.error) return <ErrorBox error={q.error} onRetry={() => void q.refetch()} />;
   if (!data) return <Spinner />;
   const languages = data.languages.length ? data.languages : [...new Set(data.items.map((t) => t.language))];
   const find = (kind: NoticeKind, language: string) => data.items.find((t) => t.kind === kind && t.language === language);
@@ -66,15 +67,16 @@ export function TemplatesPanel({ query }: { query: URLSearchParams }) {
           </ul>
         </Section>
       </div>
-      {sel && <TemplateEditor key={`${sel.kind}:${sel.language}`} kind={sel.kind} language={sel.language} onSaved={() => void q.reload()} />}
+      {sel && <TemplateEditor key={`${sel.kind}:${sel.language}`} kind={sel.kind} language={sel.language} />}
     </div>
   );
 }
 
-function TemplateEditor({ kind, language, onSaved }: { kind: NoticeKind; language: string; onSaved: () => void }) {
+function TemplateEditor({ kind, language }: { kind: NoticeKind; language: string }) {
   const api = useApi();
   const toast = useToast();
-  const q = useQuery('notices.templates.get', { kind, language });
+  const q = useApiQuery('notices.templates.get', { kind, language });
+  const invalidate = useInvalidate();
   const [draft, setDraft] = useState<Pick<Template, 'subject' | 'html' | 'text'> | null>(null);
   const { busy: saving, error, run } = useAction();
   const [resetting, setResetting] = useState(false);
@@ -88,8 +90,7 @@ function TemplateEditor({ kind, language, onSaved }: { kind: NoticeKind; languag
     run(async () => {
       await api.call('notices.templates.save', { kind, language, ...draft });
       toast.success(`Template “${KIND_LABEL[kind]}” (${language}) saved.`);
-      await q.reload();
-      onSaved();
+      await invalidate('notices.templates.*');
     });
   return (
     <Section
@@ -134,8 +135,7 @@ function TemplateEditor({ kind, language, onSaved }: { kind: NoticeKind; languag
           onClose={() => setResetting(false)}
           onConfirm={async () => {
             await api.call('notices.templates.reset', { kind, language });
-            await q.reload();
-            onSaved();
+            await invalidate('notices.templates.*');
           }}
         />
       )}

@@ -1,31 +1,22 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { OutboxStatus } from '../../../../shared/contract/windows.js';
-import { useApi, useEvent } from '../../api/context.js';
+import { useState } from 'react';
+import type { OutboxStatus } from '../../../../shared/contract/notices.js';
+import { useApi } from '../../api/context.js';
+import { useApiQuery, useInvalidate } from '../../api/queries.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage } from '../../lib/form.js';
-import { useThrottle } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
 import { fmtRelative } from '../windows/time.js';
 import './notices.css';
 
-/** SMTP reachability and what waits in the outbox, kept live by the `outbox.status` event. */
+/**
+ * SMTP reachability and what waits in the outbox, kept live by `outbox.status` and
+ * `outbox.progress` (EVENT_INVALIDATES). A failed read shows no banner; the screen shows its own errors.
+ */
 export function useOutboxStatus(): { status: OutboxStatus | undefined; reload: () => Promise<void> } {
-  const api = useApi();
-  const [status, setStatus] = useState<OutboxStatus | undefined>();
-  const reload = useCallback(async () => {
-    try {
-      setStatus(await api.call('outbox.status', {}));
-    } catch {
-      /* the banner stays as it was; the screen shows its own errors */
-    }
-  }, [api]);
-  useEffect(() => void reload(), [reload]);
-  const onStatus = useCallback((s: OutboxStatus) => setStatus((old) => ({ ...old, ...s })), []);
-  useEvent('outbox.status', onStatus);
-  // Pending/unknown counts move with progress: refresh them, at most every 2 s.
-  useEvent('outbox.progress', useThrottle(() => void reload(), 1000));
-  return { status, reload };
+  const q = useApiQuery('outbox.status', {});
+  const invalidate = useInvalidate();
+  return { status: q.data, reload: () => invalidate('outbox.status') };
 }
 
 /**

@@ -2,38 +2,26 @@
  * "Services & health" on the application page (APPLICATION_PANELS) and host statistics on the
  * server page (SERVER_PANELS): per placement the services with running/expected instances, the
  * health endpoint as the host sees it, load / memory / disk with a small chart of the history
- * (stats.history), "Collect now" (stats.collect; every view refreshes on `stats.collected`),
+ * (stats.history), "Collect now" (stats.collect; `stats.collected` refreshes every view through the cache),
  * start / stop / restart with a confirmation (services.control, audited), the upgrade review and
  * the database password.
  */
-import { useCallback, useRef, useState } from 'react';
-import type { HostStats } from '../../../../shared/contract/provision.js';
-import { useApi, useEvent, useQuery } from '../../api/context.js';
+import { useState } from 'react';
+import { dfUsedPercent, type HostStats } from '../../../../shared/contract/provision.js';
+import { useApi } from '../../api/context.js';
+import { useApiQuery, useInvalidate } from '../../api/queries.js';
 import { Badge, ErrorBox } from '../../components/Bits.js';
 import { ConfirmDialog, Dialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage } from '../../lib/form.js';
 import { formatDateTime } from '../../lib/format.js';
-import { useLiveQuery } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
 import { Gauge, Sparkline } from './Sparkline.js';
 import { UpgradeReviewDialog } from './UpgradeReview.js';
 import './provision.css';
 
 const HISTORY = 30;
-
-/** Reload counter bumped whenever new statistics for these servers/application arrive. */
-function useStatsTick(match: (p: { serverIds: number[]; applicationId: number | null }) => boolean): number {
-  const [tick, setTick] = useState(0);
-  const ref = useRef(match);
-  ref.current = match;
-  const on = useCallback((p: { serverIds: number[]; applicationId: number | null }) => {
-    if (ref.current(p)) setTick((t) => t + 1);
-  }, []);
-  useEvent('stats.collected', on);
-  return tick;
-}
 
 function useCollect(input: { applicationId?: number; serverId?: number }) {
   const api = useApi();
@@ -56,7 +44,8 @@ function useCollect(input: { applicationId?: number; serverId?: number }) {
 
 const pct = (r: number) => `${Math.round(r * 100)}%`;
 const memUsed = (s: NonNullable<HostStats['stats']>) => (s.memory.totalKb ? 1 - s.memory.availableKb / s.memory.totalKb : 0);
-const diskUsed = (s: NonNullable<HostStats['stats']>) => (s.disk.totalKb ? s.disk.usedKb / s.disk.totalKb : 0);
+/** As `df` shows it, so the gauge and the "free" figure beside it agree with the host. */
+const diskUsed = (s: NonNullable<HostStats['stats']>) => dfUsedPercent(s.disk.usedKb, s.disk.availableKb) / 100;
 const gib = (kb: number) => (kb >= 1024 * 1024 ? `${(kb / 1024 / 1024).toFixed(1)} GiB` : `${Math.round(kb / 1024)} MiB`);
 
 /** Load, memory and disk of one host with the history charts (oldest → newest). */
@@ -103,8 +92,8 @@ function HealthBadge({ h }: { h: NonNullable<HostStats['stats']>['health'] }) {
 type Action = { action: 'start' | 'stop' | 'restart'; service: string; serverId: number; serverName: string };
 
 /** One placement: its services, health and host metrics. */
-function PlacementStats({ applicationId, serverId, serverName, tick, onAction }: { applicationId: number; serverId: number; serverName: string; tick: number; onAction: (a: Action) => void }) {
-  const q = useQuery('stats.history', { serverId, applicationId, limit: HISTORY }, [tick]);
+function PlacementStats({ applicationId, serverId, serverName, onAction }: { applicationId: number; serverId: number; serverName: string; onAction: (a: Action) => void }) {
+  const q = useApiQuery('stats.history', { serverId, applicationId, limit: HISTORY });
   const items = q.data?.items ?? [];
   const latest = items[0];
   const s = latest?.stats ?? null;
@@ -121,7 +110,7 @@ function PlacementStats({ applicationId, serverId, serverName, tick, onAction }:
           </span>
         )}
       </div>
-      {q.error && <ErrorBox error={q.error} onRetry={() => void q.reload()} />}
+      {q.error && <ErrorBox error={q.error} onRetry={() => void q.refetch()} />}
       {q.data && !latest && <p className="muted small">No statistics yet: Collect now reads them over SSH (an install collects them too).</p>}
       {latest?.error && (
         <div className="callout callout-error small" role="alert">
@@ -174,23 +163,14 @@ function PlacementStats({ applicationId, serverId, serverName, tick, onAction }:
 export function ApplicationServicesPanel({ applicationId }: { applicationId: number }) {
   const api = useApi();
   const toast = useToast();
-  const placements = useLiveQuery('placements.list', { applicationId, limit: 500 }, ['placements']);
-  const app = useLiveQuery('applications.get', { id: applicationId }, ['applications']);
-  const review = useLiveQuery('provision.review', { applicationId }, ['applications']);
-  const reloadReview = useRef(review.reload);
-  reloadReview.current = review.reload;
-  useEvent(
-    'runs.state',
-    useCallback((r: { applicationId: number; state: string }) => {
-      if (r.applicationId === applicationId && r.state === 'succeeded') void reloadReview.current();
-    }, [applicationId]),
-  );
+  const invalidate = useInvalidate();
+  const placements = useApiQuery('placements.list', { applicationId, limit: 500 });
+  const app = useApiQuery('applications.get', { id: applicationId });
+  const review = useApiQuery('provision.review', { applicationId });
   const pending = review.data && !review.data.firstInstall ? review.data.deltas.length : 0;
-  const tick = useStatsTick((p) => p.applicationId === applicationId || p.applicationId === null);
   const collect = useCollect({ applicationId });
   const [action, setAction] = useState<Action | null>(null);
   const [reviewing, setReviewing] = useState(false);
-  const [localTick, setLocalTick] = useState(0);
   const servers = [...new Map((placements.data?.items ?? []).map((p) => [p.serverId, p.serverName])).entries()];
   const services = app.data?.services ?? [];
   return (
@@ -204,7 +184,7 @@ export function ApplicationServicesPanel({ applicationId }: { applicationId: num
         </div>
       </header>
       <div className="card-body">
-        {placements.error && <ErrorBox error={placements.error} onRetry={() => void placements.reload()} />}
+        {placements.error && <ErrorBox error={placements.error} onRetry={() => void placements.refetch()} />}
         {pending > 0 && (
           <div className="callout callout-warn small" data-testid="review-pending">
             <Icon name="warn" />
@@ -224,7 +204,7 @@ export function ApplicationServicesPanel({ applicationId }: { applicationId: num
         {app.data && !services.length && <p className="muted small">No web or worker service is declared for this application; the statistics show the hosts only.</p>}
         {placements.data && !servers.length && <p className="muted small">Not placed on any server yet: add a placement to install it and see its services here.</p>}
         {servers.map(([serverId, serverName]) => (
-          <PlacementStats key={serverId} applicationId={applicationId} serverId={serverId} serverName={serverName} tick={tick + localTick} onAction={setAction} />
+          <PlacementStats key={serverId} applicationId={applicationId} serverId={serverId} serverName={serverName} onAction={setAction} />
         ))}
         <div className="link-row prov-links">
           <button className="link-btn" onClick={() => setReviewing(true)} data-testid="open-review">
@@ -250,7 +230,7 @@ export function ApplicationServicesPanel({ applicationId }: { applicationId: num
             if (bad.length) throw new Error(bad.map((b) => `${b.serverName}: ${b.output || 'failed'}`).join('\n'));
             const sv = r.items[0]?.services.find((x) => x.name === action.service);
             toast.success(`${action.service} on ${action.serverName}: ${action.action} done${sv ? ` (${sv.running}/${sv.expected} running)` : ''}.`);
-            await api.call('stats.collect', { applicationId, serverId: action.serverId }).catch(() => setLocalTick((t) => t + 1));
+            await api.call('stats.collect', { applicationId, serverId: action.serverId }).catch(() => invalidate('stats.history'));
           }}
           onClose={() => setAction(null)}
         />
@@ -262,8 +242,7 @@ export function ApplicationServicesPanel({ applicationId }: { applicationId: num
 
 /** The server page's statistics: the host and each application placed on it. */
 export function ServerStatsPanel({ serverId }: { serverId: number }) {
-  const tick = useStatsTick((p) => p.serverIds.includes(serverId));
-  const q = useQuery('stats.history', { serverId, limit: 200 }, [tick]);
+  const q = useApiQuery('stats.history', { serverId, limit: 200 });
   const collect = useCollect({ serverId });
   const items = q.data?.items ?? [];
   const byApp = new Map<string, HostStats[]>();
@@ -285,7 +264,7 @@ export function ServerStatsPanel({ serverId }: { serverId: number }) {
         </div>
       </header>
       <div className="card-body">
-        {q.error && <ErrorBox error={q.error} onRetry={() => void q.reload()} />}
+        {q.error && <ErrorBox error={q.error} onRetry={() => void q.refetch()} />}
         {q.data && !latest && <p className="muted small">No statistics yet: Collect now reads load, memory, disk and the services of each application here over SSH.</p>}
         {latest && (
           <p className="muted small prov-when-line">
@@ -323,7 +302,7 @@ export function ServerStatsPanel({ serverId }: { serverId: number }) {
 export function DbPasswordSetter({ applicationId, needed = true }: { applicationId: number; needed?: boolean }) {
   const api = useApi();
   const toast = useToast();
-  const status = useQuery('provision.dbPasswordStatus', { applicationId });
+  const status = useApiQuery('provision.dbPasswordStatus', { applicationId });
   const [open, setOpen] = useState(false);
   const [pw, setPw] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -336,7 +315,7 @@ export function DbPasswordSetter({ applicationId, needed = true }: { application
       toast.success(generate ? 'A random database password was generated and stored.' : 'Database password stored.');
       setPw('');
       setOpen(false);
-      void status.reload();
+      void status.refetch();
     } catch (e) {
       setError(errorMessage(e));
     } finally {

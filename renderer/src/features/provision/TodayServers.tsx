@@ -1,22 +1,17 @@
-import { useCallback } from 'react';
-import { useEvent, useQuery } from '../../api/context.js';
+import { useApiQuery } from '../../api/queries.js';
 import { Badge, Section } from '../../components/Bits.js';
 import { formatDateTime } from '../../lib/format.js';
 import { href } from '../../lib/router.js';
 
 /** Today's "Servers that failed their last check": the latest collected stats of each server that show a problem. */
 export function TodayServers() {
-  const q = useQuery('stats.failing', {});
-  useEvent(
-    'stats.collected',
-    useCallback(() => void q.reload(), [q.reload]),
-  );
+  const q = useApiQuery('stats.failing', {});
   const items = q.data?.items;
   return (
     <Section title="Servers that failed their last check" count={items?.length}>
       <div data-testid="today-servers">
         {q.error && <p className="muted">Could not read the checks: {q.error.message}</p>}
-        {items && !items.length && <p className="muted">No server failed its last check. Checks (statistics, services and health) run after each install and with “Collect now” on a server or application page.</p>}
+        {items && !items.length && <p className="muted">No server failed its last check. Checks run with “Test connection” on a server, with “Collect now” (statistics, services and health) on a server or application page, and after each install.</p>}
         {items && items.length > 0 && (
           <table className="table table-inner">
             <tbody>

@@ -7,7 +7,7 @@ import type { ProvisionDelta } from '../../../../shared/contract/provision.js';
 import { Badge, ErrorBox, Spinner } from '../../components/Bits.js';
 import { Dialog } from '../../components/Dialog.js';
 import { formatDateTime } from '../../lib/format.js';
-import { useLiveQuery } from '../../lib/hooks.js';
+import { useApiQuery } from '../../api/queries.js';
 import { href } from '../../lib/router.js';
 import './provision.css';
 
@@ -24,8 +24,8 @@ const KIND_LABEL: Record<ProvisionDelta['kind'], string> = {
 };
 
 export function UpgradeReview({ applicationId, serverId }: { applicationId: number; serverId?: number }) {
-  const q = useLiveQuery('provision.review', serverId === undefined ? { applicationId } : { applicationId, serverId }, ['applications']);
-  if (q.error) return <ErrorBox error={q.error} onRetry={() => void q.reload()} />;
+  const q = useApiQuery('provision.review', serverId === undefined ? { applicationId } : { applicationId, serverId });
+  if (q.error) return <ErrorBox error={q.error} onRetry={() => void q.refetch()} />;
   if (!q.data) return <Spinner />;
   const r = q.data;
   return (

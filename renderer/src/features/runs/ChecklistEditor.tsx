@@ -1,8 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import type { Checklist, ChecklistKind, ChecklistStep } from '../../../../shared/contract/runs.js';
 import { CHECKLIST_KINDS, STEP_ACTIONS, StepCheck } from '../../../../shared/contract/runs.js';
 import { PuestaError } from '../../../../shared/errors.js';
-import { useApi, useQuery } from '../../api/context.js';
+import { useApi } from '../../api/context.js';
+import { queryKey, useApiQuery } from '../../api/queries.js';
 import { Badge, ErrorBox, PageHeader, Spinner } from '../../components/Bits.js';
 import { ConfirmDialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
@@ -29,34 +31,29 @@ export function ChecklistEditor({ applicationId }: { applicationId: number }) {
   const toast = useToast();
   const loc = useLocation();
   const kind = (CHECKLIST_KINDS as readonly string[]).includes(loc.query.get('kind') ?? '') ? (loc.query.get('kind') as ChecklistKind) : 'upgrade';
-  const app = useQuery('applications.get', { id: applicationId });
-  const [list, setList] = useState<Checklist | null>(null);
+  const app = useApiQuery('applications.get', { id: applicationId });
+  const client = useQueryClient();
+  const key = { applicationId, kind };
+  const loaded = useApiQuery('checklists.get', key, { placeholderData: undefined });
+  const list = loaded.data ?? null;
+  const error = loaded.error;
   const [steps, setSteps] = useState<ChecklistStep[]>([]);
   const [dirty, setDirty] = useState(false);
   const [open, setOpen] = useState<number | null>(null);
-  const [error, setError] = useState<Error | null>(null);
   const [issues, setIssues] = useState<Record<string, string>>({});
   const [saving, setSaving] = useState(false);
   const [resetting, setResetting] = useState(false);
 
-  useEffect(() => {
-    let alive = true;
-    setList(null);
-    api
-      .call('checklists.get', { applicationId, kind })
-      .then((c) => {
-        if (!alive) return;
-        setList(c);
-        setSteps(c.steps);
-        setDirty(false);
-        setIssues({});
-        setOpen(null);
-      })
-      .catch((e: Error) => alive && setError(e));
-    return () => {
-      alive = false;
-    };
-  }, [api, applicationId, kind]);
+  // The edited copy starts from each checklist the cache holds: loaded, saved or reset.
+  const [editing, setEditing] = useState<Checklist | null>(null);
+  if (list && list !== editing) {
+    setEditing(list);
+    setSteps(list.steps);
+    setDirty(false);
+    setIssues({});
+    setOpen(null);
+  }
+  const show = (c: Checklist) => client.setQueryData(queryKey('checklists.get', key), c);
 
   const update = (i: number, patch: Partial<ChecklistStep>) => {
     setSteps((s) => s.map((x, j) => (j === i ? { ...x, ...patch } : x)));
@@ -75,10 +72,7 @@ export function ChecklistEditor({ applicationId }: { applicationId: number }) {
     setSaving(true);
     setIssues({});
     try {
-      const c = await api.call('checklists.save', { applicationId, kind, steps });
-      setList(c);
-      setSteps(c.steps);
-      setDirty(false);
+      show(await api.call('checklists.save', { applicationId, kind, steps }));
       toast.success(`${KIND_LABEL[kind]} checklist saved.`);
     } catch (e) {
       const d = e instanceof PuestaError ? (e.details as { issues?: { path: (string | number)[]; message: string }[]; field?: string } | undefined) : undefined;
@@ -217,10 +211,7 @@ export function ChecklistEditor({ applicationId }: { applicationId: number }) {
           danger
           onClose={() => setResetting(false)}
           onConfirm={async () => {
-            const c = await api.call('checklists.reset', { applicationId, kind });
-            setList(c);
-            setSteps(c.steps);
-            setDirty(false);
+            show(await api.call('checklists.reset', { applicationId, kind }));
             toast.success('Built-in checklist restored.');
           }}
         />

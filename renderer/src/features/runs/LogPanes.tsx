@@ -43,12 +43,13 @@ export function LogPanes({
 }) {
   // the logs live here, not in the run view: a frame with new lines re-renders the panes only
   const { store, version, error } = useRunLogs(runId);
+  // re-read on each new frame of lines: a "Run" pane appears with its first line
+  const runPane = store.has(null);
   const panes: PaneDef[] = useMemo(() => {
     const list: PaneDef[] = hosts.map((h) => ({ key: h.serverId, label: h.serverName, state: hostStates.get(h.serverId) }));
-    if (store.has(null)) list.unshift({ key: 0, label: 'Run' });
+    if (runPane) list.unshift({ key: 0, label: 'Run' });
     return list;
-    // version: a "Run" pane appears with its first line
-  }, [hosts, hostStates, store, version]);
+  }, [hosts, hostStates, runPane]);
   // "All hosts" stacks the panes: only while they stay readable
   const stackable = hosts.length <= 4;
   const [tab, setTab] = useState<number | 'all'>(stackable && hosts.length > 1 ? 'all' : (hosts[0]?.serverId ?? 'all'));
@@ -190,6 +191,8 @@ function LogPane({
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const filtered = search !== '' || stepFilter !== null;
+  // The pane is a mutable store: `version` (a new frame of lines) is what says its content changed.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   const indices = useMemo(() => (filtered ? pane.filter(stepFilter, search).slice() : null), [pane, version, search, stepFilter, filtered]);
   const count = indices ? indices.length : pane.count;
   const virt = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 12 });
@@ -221,7 +224,7 @@ function LogPane({
         }}
       >
         {count === 0 ? (
-          <div className="log-empty muted">{filtered ? 'No line matches.' : 'No output yet.'}</div>
+          <div className="log-empty muted">{search !== '' && pane.filter(stepFilter, '').length > 0 ? 'No line matches.' : 'No output yet.'}</div>
         ) : (
           <div className="log-inner" style={{ height: virt.getTotalSize() }}>
             {virt.getVirtualItems().map((v) => {

@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ChecklistKind, Plan, RunRequest } from '../../../../shared/contract/runs.js';
 import { PuestaError } from '../../../../shared/errors.js';
-import { useApi, useQuery } from '../../api/context.js';
+import { useApi } from '../../api/context.js';
+import { useApiQuery } from '../../api/queries.js';
 import { Badge, EnvTag, ErrorLine, PageHeader } from '../../components/Bits.js';
 import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
@@ -12,6 +13,7 @@ import { href, navigate, useLocation } from '../../lib/router.js';
 import { useApplications, useEnvironments, useServers } from '../inventory/lookups.js';
 import { UpgradeReview } from '../provision/UpgradeReview.js';
 import { PlanTable } from './PlanTable.js';
+import { defaultKind, rollbackChoices } from './outcome.js';
 import { KIND_LABEL } from './util.js';
 import './runs.css';
 
@@ -49,31 +51,41 @@ export function NewRunScreen() {
   const [starting, setStarting] = useState(false);
 
   const app = appId ? apps.byId.get(appId) : undefined;
-  const placements = useQuery('placements.list', { applicationId: appId ?? 1, limit: 10_000 }, [appId]);
+  // While another application's answer is still shown (placeholder), its rows are filtered out here.
+  const placements = useApiQuery('placements.list', { applicationId: appId ?? 0, limit: 10_000 }, { enabled: appId != null });
   const appPlacements = appId ? (placements.data?.items ?? []).filter((p) => p.applicationId === appId) : [];
   const envIdsOfApp = new Set(appPlacements.map((p) => servers.byId.get(p.serverId)?.environmentId).filter((x): x is number => x != null));
   const envChoices = envs.items.filter((e) => envIdsOfApp.has(e.id));
   const targets = appPlacements.filter((p) => envId != null && servers.byId.get(p.serverId)?.environmentId === envId);
   const env = envId ? envs.byId.get(envId) : undefined;
-  const releases = useQuery('releases.list', { applicationId: appId ?? 1 }, [appId]);
-  const rollbackKeys = useMemo(() => {
-    const onTargets = new Set(targets.map((t) => t.serverId));
-    const keys = new Map<string, string>();
-    for (const r of releases.data?.items ?? []) if (appId && r.applicationId === appId && onTargets.has(r.serverId) && !r.removedAt) keys.set(r.key, r.label);
-    return [...keys];
-  }, [releases.data, targets, appId]);
+  const releases = useApiQuery('releases.list', { applicationId: appId ?? 0 }, { enabled: appId != null });
+  const rollbackKeys = useMemo(
+    () => rollbackChoices((releases.data?.items ?? []).filter((r) => r.applicationId === appId), targets.map((t) => t.serverId)),
+    [releases.data, targets, appId],
+  );
+  // Without a kind in the address, an application never installed starts on Install, others on
+  // Upgrade — chosen once its releases are known; the operator's own choice stays.
+  const [kindFor, setKindFor] = useState<number | null>(null);
+  const releasesOfApp = releases.data && appId != null && !releases.isPlaceholderData ? releases.data.items : null;
+  if (!q.get('kind') && appId != null && kindFor !== appId && releasesOfApp) {
+    setKindFor(appId);
+    setKind(defaultKind(releasesOfApp, appId));
+  }
 
-  // defaults that follow the choices
-  useEffect(() => {
-    if (!app || app.sourceKind === 'build' || sourcePath) return;
-    setSourceKind(app.sourceKind);
-    const [url = '', ref = ''] = app.sourceKind === 'git' ? app.source.split('#') : [app.source];
-    setSourcePath(url);
-    setGitRef(ref);
-  }, [app]);
-  useEffect(() => {
-    if (appId && envId == null && envChoices.length === 1) setEnvId(envChoices[0]!.id);
-  }, [appId, envChoices.length]);
+  // Defaults that follow the choices, set when the application (or its environments) change,
+  // not on every render: a field the operator cleared stays clear.
+  const [defaultsFor, setDefaultsFor] = useState<{ app: typeof app; envKey: string }>({ app: undefined, envKey: '' });
+  const envKey = `${appId}:${envChoices.length}`;
+  if (defaultsFor.app !== app || defaultsFor.envKey !== envKey) {
+    setDefaultsFor({ app, envKey });
+    if (app && defaultsFor.app !== app && app.sourceKind !== 'build' && !sourcePath) {
+      setSourceKind(app.sourceKind);
+      const [url = '', ref = ''] = app.sourceKind === 'git' ? app.source.split('#') : [app.source];
+      setSourcePath(url);
+      setGitRef(ref);
+    }
+    if (defaultsFor.envKey !== envKey && appId && envId == null && envChoices.length === 1) setEnvId(envChoices[0]!.id);
+  }
 
   const chosen = serverIds ?? targets.map((t) => t.serverId);
   const request = (): RunRequest | null => {
@@ -152,7 +164,7 @@ export function NewRunScreen() {
                   </option>
                 ))}
               </select>
-              {appId && !envChoices.length && !placements.loading && (
+              {appId && !envChoices.length && !placements.isFetching && (
                 <div className="field-hint">
                   {app?.name ?? 'This application'} is placed on no server with an environment yet. <a href={href('/placements/new')}>Add a placement</a>.
                 </div>
@@ -167,7 +179,12 @@ export function NewRunScreen() {
           </h2>
           <div className="segmented kind-choice" role="radiogroup" aria-label="Kind of run">
             {KINDS.map((k) => (
-              <button key={k.value} type="button" role="radio" aria-checked={kind === k.value} className={kind === k.value ? 'on' : ''} onClick={() => setKind(k.value)} title={k.hint}>
+              <button key={k.value} type="button" role="radio" aria-checked={kind === k.value} className={kind === k.value ? 'on' : ''} onClick={() => {
+                  setKind(k.value);
+                  setKindFor(appId);
+                }}
+                title={k.hint}
+              >
                 {k.label}
               </button>
             ))}
@@ -313,7 +330,9 @@ function StartDialog({ plan, request, onClose }: { plan: Plan; request: RunReque
   const go = () =>
     run(async () => {
       try {
-        const started = await api.call('runs.start', { ...request, reason, overrideLock: override, ...(plan.confirmRequired ? { confirmName: typed } : {}) });
+        // the plan shown is the one that runs: its release key, and nothing else than its digest says
+        const previewed = { ...(plan.kind !== 'rollback' ? { releaseKey: plan.releaseKey } : {}), planDigest: plan.digest };
+        const started = await api.call('runs.start', { ...request, ...previewed, reason, overrideLock: override, ...(plan.confirmRequired ? { confirmName: typed } : {}) });
         navigate(`/runs/${started.id}`);
       } catch (e) {
         if (e instanceof PuestaError && e.code === 'LOCKED') {

@@ -7,8 +7,9 @@ type PlanHosts = Plan['hosts'];
 const KIND_TONE = { auto: 'blue', manual: 'amber', check: 'violet' } as const;
 
 /**
- * The dry-run: every step × host with the exact command that will run. When a step's command is
- * the same on every host it shows once ("on all 3 hosts").
+ * The dry-run: one row per step with a one-line summary — what it changes, sudo or not, on which
+ * hosts, whether the command is the same on all of them — and its exact script folded under it
+ * (shown once when it is the same on every host, else per host).
  */
 export function PlanTable({ steps, hosts }: { steps: PlanSteps; hosts: PlanHosts }) {
   const name = new Map(hosts.map((h) => [h.serverId, h.serverName]));
@@ -18,47 +19,60 @@ export function PlanTable({ steps, hosts }: { steps: PlanSteps; hosts: PlanHosts
         <thead>
           <tr>
             <th style={{ width: '2.5rem' }}>#</th>
-            <th style={{ width: '26%' }}>Step</th>
-            <th style={{ width: '16%' }}>Host</th>
-            <th>Command / what happens</th>
+            <th style={{ width: '30%' }}>Step</th>
+            <th>What changes · where</th>
           </tr>
         </thead>
         <tbody>
           {steps.map((s) => {
             const cells = s.cells.length ? s.cells : [{ serverId: null, command: null, detail: '' }];
-            const same = cells.length > 1 && cells.every((c) => c.command === cells[0]!.command && c.detail === cells[0]!.detail);
-            const rows = same ? [cells[0]!] : cells;
-            return rows.map((c, i) => (
-              <tr key={`${s.index}-${i}`} className={(s.enabled ? '' : 'is-disabled ') + (i === 0 ? 'plan-first' : 'plan-cont')} data-step={s.key}>
-                {i === 0 && (
-                  <>
-                    <td rowSpan={rows.length} className="muted">
-                      {s.index + 1}
-                    </td>
-                    <td rowSpan={rows.length}>
-                      <div className="plan-step-title">{s.title}</div>
-                      <div className="plan-step-tags">
-                        <Badge tone={KIND_TONE[s.kind]}>{s.kind}</Badge>
-                        {s.action !== 'shell' && <Badge>{s.action}</Badge>}
-                        {s.sudo && <Badge tone="amber">sudo</Badge>}
-                        {!s.enabled && <Badge>disabled — skipped</Badge>}
-                      </div>
-                    </td>
-                  </>
-                )}
-                <td>{same ? `all ${cells.length} hosts` : c.serverId == null ? (s.kind === 'manual' ? 'you' : 'laptop') : (name.get(c.serverId) ?? `#${c.serverId}`)}</td>
+            const same = cells.every((c) => c.command === cells[0]!.command && c.detail === cells[0]!.detail);
+            const shown = same ? [cells[0]!] : cells;
+            const where = cells[0]!.serverId == null ? (s.kind === 'manual' ? 'you, once' : 'this computer') : whereText(cells.map((c) => name.get(c.serverId!) ?? `#${c.serverId}`), same);
+            const scripts = shown.filter((c) => c.command || c.detail);
+            return (
+              <tr key={s.index} className={s.enabled ? '' : 'is-disabled'} data-step={s.key}>
+                <td className="muted">{s.index + 1}</td>
                 <td>
-                  {c.command ? <pre className="cmd">{c.command}</pre> : null}
-                  {c.detail ? <div className="plan-detail">{c.detail}</div> : null}
-                  {!c.command && !c.detail && <span className="muted">—</span>}
+                  <div className="plan-step-title">{s.title}</div>
+                  <div className="plan-step-tags">
+                    <Badge tone={KIND_TONE[s.kind]}>{s.kind}</Badge>
+                    {s.action !== 'shell' && <Badge>{s.action}</Badge>}
+                    {s.kind !== 'manual' && (s.sudo ? <Badge tone="amber">sudo</Badge> : <Badge>no sudo</Badge>)}
+                    {!s.enabled && <Badge>disabled — skipped</Badge>}
+                  </div>
+                </td>
+                <td>
+                  <div className="plan-summary" data-testid="plan-summary">
+                    {s.changes ? <>{s.changes} · </> : null}
+                    <span className="muted">{where}</span>
+                  </div>
+                  {scripts.length > 0 && (
+                    <details className="plan-script">
+                      <summary>{scripts.some((c) => c.command) ? (same ? 'Script' : `Scripts (${scripts.length} hosts)`) : 'Details'}</summary>
+                      {scripts.map((c, i) => (
+                        <div key={i}>
+                          {!same && <div className="plan-host">{c.serverId == null ? '' : (name.get(c.serverId) ?? `#${c.serverId}`)}</div>}
+                          {c.command ? <pre className="cmd">{c.command}</pre> : null}
+                          {c.detail ? <div className="plan-detail">{c.detail}</div> : null}
+                        </div>
+                      ))}
+                    </details>
+                  )}
                 </td>
               </tr>
-            ));
+            );
           })}
         </tbody>
       </table>
     </div>
   );
+}
+
+/** "on web-01", "same on all 3 hosts", "on 3 hosts, per host: web-01, …". */
+function whereText(names: string[], same: boolean): string {
+  if (names.length === 1) return `on ${names[0]}`;
+  return same ? `same on all ${names.length} hosts` : `on ${names.length} hosts, differs per host (${names.join(', ')})`;
 }
 
 /** The plan of a run already started, from its steps and cells (the commands as rendered for it). */
@@ -73,6 +87,7 @@ export function runAsPlan(run: Run): { steps: PlanSteps; hosts: PlanHosts } {
       action: s.action,
       enabled: s.enabled,
       sudo: s.sudo,
+      changes: s.changes,
       cells: run.cells
         .filter((c) => c.stepIndex === s.index)
         .map((c) => ({

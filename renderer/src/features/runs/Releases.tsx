@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { Release } from '../../../../shared/contract/runs.js';
-import { useApi, useQuery } from '../../api/context.js';
+import { useApi } from '../../api/context.js';
+import { useApiQuery, useInvalidate } from '../../api/queries.js';
 import { Badge, EmptyState, ErrorBox, ErrorLine, PageHeader, Section } from '../../components/Bits.js';
 import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
 import { useToast } from '../../components/Toasts.js';
@@ -17,7 +18,7 @@ import './runs.css';
  * Mount it with APPLICATION_PANELS (renderer/src/panels.ts).
  */
 export function ApplicationReleases({ applicationId }: { applicationId: number }) {
-  const current = useQuery('releases.current', { applicationId });
+  const current = useApiQuery('releases.current', { applicationId });
   const items = current.data?.items ?? [];
   return (
     <section className="card app-releases" aria-label="Releases" data-testid="app-releases">
@@ -30,7 +31,7 @@ export function ApplicationReleases({ applicationId }: { applicationId: number }
         </div>
       </header>
       <div className="card-body">
-        {current.error && <ErrorBox error={current.error} onRetry={() => void current.reload()} />}
+        {current.error && <ErrorBox error={current.error} onRetry={() => void current.refetch()} />}
         {current.data && !items.length && <p className="muted small">Nothing deployed with Puesta yet. Deploy installs the first release on the application’s placements.</p>}
         {items.length > 0 && (
           <ul className="current-list">
@@ -59,20 +60,18 @@ export function ApplicationReleases({ applicationId }: { applicationId: number }
 
 /** Every release of an application on every host, newest first; which one is current. */
 export function ReleasesScreen({ applicationId }: { applicationId: number }) {
-  const app = useQuery('applications.get', { id: applicationId });
+  const app = useApiQuery('applications.get', { id: applicationId });
   const [removed, setRemoved] = useState(false);
-  const list = useQuery('releases.list', { applicationId, includeRemoved: removed });
-  const current = useQuery('releases.current', { applicationId });
+  const list = useApiQuery('releases.list', { applicationId, includeRemoved: removed });
+  const current = useApiQuery('releases.current', { applicationId });
   const [registering, setRegistering] = useState(false);
   const [scanning, setScanning] = useState(false);
   const items = list.data?.items ?? [];
   const byHost = new Map<string, Release[]>();
   for (const r of items) byHost.set(r.serverName, [...(byHost.get(r.serverName) ?? []), r]);
   const appName = app.data?.name ?? '…';
-  const reloadAll = () => {
-    void list.reload();
-    void current.reload();
-  };
+  const invalidate = useInvalidate();
+  const reloadAll = () => void invalidate('releases.*');
   return (
     <div className="page" data-testid="releases-screen">
       <PageHeader
@@ -93,7 +92,7 @@ export function ReleasesScreen({ applicationId }: { applicationId: number }) {
           </>
         }
       />
-      {list.error && <ErrorBox error={list.error} onRetry={() => void list.reload()} />}
+      {list.error && <ErrorBox error={list.error} onRetry={() => void list.refetch()} />}
       {current.data && current.data.items.length > 0 && (
         <Section title="Current on each host" count={current.data.items.length}>
           <div className="table-wrap">
@@ -195,7 +194,7 @@ export function ReleasesScreen({ applicationId }: { applicationId: number }) {
 function RegisterDialog({ applicationId, onClose, onDone }: { applicationId: number; onClose: () => void; onDone: () => void }) {
   const api = useApi();
   const toast = useToast();
-  const placements = useQuery('placements.list', { applicationId, limit: 1000 });
+  const placements = useApiQuery('placements.list', { applicationId, limit: 1000 });
   const [serverId, setServerId] = useState<number | ''>('');
   const [key, setKey] = useState('');
   const [label, setLabel] = useState('');
@@ -252,7 +251,7 @@ function RegisterDialog({ applicationId, onClose, onDone }: { applicationId: num
 function ScanDialog({ applicationId, onClose, onDone }: { applicationId: number; onClose: () => void; onDone: () => void }) {
   const api = useApi();
   const servers = useServers();
-  const placements = useQuery('placements.list', { applicationId, limit: 1000 });
+  const placements = useApiQuery('placements.list', { applicationId, limit: 1000 });
   const { busy, error, run } = useAction();
   const [result, setResult] = useState<{ serverName: string; currentKey: string | null; present: string[]; error: string | null }[] | null>(null);
   const envIds = [...new Set((placements.data?.items ?? []).map((p) => servers.byId.get(p.serverId)?.environmentId).filter((x): x is number => x != null))];

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import type { Lock, RunState, RunSummary } from '../../../../shared/contract/runs.js';
-import { RUN_STATES } from '../../../../shared/contract/runs.js';
-import { useApi, useEvent, useQuery } from '../../api/context.js';
+import { isTerminalRunState, RUN_STATES } from '../../../../shared/contract/runs.js';
+import { useApi } from '../../api/context.js';
+import { useApiQuery, useInvalidate } from '../../api/queries.js';
 import { Badge, EmptyState, EnvTag, ErrorBox, ErrorLine, PageHeader } from '../../components/Bits.js';
 import { DataTable, FilterSelect, Pager, type Column } from '../../components/DataTable.js';
 import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
@@ -9,18 +10,13 @@ import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage } from '../../lib/form.js';
 import { formatDateTime } from '../../lib/format.js';
-import { useAction, useThrottle } from '../../lib/hooks.js';
+import { useAction } from '../../lib/hooks.js';
 import { href, navigate, useLocation } from '../../lib/router.js';
 import { useApplications, useEnvironments } from '../inventory/lookups.js';
 import { formatDuration, KIND_LABEL, RUN_STATE_LABEL, runStateText, runTone } from './util.js';
 import './runs.css';
 
 const PAGE = 50;
-
-/** Reloads a query when any run changes state (throttled). */
-function useRunsReload(reload: () => Promise<void> | void) {
-  useEvent('runs.state', useThrottle(() => void reload(), 300));
-}
 
 /** Runs, newest first, with filters; the Locks tab lists application × environment locks. */
 export function RunsScreen() {
@@ -58,8 +54,8 @@ export function RunsTable({ applicationId, compact }: { applicationId?: number; 
   const [app, setApp] = useState<number | ''>(applicationId ?? '');
   const [offset, setOffset] = useState(0);
   const input = { limit: compact ? 10 : PAGE, offset, ...(state ? { state } : {}), ...(app ? { applicationId: app } : {}) };
-  const list = useQuery('runs.list', input);
-  useRunsReload(list.reload);
+  // Refreshed when a run changes state (runs.state in api/queries.tsx).
+  const list = useApiQuery('runs.list', input);
   const columns: Column<RunSummary>[] = [
     { key: 'id', label: '#', width: '3.5rem', render: (r) => <span className="muted">{r.id}</span> },
     {
@@ -85,7 +81,7 @@ export function RunsTable({ applicationId, compact }: { applicationId?: number; 
       render: (r) => (
         <Badge tone={runTone(r.state, r.waitingFor)}>
           {runStateText(r)}
-          {!['succeeded', 'aborted'].includes(r.state) && r.stepCount ? ` · ${Math.min(r.currentStep + 1, r.stepCount)}/${r.stepCount}` : ''}
+          {!isTerminalRunState(r.state) && r.stepCount ? ` · ${Math.min(r.currentStep + 1, r.stepCount)}/${r.stepCount}` : ''}
         </Badge>
       ),
     },
@@ -104,7 +100,7 @@ export function RunsTable({ applicationId, compact }: { applicationId?: number; 
           {list.data && <Pager offset={offset} limit={PAGE} total={list.data.total} onPage={setOffset} />}
         </div>
       )}
-      {list.error && <ErrorBox error={list.error} onRetry={() => void list.reload()} />}
+      {list.error && <ErrorBox error={list.error} onRetry={() => void list.refetch()} />}
       {empty ? (
         compact ? (
           <p className="muted">No run yet.</p>
@@ -122,7 +118,7 @@ export function RunsTable({ applicationId, compact }: { applicationId?: number; 
           </EmptyState>
         )
       ) : list.data ? (
-        <DataTable testId="runs-table" columns={columns} rows={list.data.items} onOpen={(r) => navigate(`/runs/${r.id}`)} loading={list.loading} rowClass={(r) => `run-${r.state}`} />
+        <DataTable testId="runs-table" columns={columns} rows={list.data.items} onOpen={(r) => navigate(`/runs/${r.id}`)} loading={list.isFetching} rowClass={(r) => `run-${r.state}`} />
       ) : null}
     </>
   );
@@ -132,14 +128,14 @@ export function RunsTable({ applicationId, compact }: { applicationId?: number; 
 export function LocksView() {
   const api = useApi();
   const toast = useToast();
-  const list = useQuery('locks.list', {});
-  useRunsReload(list.reload);
+  const list = useApiQuery('locks.list', {});
+  const invalidate = useInvalidate();
   const [taking, setTaking] = useState<Lock | null>(null);
   const release = async (l: Lock) => {
     try {
       await api.call('locks.release', { applicationId: l.applicationId, environmentId: l.environmentId });
       toast.success(`Lock on ${l.applicationName} in ${l.environmentName} released.`);
-      await list.reload();
+      await invalidate('locks.list');
     } catch (e) {
       toast.error(errorMessage(e));
     }
@@ -147,7 +143,7 @@ export function LocksView() {
   const items = list.data?.items ?? [];
   return (
     <div data-testid="locks-view">
-      {list.error && <ErrorBox error={list.error} onRetry={() => void list.reload()} />}
+      {list.error && <ErrorBox error={list.error} onRetry={() => void list.refetch()} />}
       {list.data && !items.length ? (
         <EmptyState icon="runs" title="No lock held">
           A run locks its application in its environment while it goes, so two people never deploy the same thing at once. Locks show here with their owner and lease.
@@ -191,7 +187,7 @@ export function LocksView() {
           </table>
         </div>
       )}
-      {taking && <OverrideDialog lock={taking} onClose={() => setTaking(null)} onDone={() => void list.reload()} />}
+      {taking && <OverrideDialog lock={taking} onClose={() => setTaking(null)} onDone={() => void invalidate('locks.list')} />}
     </div>
   );
 }

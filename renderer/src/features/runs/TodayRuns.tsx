@@ -1,42 +1,35 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useQueries } from '@tanstack/react-query';
 import type { RunSummary } from '../../../../shared/contract/runs.js';
-import { useApi, useEvent } from '../../api/context.js';
+import type { MethodInput } from '../../../../shared/contract/index.js';
+import { useApi } from '../../api/context.js';
+import { queryKey } from '../../api/queries.js';
 import { Badge, Section } from '../../components/Bits.js';
 import { formatDateTime } from '../../lib/format.js';
 import { href } from '../../lib/router.js';
 import { KIND_LABEL, runStateText, runTone } from './util.js';
 
-const LIVE = ['running', 'waiting', 'interrupted'] as const;
+const LISTS: MethodInput<'runs.list'>[] = [
+  { state: 'running', limit: 50 },
+  { state: 'waiting', limit: 50 },
+  { state: 'interrupted', limit: 50 },
+  { state: 'aborted', limit: 10 },
+];
 const RECENT_MS = 7 * 86_400_000;
 
 /** Today's "Runs in progress": runs going or waiting for someone, and runs aborted in the last 7 days. */
 export function TodayRuns() {
   const api = useApi();
-  const [live, setLive] = useState<RunSummary[] | null>(null);
-  const [failed, setFailed] = useState<RunSummary[]>([]);
-  const [tick, setTick] = useState(0);
-  useEvent(
-    'runs.state',
-    useCallback(() => setTick((t) => t + 1), []),
-  );
-  useEffect(() => {
-    let stale = false;
-    const t = setTimeout(() => {
-      void Promise.all([...LIVE.map((state) => api.call('runs.list', { state, limit: 50 })), api.call('runs.list', { state: 'aborted', limit: 10 })]).then(
-        (lists) => {
-          if (stale) return;
-          const aborted = lists.pop()!.items.filter((r) => Date.now() - Date.parse(r.finishedAt ?? r.startedAt) < RECENT_MS);
-          setLive(lists.flatMap((l) => l.items).sort((a, b) => b.id - a.id));
-          setFailed(aborted.slice(0, 5));
-        },
-        () => !stale && setLive([]),
-      );
-    }, 150);
-    return () => {
-      stale = true;
-      clearTimeout(t);
-    };
-  }, [api, tick]);
+  // Refreshed when a run changes state (runs.state in api/queries.tsx).
+  const { live, failed } = useQueries({
+    queries: LISTS.map((input) => ({ queryKey: queryKey('runs.list', input), queryFn: () => api.call('runs.list', input) })),
+    combine: (results) => {
+      if (results.some((r) => r.isError)) return { live: [], failed: [] };
+      if (results.some((r) => !r.data)) return { live: null, failed: [] };
+      const lists = results.map((r) => r.data!.items);
+      const aborted = lists.pop()!.filter((r) => Date.now() - Date.parse(r.finishedAt ?? r.startedAt) < RECENT_MS);
+      return { live: lists.flat().sort((a, b) => b.id - a.id), failed: aborted.slice(0, 5) };
+    },
+  });
   const row = (r: RunSummary) => (
     <tr key={r.id}>
       <td>

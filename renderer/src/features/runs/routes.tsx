@@ -10,5 +10,6 @@ export const RUNS_ROUTES: RouteDef[] = [
   { path: '/runs', nav: { label: 'Runs', group: 'Operations', icon: 'runs' }, render: () => <RunsScreen /> },
   { path: '/runs/checklists/:appId', render: (p) => <ChecklistEditor applicationId={Number(p.appId)} /> },
   { path: '/runs/releases/:appId', render: (p) => <ReleasesScreen applicationId={Number(p.appId)} /> },
-  { path: '/runs/:id', render: (p) => (p.id === 'new' ? <NewRunScreen /> : <RunScreen id={Number(p.id)} />) },
+  // keyed: another run's view starts afresh (its log store, selection, dialogs)
+  { path: '/runs/:id', render: (p) => (p.id === 'new' ? <NewRunScreen /> : <RunScreen key={p.id} id={Number(p.id)} />) },
 ];

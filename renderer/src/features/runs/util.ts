@@ -77,14 +77,3 @@ export function formatDuration(ms: number | null | undefined): string {
   if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
-
-/** Share of finished cells (0–1). */
-export function progressOf(run: Run): number {
-  const enabled = new Set(run.steps.filter((s) => s.enabled).map((s) => s.index));
-  const cells = run.cells.filter((c) => enabled.has(c.stepIndex));
-  if (!cells.length) return run.state === 'succeeded' ? 1 : 0;
-  const done = cells.filter((c) => c.state === 'succeeded' || c.state === 'skipped' || c.state === 'excluded').length;
-  return done / cells.length;
-}
-
-export const isFinal = (s: RunState) => s === 'succeeded' || s === 'aborted';

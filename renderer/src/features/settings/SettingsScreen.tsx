@@ -1,15 +1,16 @@
 import { useState } from 'react';
-import { useApi, useQuery } from '../../api/context.js';
+import { useApi } from '../../api/context.js';
+import { useApiQuery } from '../../api/queries.js';
 import { ErrorBox, PageHeader, Section, Spinner } from '../../components/Bits.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { formatBytes, formatDateTime } from '../../lib/format.js';
 import { errorMessage } from '../../lib/form.js';
+import { BrowserTokenSection } from './BrowserTokenSection.js';
+import { href } from '../../lib/router.js';
 
-/** Window event after the operator name changes (the sidebar shows it). */
-export const OPERATOR_CHANGED = 'puesta:operator-changed';
-
-function OperatorForm({ current, onSaved }: { current: string; onSaved: () => void }) {
+/** The core announces the new name with `settings.changed`, which refreshes every `system.info` (the sidebar shows it). */
+function OperatorForm({ current }: { current: string }) {
   const api = useApi();
   const toast = useToast();
   const [name, setName] = useState(current);
@@ -23,8 +24,6 @@ function OperatorForm({ current, onSaved }: { current: string; onSaved: () => vo
       const r = await api.call('settings.setOperator', { name: name.trim() });
       setError(null);
       toast.success(`The audit log now records changes as “${r.operator}”.`);
-      window.dispatchEvent(new Event(OPERATOR_CHANGED));
-      onSaved();
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -52,18 +51,28 @@ function OperatorForm({ current, onSaved }: { current: string; onSaved: () => vo
 }
 
 export function SettingsScreen() {
-  const info = useQuery('system.info', {});
+  const info = useApiQuery('system.info', {});
   const d = info.data;
   return (
     <div className="page" data-testid="settings">
       <PageHeader icon="settings" title="Settings" subtitle="This installation, its data and who is at the desk." />
-      {info.error && <ErrorBox error={info.error} onRetry={() => void info.reload()} />}
+      {info.error && <ErrorBox error={info.error} onRetry={() => void info.refetch()} />}
       {!d ? (
         !info.error && <Spinner />
       ) : (
         <div className="settings-grid">
           <Section title="Operator">
-            <OperatorForm current={d.operator} onSaved={() => void info.reload()} />
+            <OperatorForm current={d.operator} />
+          </Section>
+          <Section title="Elsewhere">
+            <ul className="link-list" data-testid="settings-links">
+              <li>
+                <a href={href('/notices?tab=smtp')}>SMTP server</a> <span className="muted small">— how notices are sent: server, sender, sending rate</span>
+              </li>
+              <li>
+                <a href={href('/audit')}>Audit log</a> <span className="muted small">— every change and operation, by operator</span>
+              </li>
+            </ul>
           </Section>
           <Section title="Secret store">
             {!d.secretStore.secure && (
@@ -101,6 +110,7 @@ export function SettingsScreen() {
               <dd>{d.schemaVersion}</dd>
             </dl>
           </Section>
+          {d.shell === 'web' && <BrowserTokenSection />}
           <Section title="Database backups" count={d.backups.length}>
             {d.backups.length ? (
               <table className="table table-inner">

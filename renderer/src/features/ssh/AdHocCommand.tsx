@@ -1,13 +1,18 @@
 /**
  * Ad-hoc command on one or many servers — the operator's quick check before a window.
- * Pick servers, type a command, run: live per-host output panes (stdout / stderr distinguished),
- * exit codes, signals and errors; Cancel stops the remote processes.
+ * Pick servers (each with its environment), type a command, run: live per-host output panes
+ * (stdout / stderr distinguished), exit codes, signals and errors; Cancel stops the remote
+ * processes. Servers in an environment that asks for a confirmation need its name typed first.
  *
- * Mount: <AdHocCommand /> (optionally initialServerIds={[…]}) inside an <ApiProvider>.
+ * Mount: <AdHocCommand /> (optionally initialServerIds={[…]}) inside <ApiProvider><QueryProvider>.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { EventPayload } from '../../../../shared/contract/index.js';
+import type { EventPayload, MethodOutput } from '../../../../shared/contract/index.js';
 import { useApi, useEvent } from '../../api/context.js';
+import { useApiQuery } from '../../api/queries.js';
+import { EnvTag, PageHeader } from '../../components/Bits.js';
+import { useEnvironments } from '../inventory/lookups.js';
+import { AdHocConfirm, type GuardedEnv } from './AdHocConfirm.js';
 import { errorOf } from './format.js';
 import './ssh.css';
 
@@ -17,6 +22,7 @@ interface ServerItem {
   host: string;
   user: string;
   tags: string[];
+  environmentId: number | null;
 }
 
 interface Pane {
@@ -29,9 +35,15 @@ interface Pane {
 
 const MAX_PANE_BYTES = 512 * 1024;
 
+const NO_SERVERS: ServerItem[] = [];
+const toItems = (r: MethodOutput<'servers.list'>): ServerItem[] => r.items.map((s) => ({ id: s.id, name: s.name, host: s.host, user: s.user, tags: s.tags, environmentId: s.environmentId }));
+
 export function AdHocCommand({ initialServerIds = [] }: { initialServerIds?: number[] }) {
   const api = useApi();
-  const [servers, setServers] = useState<ServerItem[]>([]);
+  const list = useApiQuery('servers.list', { limit: 10_000, offset: 0 }, { select: toItems });
+  const servers = list.data ?? NO_SERVERS;
+  const envs = useEnvironments();
+  const [guard, setGuard] = useState<GuardedEnv[] | null>(null);
   const [filter, setFilter] = useState('');
   const [selected, setSelected] = useState<Set<number>>(() => new Set(initialServerIds));
   const [command, setCommand] = useState('');
@@ -42,17 +54,6 @@ export function AdHocCommand({ initialServerIds = [] }: { initialServerIds?: num
   const execRef = useRef<string | null>(null);
   /** While ssh.exec is in flight, events can arrive before its answer (SSE vs POST): keep them. */
   const earlyRef = useRef<{ kind: 'output' | 'exit'; p: EventPayload<'ssh.output'> | EventPayload<'ssh.exit'> }[] | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    api
-      .call('servers.list', { limit: 10_000, offset: 0 })
-      .then((r) => live && setServers(r.items.map((s) => ({ id: s.id, name: s.name, host: s.host, user: s.user, tags: s.tags }))))
-      .catch((e: unknown) => live && setError(errorOf(e).message));
-    return () => {
-      live = false;
-    };
-  }, [api]);
 
   const onOutput = useCallback((p: EventPayload<'ssh.output'>) => {
     if (earlyRef.current) earlyRef.current.push({ kind: 'output', p });
@@ -100,16 +101,35 @@ export function AdHocCommand({ initialServerIds = [] }: { initialServerIds?: num
       return n;
     });
 
-  const run = async () => {
+  /** The selected servers' environments that ask for a typed confirmation, with their servers. */
+  const guarded = (ids: number[]): GuardedEnv[] => {
+    const out = new Map<number, GuardedEnv>();
+    for (const id of ids) {
+      const s = byId.get(id);
+      const e = s?.environmentId ? envs.byId.get(s.environmentId) : undefined;
+      if (!s || !e?.confirmRuns) continue;
+      const g = out.get(e.id) ?? { name: e.name, colour: e.colour, servers: [] };
+      g.servers.push(s.name);
+      out.set(e.id, g);
+    }
+    return [...out.values()];
+  };
+
+  const run = async (confirm?: string[]) => {
     const ids = [...selected];
     if (!ids.length || !command.trim() || running) return;
+    if (!confirm && guarded(ids).length) {
+      setGuard(guarded(ids));
+      return;
+    }
+    setGuard(null);
     setError(null);
     const fresh = new Map<number, Pane>(ids.map((id) => [id, { serverId: id, chunks: [], bytes: 0, truncated: false, exit: null }]));
     setPanes(fresh);
     execRef.current = null;
     earlyRef.current = [];
     try {
-      const r = await api.call('ssh.exec', { serverIds: ids, command, timeoutSeconds });
+      const r = await api.call('ssh.exec', { serverIds: ids, command, timeoutSeconds, confirm: confirm ?? [] });
       const early = earlyRef.current ?? [];
       earlyRef.current = null;
       execRef.current = r.execId;
@@ -136,6 +156,8 @@ export function AdHocCommand({ initialServerIds = [] }: { initialServerIds?: num
   };
 
   return (
+    <div className="page">
+    <PageHeader icon="terminal" title="Ad-hoc command" subtitle="Run one command on several servers and watch each one's output. Every run is written to each server's history." />
     <div className="pssh-adhoc">
       <aside className="pssh-pick" aria-label="Servers">
         <header>
@@ -155,8 +177,11 @@ export function AdHocCommand({ initialServerIds = [] }: { initialServerIds?: num
             <li key={s.id}>
               <label>
                 <input type="checkbox" checked={selected.has(s.id)} onChange={() => toggle(s.id)} />
-                <span>{s.name}</span>
-                <span className="pssh-muted pssh-mono">{s.host}</span>
+                <span className="pssh-pick-name">
+                  <span>{s.name}</span>
+                  <span className="pssh-muted pssh-mono">{s.host}</span>
+                </span>
+                <ServerEnv env={s.environmentId ? envs.byId.get(s.environmentId) : undefined} />
               </label>
             </li>
           ))}
@@ -202,9 +227,9 @@ export function AdHocCommand({ initialServerIds = [] }: { initialServerIds?: num
           </label>
           <span className="pssh-muted">Ctrl+Enter runs. The command runs as each server's SSH user.</span>
         </div>
-        {error && (
+        {(error ?? list.error) && (
           <div className="pssh-alert pssh-alert-error" role="alert">
-            {error}
+            {error ?? errorOf(list.error).message}
           </div>
         )}
         <div className="pssh-panes">
@@ -214,7 +239,13 @@ export function AdHocCommand({ initialServerIds = [] }: { initialServerIds?: num
         </div>
       </div>
     </div>
+    {guard && <AdHocConfirm envs={guard} command={command} onConfirm={(typed) => void run(typed)} onClose={() => setGuard(null)} />}
+    </div>
   );
+}
+
+function ServerEnv({ env }: { env: { name: string; colour: string } | undefined }) {
+  return env ? <EnvTag name={env.name} colour={env.colour} /> : <span />;
 }
 
 function OutputPane({ pane, server }: { pane: Pane; server: ServerItem | undefined }) {

@@ -3,11 +3,13 @@
  * the host-key trust flow (unknown key → compare and trust; changed key → red refusal with a
  * deliberate replace path), pinned keys, and the server's stored password / passphrase.
  *
- * Mount: <ServerConnectionPanel serverId={id} /> inside an <ApiProvider>.
+ * Mount: <ServerConnectionPanel serverId={id} /> inside <ApiProvider><QueryProvider>.
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { ConnectionFacts, HostKeyInfo } from '../../../../shared/contract/ssh.js';
+import { dfUsedPercent } from '../../../../shared/contract/provision.js';
+import type { ConnectionFacts } from '../../../../shared/contract/ssh.js';
 import { useApi } from '../../api/context.js';
+import { useApiQuery, useInvalidate } from '../../api/queries.js';
 import { bytes, errorOf } from './format.js';
 import './ssh.css';
 
@@ -15,35 +17,31 @@ type KeyProblem = { kind: 'unknown' | 'changed'; fingerprint: string; keyType: s
 
 export function ServerConnectionPanel({ serverId }: { serverId: number }) {
   const api = useApi();
-  const [serverName, setServerName] = useState('');
-  const [auth, setAuth] = useState<string>('');
+  const server = useApiQuery('servers.get', { id: serverId });
+  const hostKeys = useApiQuery('servers.hostKeys', { id: serverId });
+  const secretStatus = useApiQuery('servers.secretStatus', { id: serverId });
+  const invalidate = useInvalidate();
+  const serverName = server.data?.name ?? '';
+  const auth = server.data?.auth ?? '';
+  const pins = hostKeys.data?.items ?? [];
+  const secrets = secretStatus.data ?? null;
+  const metaError = server.error ?? hostKeys.error ?? secretStatus.error;
+  const [error, setError] = useState<{ code: string; message: string } | null>(null);
+  const shownError = error ?? (metaError ? errorOf(metaError) : null);
   const [facts, setFacts] = useState<ConnectionFacts | null>(null);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<{ code: string; message: string } | null>(null);
   const [problem, setProblem] = useState<KeyProblem | null>(null);
-  const [pins, setPins] = useState<HostKeyInfo[]>([]);
-  const [secrets, setSecrets] = useState<{ password: boolean; passphrase: boolean } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  const reloadMeta = useCallback(async () => {
-    try {
-      const s = await api.call('servers.get', { id: serverId });
-      setServerName(s.name);
-      setAuth(s.auth);
-      setPins((await api.call('servers.hostKeys', { id: serverId })).items);
-      setSecrets(await api.call('servers.secretStatus', { id: serverId }));
-    } catch (e) {
-      setError(errorOf(e));
-    }
-  }, [api, serverId]);
+  // Pins and stored secrets change through this panel only; no event announces them.
+  const reloadMeta = useCallback(() => invalidate('servers.get', 'servers.hostKeys', 'servers.secretStatus'), [invalidate]);
 
   useEffect(() => {
     setFacts(null);
     setProblem(null);
     setError(null);
     setNotice(null);
-    void reloadMeta();
-  }, [reloadMeta]);
+  }, [serverId]);
 
   const test = useCallback(async (keepNotice = false) => {
     setBusy(true);
@@ -108,10 +106,10 @@ export function ServerConnectionPanel({ serverId }: { serverId: number }) {
         </div>
       )}
 
-      {error && problem?.kind !== 'changed' && (
+      {shownError && problem?.kind !== 'changed' && (
         <div className="pssh-alert pssh-alert-error" role="alert">
-          <strong>{titleFor(error.code)}</strong>
-          {error.message}
+          <strong>{titleFor(shownError.code)}</strong>
+          {shownError.message}
         </div>
       )}
 
@@ -180,7 +178,7 @@ function Facts({ facts }: { facts: ConnectionFacts }) {
       <dt>Memory</dt>
       <dd>{facts.memory ? <Usage used={facts.memory.totalBytes - facts.memory.availableBytes} size={facts.memory.totalBytes} /> : '—'}</dd>
       {facts.disk.map((d) => (
-        <FactsDisk key={d.mount} mount={d.mount} used={d.usedBytes} size={d.sizeBytes} />
+        <FactsDisk key={d.mount} mount={d.mount} used={d.usedBytes} available={d.availableBytes} />
       ))}
       <dt>sudo</dt>
       <dd>{facts.sudo ? 'available without a password' : 'not available without a password'}</dd>
@@ -188,12 +186,13 @@ function Facts({ facts }: { facts: ConnectionFacts }) {
   );
 }
 
-function FactsDisk({ mount, used, size }: { mount: string; used: number; size: number }) {
+/** As `df` shows it: Use% of used + available (root's reserved blocks count in neither), and df's Avail as free. */
+function FactsDisk({ mount, used, available }: { mount: string; used: number; available: number }) {
   return (
     <>
       <dt>Disk {mount}</dt>
       <dd>
-        <Usage used={used} size={size} />
+        {bytes(used)} used, {bytes(available)} free ({dfUsedPercent(used, available)}% used)
       </dd>
     </>
   );

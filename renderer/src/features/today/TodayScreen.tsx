@@ -1,44 +1,29 @@
-import { useEffect, useState } from 'react';
+import { useQueries } from '@tanstack/react-query';
 import { ENTITIES, type Contract, type EntityName } from '../../../../shared/contract/inventory.js';
-import type { MethodName } from '../../../../shared/contract/index.js';
-import { useApi, useEvent } from '../../api/context.js';
+import type { MethodInput, MethodName } from '../../../../shared/contract/index.js';
+import { useApi } from '../../api/context.js';
+import { apiQueryOptions, useApiQuery } from '../../api/queries.js';
 import { PageHeader, Section } from '../../components/Bits.js';
 import { Icon } from '../../components/Icon.js';
 import { addDays, daysUntil, formatDate, todayIso } from '../../lib/format.js';
-import { useLiveQuery } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
 import { ContractStateBadge, ExpiryBadge } from '../inventory/contractBits.js';
 import { META } from '../inventory/meta.js';
 import { TODAY_PANELS } from '../../panels.js';
+import { contractCards } from './contractCards.js';
+import { GettingStarted } from './GettingStarted.js';
 
-/** Places on Today that other features fill (see TODAY_PANELS in panels.ts); until then, an honest note. */
-const TODAY_SLOTS = [
-  { slot: 'runs', title: 'Runs in progress', pending: 'running and recently failed runs will be listed here by the Runs feature.' },
-  { slot: 'windows', title: 'Next maintenance windows', pending: 'the next windows, their countdown and where their notices stand will show here.' },
-  { slot: 'servers', title: 'Servers that failed their last check', pending: 'connection checks will report unreachable servers here.' },
-];
+/** Where the panels of other features go on Today (see TODAY_PANELS in panels.ts), in this order. */
+const TODAY_SLOTS = ['runs', 'windows', 'servers'];
+const slotOrder = (slot: string) => (TODAY_SLOTS.includes(slot) ? TODAY_SLOTS.indexOf(slot) : TODAY_SLOTS.length);
 
+/** How many of each entity: one `<entity>.list {limit: 1}` each, refreshed by `inventory.changed`. */
 function useCounts(): Partial<Record<EntityName, number>> {
   const api = useApi();
-  const [counts, setCounts] = useState<Partial<Record<EntityName, number>>>({});
-  const [tick, setTick] = useState(0);
-  useEvent('inventory.changed', () => setTick((t) => t + 1));
-  useEffect(() => {
-    let stale = false;
-    void Promise.all(
-      ENTITIES.map(async (e) => {
-        const r = (await api.call(`${e}.list` as MethodName, { limit: 1 } as never)) as { total: number };
-        return [e, r.total] as const;
-      }),
-    ).then(
-      (pairs) => !stale && setCounts(Object.fromEntries(pairs)),
-      () => undefined,
-    );
-    return () => {
-      stale = true;
-    };
-  }, [api, tick]);
-  return counts;
+  return useQueries({
+    queries: ENTITIES.map((e) => apiQueryOptions(api, `${e}.list` as MethodName, { limit: 1 } as MethodInput<MethodName>)),
+    combine: (results) => Object.fromEntries(results.flatMap((r, i) => (r.data ? [[ENTITIES[i]!, (r.data as { total: number }).total]] : []))),
+  });
 }
 
 function ContractRows({ items, empty }: { items: Contract[]; empty: string }) {
@@ -75,10 +60,9 @@ function ContractRows({ items, empty }: { items: Contract[]; empty: string }) {
 export function TodayScreen() {
   const counts = useCounts();
   const horizon = addDays(todayIso(), 30);
-  const contracts = useLiveQuery('contracts.list', { sort: 'endDate', limit: 1000 }, ['contracts']);
+  const contracts = useApiQuery('contracts.list', { sort: 'endDate', limit: 1000 });
   const all: Contract[] = contracts.data?.items ?? [];
-  const expiring = all.filter((c) => (c.state === 'active' || c.state === 'grace') && c.endDate <= horizon);
-  const suspended = all.filter((c) => c.state === 'suspended');
+  const { expiring, expired, suspended } = contractCards(all, todayIso(), horizon);
   const today = new Date().toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
   const shown: EntityName[] = ['environments', 'servers', 'applications', 'placements', 'customers', 'contacts', 'contracts'];
   return (
@@ -94,24 +78,22 @@ export function TodayScreen() {
           </a>
         ))}
       </div>
+      <GettingStarted counts={counts} />
       <div className="today-grid">
+        <Section title="Expired, not suspended" count={expired.length}>
+          <div data-testid="today-expired">
+            <ContractRows items={expired} empty="No contract is past its end date without being suspended." />
+          </div>
+        </Section>
         <Section title="Contracts expiring within 30 days" count={expiring.length}>
-          <ContractRows items={expiring} empty="No active contract ends in the next 30 days." />
+          <div data-testid="today-expiring">
+            <ContractRows items={expiring} empty="No active contract ends in the next 30 days." />
+          </div>
         </Section>
         <Section title="Suspended contracts" count={suspended.length}>
           <ContractRows items={suspended} empty="No contract is suspended." />
         </Section>
-        {TODAY_SLOTS.map((slot) => {
-          const panel = TODAY_PANELS.find((p) => p.slot === slot.slot);
-          return panel ? (
-            <panel.component key={slot.slot} />
-          ) : (
-            <Section key={slot.slot} title={slot.title}>
-              <p className="muted placeholder-note">Not connected yet: {slot.pending}</p>
-            </Section>
-          );
-        })}
-        {TODAY_PANELS.filter((p) => !TODAY_SLOTS.some((s) => s.slot === p.slot)).map((p) => (
+        {[...TODAY_PANELS].sort((a, b) => slotOrder(a.slot) - slotOrder(b.slot)).map((p) => (
           <p.component key={p.slot} />
         ))}
       </div>

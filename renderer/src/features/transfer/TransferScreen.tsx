@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ENTITIES, type EntityName, type ImportOutput } from '../../../../shared/contract/inventory.js';
+import { ENTITIES, IMPORT_CHARSETS, type EntityName, type ImportOutput } from '../../../../shared/contract/inventory.js';
 import { PuestaError } from '../../../../shared/errors.js';
 import { useApi } from '../../api/context.js';
 import { ErrorLine, PageHeader, Section } from '../../components/Bits.js';
@@ -11,7 +11,7 @@ import { META } from '../inventory/meta.js';
 type RowError = ImportOutput['errors'][number];
 
 /** Saves text as a file through a Blob and a temporary link with `download`. */
-function download(filename: string, content: string, type: string): void {
+export function download(filename: string, content: string, type: string): void {
   const url = URL.createObjectURL(new Blob([content], { type }));
   const a = document.createElement('a');
   a.href = url;
@@ -21,6 +21,15 @@ function download(filename: string, content: string, type: string): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** File bytes → base64: the core decodes them itself, so bytes that are not UTF-8 are caught rather than replaced. */
+function base64Of(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+const CHARSET_LABEL: Record<(typeof IMPORT_CHARSETS)[number], string> = { 'utf-8': 'UTF-8', 'windows-1252': 'Windows-1252 (Latin-1)' };
 
 function ExportPanel() {
   const api = useApi();
@@ -87,7 +96,8 @@ function counts(rec: Record<string, number>): string {
 function ImportPanel() {
   const api = useApi();
   const toast = useToast();
-  const [file, setFile] = useState<{ name: string; content: string } | null>(null);
+  const [file, setFile] = useState<{ name: string; bytes: string } | null>(null);
+  const [charset, setCharset] = useState<(typeof IMPORT_CHARSETS)[number]>('utf-8');
   const [format, setFormat] = useState<'json' | 'csv'>('json');
   const [entity, setEntity] = useState<EntityName>('servers');
   const [busy, setBusy] = useState<null | 'check' | 'import'>(null);
@@ -98,8 +108,7 @@ function ImportPanel() {
     setOutcome(null);
     setFailure(null);
     if (!f) return setFile(null);
-    const content = await f.text();
-    setFile({ name: f.name, content });
+    setFile({ name: f.name, bytes: base64Of(new Uint8Array(await f.arrayBuffer())) });
     if (/\.csv$/i.test(f.name)) {
       setFormat('csv');
       const guess = ENTITIES.find((e) => f.name.toLowerCase().includes(e));
@@ -112,7 +121,7 @@ function ImportPanel() {
     setBusy(dryRun ? 'check' : 'import');
     setFailure(null);
     try {
-      const r = await api.call('inventory.import', { format, content: file.content, dryRun, ...(format === 'csv' ? { entity } : {}) });
+      const r = await api.call('inventory.import', { format, bytes: file.bytes, charset, dryRun, ...(format === 'csv' ? { entity } : {}) });
       if (dryRun) {
         setOutcome({ kind: r.ok ? 'checked' : 'invalid', created: r.created, updated: r.updated, errors: r.errors });
       } else {
@@ -158,6 +167,13 @@ function ImportPanel() {
             ))}
           </select>
         )}
+        <select aria-label="File encoding" value={charset} onChange={(e) => setCharset(e.target.value as (typeof IMPORT_CHARSETS)[number])}>
+          {IMPORT_CHARSETS.map((c) => (
+            <option key={c} value={c}>
+              {CHARSET_LABEL[c]}
+            </option>
+          ))}
+        </select>
         <span className="spacer" />
         <button className="btn" disabled={!file || busy !== null} onClick={() => void run(true)} data-testid="import-check">
           {busy === 'check' ? 'Checking…' : 'Check'}
@@ -190,6 +206,7 @@ function ImportPanel() {
               <tr>
                 <th>Entity</th>
                 <th className="right">Row</th>
+                <th>Name</th>
                 <th>Field</th>
                 <th>Problem</th>
               </tr>
@@ -199,13 +216,14 @@ function ImportPanel() {
                 <tr key={i}>
                   <td>{META[e.entity]?.plural ?? e.entity}</td>
                   <td className="right mono">{e.row}</td>
+                  <td>{e.name ?? '—'}</td>
                   <td className="mono">{e.field ?? '—'}</td>
                   <td>{humanMessage(e.message)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-          <p className="muted small">Rows are counted from the first data row{format === 'csv' ? ' (the header line is not counted)' : ' of each section'}.</p>
+          <p className="muted small">{format === 'csv' ? 'Rows are numbered as your spreadsheet shows them (the header is row 1).' : 'Rows are counted from the first row of each section.'}</p>
         </div>
       )}
     </Section>

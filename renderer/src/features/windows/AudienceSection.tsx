@@ -5,6 +5,31 @@ import { Icon } from '../../components/Icon.js';
 import { href } from '../../lib/router.js';
 import { fmtSpan } from './time.js';
 
+/** What some customers' notices would lack in their language: a template, or the window's impact text. */
+function LanguageWarnings({ audience }: { audience: Audience }) {
+  const noTemplate = audience.languages.filter((l) => !l.hasTemplate);
+  const noImpact = audience.languages.filter((l) => l.hasTemplate && !l.hasImpact);
+  if (!noTemplate.length && !noImpact.length) return null;
+  const who = (l: Audience['languages'][number]) => `${l.customers} customer${l.customers === 1 ? '' : 's'} reading “${l.language}”`;
+  return (
+    <div className="callout callout-warn" data-testid="audience-language-warnings">
+      <Icon name="warn" />
+      <ul className="plain-list">
+        {noTemplate.map((l) => (
+          <li key={'t' + l.language}>
+            No notice templates in “{l.language}”: {who(l)} will get the English notices. Add templates in Notices → Templates.
+          </li>
+        ))}
+        {noImpact.map((l) => (
+          <li key={'i' + l.language}>
+            No impact text in “{l.language}”: {who(l)} will read the English one. Edit the window to add it.
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /**
  * Who will be told, before anything is sent: customers with contracts in force on the touched
  * applications, their contacts (opted-out excluded), and the window in each customer's own zone.
@@ -18,7 +43,7 @@ export function AudienceSection({
   onPreview,
 }: {
   audience: Audience | undefined;
-  error: Error | undefined;
+  error: Error | null;
   onRetry: () => void;
   zone: string;
   w: Window;
@@ -36,6 +61,7 @@ export function AudienceSection({
     <span data-testid="audience-summary">
       {audience.total} contact{audience.total === 1 ? '' : 's'} at {audience.customers.length} customer{audience.customers.length === 1 ? '' : 's'} will be told
       {audience.excludedOptedOut ? ` · ${audience.excludedOptedOut} opted out (not told)` : ''}
+      {audience.messages < audience.total ? ` · ${audience.messages} messages per notice` : ''}
     </span>
   ) : null;
   return (
@@ -54,6 +80,19 @@ export function AudienceSection({
       ) : (
         <>
           <p className="audience-summary">{summary}</p>
+          <LanguageWarnings audience={audience} />
+          {audience.shared.length > 0 && (
+            <div className="callout callout-ok" data-testid="audience-shared">
+              <Icon name="contact" />
+              <ul className="plain-list">
+                {audience.shared.map((s) => (
+                  <li key={s.email}>
+                    <span className="mono">{s.email}</span> is a contact of {s.customers.join(' and ')}: it gets one message per notice, naming each of them.
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
           <table className="table audience-table" data-testid="audience">
             <thead>
               <tr>

@@ -1,5 +1,6 @@
 import { BlackoutFields } from '../../../../shared/contract/windows.js';
-import { useApi, useQuery } from '../../api/context.js';
+import { useApi } from '../../api/context.js';
+import { useApiQuery, useInvalidate } from '../../api/queries.js';
 import { ErrorBox } from '../../components/Bits.js';
 import { Dialog } from '../../components/Dialog.js';
 import { TextField } from '../../components/Fields.js';
@@ -14,7 +15,10 @@ import { operatorZone } from './zone.js';
 export function BlackoutsDialog({ onClose }: { onClose: () => void }) {
   const api = useApi();
   const toast = useToast();
-  const q = useQuery('blackouts.list', {});
+  const q = useApiQuery('blackouts.list', {});
+  const invalidate = useInvalidate();
+  // No event announces blackouts; they change the calendar's flags and every window's clashes.
+  const changed = () => invalidate('blackouts.*', 'windows.conflicts', 'windows.conflictCounts');
   const form = useForm<{ startDate: string; endDate: string; reason: string; timezone: string }>(BlackoutFields, {
     startDate: '',
     endDate: '',
@@ -27,12 +31,12 @@ export function BlackoutsDialog({ onClose }: { onClose: () => void }) {
     submit(async (v) => {
       await api.call('blackouts.create', v as never);
       form.reset({ startDate: '', endDate: '', reason: '', timezone: form.draft.timezone });
-      await q.reload();
+      await changed();
     });
   const del = async (id: number) => {
     try {
       await api.call('blackouts.delete', { id });
-      await q.reload();
+      await changed();
     } catch (e) {
       toast.error(errorMessage(e));
     }
@@ -40,7 +44,7 @@ export function BlackoutsDialog({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title="Blackout dates" onClose={onClose} wide>
       <p className="muted">Days when no maintenance should happen (a year-end freeze, a customer's sales peak). Windows touching them are flagged as conflicts.</p>
-      {q.error && <ErrorBox error={q.error} onRetry={() => void q.reload()} />}
+      {q.error && <ErrorBox error={q.error} onRetry={() => void q.refetch()} />}
       <table className="table compact" data-testid="blackouts">
         <thead>
           <tr>

@@ -1,7 +1,9 @@
-import { useEffect, useState } from 'react';
-import type { Audience, NoticeKind, RenderedNotice, Window } from '../../../../shared/contract/windows.js';
-import { NOTICE_KINDS } from '../../../../shared/contract/windows.js';
+import { useState } from 'react';
+import type { NoticeKind, RenderedNotice } from '../../../../shared/contract/notices.js';
+import type { Audience, Window } from '../../../../shared/contract/windows.js';
+import { NOTICE_KINDS } from '../../../../shared/contract/notices.js';
 import { useApi } from '../../api/context.js';
+import { useApiQuery } from '../../api/queries.js';
 import { ErrorBox, Section, Spinner } from '../../components/Bits.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
@@ -62,25 +64,13 @@ export function ComposeSection({ w, audience, contactId, onContact }: { w: Windo
   const api = useApi();
   const toast = useToast();
   const [kind, setKind] = useState<NoticeKind>(w.state === 'draft' ? 'announce' : w.state === 'in_progress' ? 'started' : 'reminder');
-  const [preview, setPreview] = useState<RenderedNotice | null>(null);
-  const [error, setError] = useState<Error | null>(null);
-  const [loading, setLoading] = useState(false);
+  // Refreshed when the window or the inventory changes (EVENT_INVALIDATES).
+  const q = useApiQuery('notices.preview', { windowId: w.id, kind, ...(contactId ? { contactId } : {}) });
+  const preview = q.data ?? null;
+  const { error, isFetching: loading } = q;
   const [testTo, setTestTo] = useState('');
   const [sending, setSending] = useState(false);
   const contacts = audience?.customers.flatMap((c) => c.contacts.map((p) => ({ ...p, customer: c.name, language: c.language }))) ?? [];
-
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    api
-      .call('notices.preview', { windowId: w.id, kind, ...(contactId ? { contactId } : {}) })
-      .then((r) => live && (setPreview(r), setError(null)))
-      .catch((e: unknown) => live && setError(e as Error))
-      .finally(() => live && setLoading(false));
-    return () => {
-      live = false;
-    };
-  }, [api, w.id, w.updatedAt, kind, contactId]);
 
   const testSend = async () => {
     setSending(true);

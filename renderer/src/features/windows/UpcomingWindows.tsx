@@ -1,6 +1,6 @@
-import { useCallback, useMemo } from 'react';
-import type { Campaign } from '../../../../shared/contract/windows.js';
-import { useEvent, useQuery } from '../../api/context.js';
+import { useMemo } from 'react';
+import type { Campaign } from '../../../../shared/contract/notices.js';
+import { useApiQuery } from '../../api/queries.js';
 import { ErrorBox, Section, Spinner } from '../../components/Bits.js';
 import { href } from '../../lib/router.js';
 import { KIND_LABEL } from './meta.js';
@@ -16,14 +16,8 @@ import './windows.css';
 export function UpcomingWindows({ limit = 5 }: { limit?: number }) {
   const zone = operatorZone();
   const from = useMemo(() => new Date().toISOString(), []);
-  const wq = useQuery('windows.list', { from, limit: 50 });
-  const cq = useQuery('notices.campaigns', {});
-  const reload = useCallback(() => {
-    void wq.reload();
-    void cq.reload();
-  }, [wq.reload, cq.reload]);
-  useEvent('windows.changed', reload);
-  useEvent('outbox.progress', reload);
+  const wq = useApiQuery('windows.list', { from, limit: 50 });
+  const cq = useApiQuery('notices.campaigns', {});
   const items = (wq.data?.items ?? [])
     .filter((w) => w.state !== 'done' && w.state !== 'cancelled')
     .sort((a, b) => Date.parse(a.start) - Date.parse(b.start))
@@ -33,7 +27,7 @@ export function UpcomingWindows({ limit = 5 }: { limit?: number }) {
   return (
     <Section title="Next maintenance windows" count={items.length} actions={<a href={href('/windows')}>Calendar</a>}>
       {wq.error ? (
-        <ErrorBox error={wq.error} onRetry={() => void wq.reload()} />
+        <ErrorBox error={wq.error} onRetry={() => void wq.refetch()} />
       ) : !wq.data ? (
         <Spinner />
       ) : items.length === 0 ? (

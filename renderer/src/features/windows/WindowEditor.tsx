@@ -1,14 +1,17 @@
-import { useEffect, useId, useState } from 'react';
-import type { Conflict, Window } from '../../../../shared/contract/windows.js';
+import { useQueries } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import type { Window } from '../../../../shared/contract/windows.js';
 import { WindowFields } from '../../../../shared/contract/windows.js';
 import { useApi } from '../../api/context.js';
-import { FieldShell, MultiSelectField, TextArea, TextField } from '../../components/Fields.js';
+import { apiQueryOptions, useApiQuery } from '../../api/queries.js';
+import { FieldShell, MultiSelectField, SelectField, TextArea, TextField } from '../../components/Fields.js';
 import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage, useForm, type Form } from '../../lib/form.js';
 import { useDebounced, useFormSubmit } from '../../lib/hooks.js';
-import { useApplications, useCustomers, useServers } from '../inventory/lookups.js';
+import { useApplications, useCustomers, useEnvironments, useServers } from '../inventory/lookups.js';
+import { linkableRuns, runChoiceLabel } from './rules.js';
 import { ConflictList } from './parts.js';
 import { fmtDateTime, fmtDuration, fmtSpan, fromLocalInput, toLocalInput } from './time.js';
 import './windows.css';
@@ -20,7 +23,9 @@ type Draft = {
   applicationIds: number[];
   serverIds: number[];
   impact: string;
+  impacts: Record<string, string>;
   linkedRunId: number | null;
+  environmentId: number | null;
   notes: string;
 };
 
@@ -30,12 +35,14 @@ export function DateTimeField({ form, name, label, zone, testId }: { form: Form<
   const iso = form.get(name) as string | undefined;
   const [text, setText] = useState(() => (iso ? toLocalInput(iso, zone) : ''));
   const [gap, setGap] = useState(false);
-  // Follow outside changes (a prefilled draft, the zone picker).
-  useEffect(() => {
-    if (!iso) return;
-    const cur = fromLocalInput(text, zone);
-    if (!cur || cur.iso !== iso) setText(toLocalInput(iso, zone));
-  }, [iso, zone]);
+  // Follow outside changes (a prefilled draft, the zone picker), adjusted while rendering: only a
+  // new value or zone may replace the text, never the operator's half-typed input.
+  const [followed, setFollowed] = useState({ iso, zone });
+  if (followed.iso !== iso || followed.zone !== zone) {
+    setFollowed({ iso, zone });
+    const cur = iso ? fromLocalInput(text, zone) : null;
+    if (iso && (!cur || cur.iso !== iso)) setText(toLocalInput(iso, zone));
+  }
   const err = form.error(name);
   return (
     <FieldShell
@@ -73,26 +80,16 @@ export function DateTimeField({ form, name, label, zone, testId }: { form: Form<
 
 /** Live clashes of the draft (other windows, contract hours, blackouts), checked as it is typed. */
 function DraftConflicts({ draft, excludeId }: { draft: Draft; excludeId?: number | undefined }) {
-  const api = useApi();
-  const scope = useDebounced(JSON.stringify({ start: draft.start, end: draft.end, applicationIds: draft.applicationIds, serverIds: draft.serverIds }), 400);
-  const [items, setItems] = useState<Conflict[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const s = JSON.parse(scope) as Pick<Draft, 'start' | 'end' | 'applicationIds' | 'serverIds'>;
-    if (!s.start || !s.end || Date.parse(s.end) <= Date.parse(s.start)) {
-      setItems(null);
-      return;
-    }
-    let live = true;
-    api
-      .call('windows.conflicts', { ...s, ...(excludeId ? { excludeId } : {}) })
-      .then((r) => live && (setItems(r.items), setError(null)))
-      .catch((e: unknown) => live && setError(errorMessage(e)));
-    return () => {
-      live = false;
-    };
-  }, [api, scope, excludeId]);
-  if (error) return <div className="muted small">Conflicts could not be checked: {error}</div>;
+  const scope = useDebounced(
+    JSON.stringify({ start: draft.start, end: draft.end, applicationIds: draft.applicationIds, serverIds: draft.serverIds, environmentId: draft.environmentId }),
+    400,
+  );
+  const s = JSON.parse(scope) as Pick<Draft, 'start' | 'end' | 'applicationIds' | 'serverIds' | 'environmentId'>;
+  const valid = Boolean(s.start && s.end && Date.parse(s.end) > Date.parse(s.start));
+  const q = useApiQuery('windows.conflicts', { ...s, ...(excludeId ? { excludeId } : {}) }, { enabled: valid });
+  if (!valid) return null;
+  if (q.error) return <div className="muted small">Conflicts could not be checked: {errorMessage(q.error)}</div>;
+  const items = q.data?.items;
   if (!items) return null;
   return (
     <div className="draft-conflicts" data-testid="draft-conflicts">
@@ -112,28 +109,8 @@ function DraftConflicts({ draft, excludeId }: { draft: Draft; excludeId?: number
  * applications that is in force at the start, each in their own zone (before anything is saved).
  */
 function DraftLocalTimes({ draft, zone }: { draft: Draft; zone: string }) {
-  const api = useApi();
-  const customers = useCustomers();
-  const [ids, setIds] = useState<number[]>([]);
-  const apps = draft.applicationIds.join(',');
-  const day = draft.start.slice(0, 10);
-  useEffect(() => {
-    let live = true;
-    const appIds = apps ? apps.split(',').map(Number) : [];
-    void Promise.all(appIds.map((applicationId) => api.call('contracts.list', { applicationId, limit: 10_000 }).then((r) => r.items, () => [])))
-      .then((lists) => {
-        const inForce = lists.flat().filter((c) => (c.state === 'active' || c.state === 'grace') && (!day || (c.startDate <= day && c.endDate >= day)));
-        if (live) setIds([...new Set(inForce.map((c) => c.customerId))]);
-      });
-    return () => {
-      live = false;
-    };
-  }, [api, apps, day]);
-  if (!draft.start || !draft.end || Date.parse(draft.end) <= Date.parse(draft.start) || !ids.length) return null;
-  const list = ids
-    .map((id) => customers.byId.get(id))
-    .filter((c): c is NonNullable<typeof c> => Boolean(c))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  const list = useDraftCustomers(draft);
+  if (!draft.start || !draft.end || Date.parse(draft.end) <= Date.parse(draft.start) || !list.length) return null;
   const shown = list.slice(0, 6);
   return (
     <div className="draft-local" data-testid="draft-local-times">
@@ -150,10 +127,58 @@ function DraftLocalTimes({ draft, zone }: { draft: Draft; zone: string }) {
   );
 }
 
+/**
+ * The impact text in English (read by any language without its own) and one per other language of
+ * the draft's customers, so no notice mixes languages.
+ */
+function ImpactFields({ form, draft }: { form: Form<Record<string, unknown>>; draft: Draft }) {
+  const customers = useDraftCustomers(draft);
+  const languages = [...new Set([...customers.map((c) => c.language.slice(0, 2).toLowerCase()), ...Object.keys(draft.impacts)])].filter((l) => l !== 'en').sort();
+  return (
+    <>
+      <TextArea
+        form={form}
+        name="impact"
+        label="Impact (what users will notice)"
+        rows={3}
+        hint={languages.length ? 'In English: goes into the notices as {{impact}}, and into those of any language left empty below.' : 'Goes into the notices as {{impact}}.'}
+      />
+      {languages.map((l) => (
+        <TextArea
+          key={l}
+          form={form}
+          name={`impacts.${l}`}
+          label={`Impact in “${l}”`}
+          rows={2}
+          hint={draft.impact.trim() && !draft.impacts[l]?.trim() ? <span className="warn-text">Empty: customers reading “{l}” get the English text.</span> : `For the customers reading “${l}”.`}
+        />
+      ))}
+    </>
+  );
+}
+
+/** Customers with a contract in force at the draft's start on its applications, by name (before anything is saved). */
+function useDraftCustomers(draft: Draft) {
+  const api = useApi();
+  const customers = useCustomers();
+  const day = draft.start.slice(0, 10);
+  // The contracts of each chosen application (a failed read counts as none).
+  const contracts = useQueries({
+    queries: draft.applicationIds.map((applicationId) => apiQueryOptions(api, 'contracts.list', { applicationId, limit: 10_000 })),
+    combine: (results) => results.flatMap((r) => r.data?.items ?? []),
+  });
+  const inForce = contracts.filter((c) => (c.state === 'active' || c.state === 'grace') && (!day || (c.startDate <= day && c.endDate >= day)));
+  const ids = [...new Set(inForce.map((c) => c.customerId))];
+  return ids
+    .map((id) => customers.byId.get(id))
+    .filter((c): c is NonNullable<typeof c> => Boolean(c))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
 function blank(zoneStart: string | undefined): Draft {
   const start = zoneStart ?? new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 11) + '20:00:00Z';
   const end = new Date(Date.parse(start) + 2 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return { title: '', start, end, applicationIds: [], serverIds: [], impact: '', linkedRunId: null, notes: '' };
+  return { title: '', start, end, applicationIds: [], serverIds: [], impact: '', impacts: {}, linkedRunId: null, environmentId: null, notes: '' };
 }
 
 /**
@@ -165,6 +190,7 @@ export function WindowEditor({ window: rec, zone, initialStart, onClose, onSaved
   const toast = useToast();
   const apps = useApplications();
   const servers = useServers();
+  const envs = useEnvironments();
   const form = useForm<Draft>(
     WindowFields,
     rec
@@ -175,7 +201,9 @@ export function WindowEditor({ window: rec, zone, initialStart, onClose, onSaved
           applicationIds: rec.applicationIds,
           serverIds: rec.serverIds,
           impact: rec.impact,
+          impacts: rec.impacts,
           linkedRunId: rec.linkedRunId,
+          environmentId: rec.environmentId,
           notes: rec.notes,
         }
       : blank(initialStart),
@@ -226,10 +254,18 @@ export function WindowEditor({ window: rec, zone, initialStart, onClose, onSaved
           <MultiSelectField form={f} name="applicationIds" label="Applications touched" options={apps.options} hint="Their customers (through contracts in force) are the audience." />
           <MultiSelectField form={f} name="serverIds" label="Other servers touched" options={servers.options} hint="Servers hosting the chosen applications count already; add shared ones (proxy, database)." />
         </div>
+        <SelectField
+          form={f}
+          name="environmentId"
+          label="Environment"
+          options={envs.options}
+          nullable="All environments"
+          hint="Limit the window to one: servers of the others, and applications placed only there (with their customers), are left out."
+        />
         <DraftLocalTimes draft={d} zone={zone} />
-        <TextArea form={f} name="impact" label="Impact (what users will notice)" rows={3} hint="Goes into the notices as {{impact}}." />
+        <ImpactFields form={f} draft={d} />
         <div className="w-row">
-          <LinkedRunField form={f} />
+          <LinkedRunField form={f} zone={zone} />
           <TextArea form={f} name="notes" label="Notes (internal)" rows={2} />
         </div>
         <button type="submit" hidden />
@@ -238,26 +274,20 @@ export function WindowEditor({ window: rec, zone, initialStart, onClose, onSaved
   );
 }
 
-function LinkedRunField({ form }: { form: Form<Record<string, unknown>> }) {
-  const api = useApi();
+function LinkedRunField({ form, zone }: { form: Form<Record<string, unknown>>; zone: string }) {
   const id = useId();
-  const [runs, setRuns] = useState<{ value: number; label: string }[] | null>(null);
-  useEffect(() => {
-    let live = true;
-    api
-      .call('runs.list', { limit: 100 })
-      .then((r) => {
-        if (live) setRuns(r.items.map((x) => ({ value: x.id, label: `#${x.id} ${x.applicationName} — ${x.label} (${x.state})` })));
-      })
-      .catch(() => live && setRuns([]));
-    return () => {
-      live = false;
-    };
-  }, [api]);
+  const q = useApiQuery('runs.list', { limit: 200 });
   const v = form.get('linkedRunId') as number | null;
+  const applicationIds = (form.get('applicationIds') as number[] | undefined) ?? [];
+  const runs = q.data ? linkableRuns(q.data.items, applicationIds, v).map((x) => ({ value: x.id, label: runChoiceLabel(x, fmtDateTime(x.startedAt, zone)) })) : q.error ? [] : null;
   return (
-    <FieldShell id={id} label="Linked run" error={form.error('linkedRunId')} hint="The run this window covers, if planned already.">
-      <select id={id} value={v == null ? '' : String(v)} onChange={(e) => form.set('linkedRunId', e.target.value ? Number(e.target.value) : null)}>
+    <FieldShell
+      id={id}
+      label="Linked run"
+      error={form.error('linkedRunId')}
+      hint="A run still going (or waiting) of the chosen applications; runs that start inside the announced window are linked by themselves."
+    >
+      <select id={id} value={v == null ? '' : String(v)} onChange={(e) => form.set('linkedRunId', e.target.value ? Number(e.target.value) : null)} data-testid="linked-run">
         <option value="">— none —</option>
         {v != null && !runs?.some((r) => r.value === v) && <option value={String(v)}>Run #{v}</option>}
         {runs?.map((r) => (

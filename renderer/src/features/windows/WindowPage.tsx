@@ -1,12 +1,14 @@
-import { useCallback, useMemo, useState } from 'react';
-import type { Campaign, Window } from '../../../../shared/contract/windows.js';
-import { useApi, useEvent, useQuery } from '../../api/context.js';
+import { useMemo, useState } from 'react';
+import type { Campaign } from '../../../../shared/contract/notices.js';
+import type { Window } from '../../../../shared/contract/windows.js';
+import { useApi } from '../../api/context.js';
+import { useApiQuery, useInvalidate } from '../../api/queries.js';
 import { ErrorBox, PageHeader, Section, Spinner } from '../../components/Bits.js';
 import { ConfirmDialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
-import { useLiveQuery, useThrottle } from '../../lib/hooks.js';
 import { href, navigate } from '../../lib/router.js';
+import { useEnvironments, useServers } from '../inventory/lookups.js';
 import { CountsBar, OutboxBanner } from '../notices/status.js';
 import { AudienceSection } from './AudienceSection.js';
 import { ComposeSection } from './ComposeSection.js';
@@ -26,11 +28,13 @@ export function WindowPage({ id }: { id: number }) {
   const api = useApi();
   const toast = useToast();
   const [zone] = useOperatorZone();
-  const wq = useQuery('windows.get', { id });
-  // Audience and clashes follow the inventory (a contact opting out, a contract ending…).
-  const cq = useLiveQuery('windows.conflicts', { id }, ['contracts', 'placements', 'customers']);
-  const aq = useLiveQuery('windows.audience', { id, includeContacts: true }, ['customers', 'contacts', 'contracts', 'placements']);
-  const campaigns = useQuery('notices.campaigns', { windowId: id });
+  // Audience and clashes also follow the inventory (a contact opting out, a contract ending…):
+  // EVENT_INVALIDATES refreshes them on `inventory.changed` as on `windows.changed`.
+  const wq = useApiQuery('windows.get', { id });
+  const cq = useApiQuery('windows.conflicts', { id });
+  const aq = useApiQuery('windows.audience', { id, includeContacts: true });
+  const campaigns = useApiQuery('notices.campaigns', { windowId: id });
+  const invalidate = useInvalidate();
   const [editing, setEditing] = useState(false);
   const [transition, setTransition] = useState<TransitionSpec | null>(null);
   const [scheduling, setScheduling] = useState(false);
@@ -38,28 +42,15 @@ export function WindowPage({ id }: { id: number }) {
   const [cancelCampaign, setCancelCampaign] = useState<Campaign | null>(null);
   const [previewContact, setPreviewContact] = useState<number | undefined>();
 
-  const reloadAll = useCallback(() => {
-    void wq.reload();
-    void cq.reload();
-    void aq.reload();
-    void campaigns.reload();
-  }, [wq.reload, cq.reload, aq.reload, campaigns.reload]);
-  useEvent(
-    'windows.changed',
-    useCallback((p: { id: number }) => void (p.id === id && reloadAll()), [id, reloadAll]),
-  );
-  const reloadCampaigns = useThrottle(() => void campaigns.reload(), 400);
-  useEvent(
-    'outbox.progress',
-    useCallback((p: { windowId: number }) => void (p.windowId === id && reloadCampaigns()), [id, reloadCampaigns]),
-  );
+  // Scheduling notices announces no window change: refresh what this page shows after any action.
+  const reloadAll = () => void invalidate('windows.*', 'notices.campaigns');
 
   const w = wq.data;
   if (wq.error) {
     return (
       <div className="page">
         <PageHeader title={`Window #${id}`} back={{ to: '/windows', label: 'Windows' }} />
-        <ErrorBox error={wq.error} onRetry={() => void wq.reload()} />
+        <ErrorBox error={wq.error} onRetry={() => void wq.refetch()} />
       </div>
     );
   }
@@ -120,7 +111,7 @@ export function WindowPage({ id }: { id: number }) {
         </Section>
         <Section title="Conflicts" count={cq.data?.items.length}>
           {cq.error ? (
-            <ErrorBox error={cq.error} onRetry={() => void cq.reload()} />
+            <ErrorBox error={cq.error} onRetry={() => void cq.refetch()} />
           ) : !cq.data ? (
             <Spinner />
           ) : cq.data.items.length === 0 ? (
@@ -145,7 +136,7 @@ export function WindowPage({ id }: { id: number }) {
       >
         <Timeline w={w} zone={zone} items={campaigns.data?.items} error={campaigns.error} onCancel={setCancelCampaign} />
       </Section>
-      <AudienceSection audience={audience} error={aq.error} onRetry={() => void aq.reload()} zone={zone} w={w} onPreview={onCompose} />
+      <AudienceSection audience={audience} error={aq.error} onRetry={() => void aq.refetch()} zone={zone} w={w} onPreview={onCompose} />
       <ComposeSection w={w} audience={audience} contactId={previewContact} onContact={setPreviewContact} />
 
       {editing && (
@@ -215,7 +206,7 @@ export function WindowPage({ id }: { id: number }) {
           onClose={() => setCancelCampaign(null)}
           onConfirm={async () => {
             await api.call('notices.cancelCampaign', { id: cancelCampaign.id });
-            void campaigns.reload();
+            void campaigns.refetch();
           }}
         />
       )}
@@ -224,12 +215,19 @@ export function WindowPage({ id }: { id: number }) {
 }
 
 function ScopeView({ w, zone }: { w: Window; zone: string }) {
-  const placements = useLiveQuery('placements.list', { limit: 10_000 }, ['placements']);
+  const placements = useApiQuery('placements.list', { limit: 10_000 });
+  const servers = useServers();
+  const envs = useEnvironments();
+  const env = w.environmentId == null ? null : envs.byId.get(w.environmentId);
   const viaApps = useMemo(() => {
     const set = new Map<number, string>();
-    for (const p of placements.data?.items ?? []) if (w.applicationIds.includes(p.applicationId) && !w.serverIds.includes(p.serverId)) set.set(p.serverId, p.serverName);
+    for (const p of placements.data?.items ?? []) {
+      // a window limited to one environment leaves the other environments' servers out
+      if (w.environmentId != null && servers.byId.get(p.serverId)?.environmentId !== w.environmentId) continue;
+      if (w.applicationIds.includes(p.applicationId) && !w.serverIds.includes(p.serverId)) set.set(p.serverId, p.serverName);
+    }
     return [...set.values()].sort();
-  }, [placements.data, w.applicationIds, w.serverIds]);
+  }, [placements.data, servers.byId, w.applicationIds, w.serverIds, w.environmentId]);
   return (
     <dl className="kv" data-testid="scope">
       <dt>Your time</dt>
@@ -240,6 +238,8 @@ function ScopeView({ w, zone }: { w: Window; zone: string }) {
           <dd className="muted">{fmtSpan(w.start, w.end, 'UTC')}</dd>
         </>
       )}
+      <dt>Environment</dt>
+      <dd data-testid="scope-environment">{w.environmentId == null ? <span className="muted">all</span> : <strong>{env?.name ?? `#${w.environmentId}`} only</strong>}</dd>
       <dt>Applications</dt>
       <dd>
         {w.applicationNames.length ? (
@@ -285,7 +285,7 @@ function ScopeView({ w, zone }: { w: Window; zone: string }) {
 }
 
 function LinkedRun({ id }: { id: number }) {
-  const q = useQuery('runs.get', { id });
+  const q = useApiQuery('runs.get', { id });
   return (
     <a href={href(`/runs/${id}`)} data-testid="linked-run">
       Run #{id}
@@ -294,7 +294,7 @@ function LinkedRun({ id }: { id: number }) {
   );
 }
 
-function Timeline({ w, zone, items, error, onCancel }: { w: Window; zone: string; items: Campaign[] | undefined; error: Error | undefined; onCancel: (c: Campaign) => void }) {
+function Timeline({ w, zone, items, error, onCancel }: { w: Window; zone: string; items: Campaign[] | undefined; error: Error | null; onCancel: (c: Campaign) => void }) {
   if (error) return <ErrorBox error={error} />;
   if (!items) return <Spinner />;
   const sorted = [...items].sort((a, b) => Date.parse(a.scheduledAt) - Date.parse(b.scheduledAt));

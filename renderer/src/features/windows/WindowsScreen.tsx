@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Blackout, Window, WindowState } from '../../../../shared/contract/windows.js';
 import { WINDOW_STATES } from '../../../../shared/contract/windows.js';
-import { useApi, useEvent, useQuery } from '../../api/context.js';
+import { useApiQuery } from '../../api/queries.js';
 import { EmptyState, ErrorBox, PageHeader } from '../../components/Bits.js';
 import { DataTable, FilterSelect, Pager, SearchBox, type Column } from '../../components/DataTable.js';
 import { Icon } from '../../components/Icon.js';
@@ -19,34 +19,18 @@ import './windows.css';
 
 type View = 'month' | 'week' | 'list';
 
+const NO_COUNTS = new Map<number, number>();
+const countsById = (out: { items: { id: number; count: number }[] }) => new Map(out.items.map((c) => [c.id, c.count]));
+
 /**
- * Clash counts of the windows on screen (windows.conflicts per window: local SQLite, cheap), so the
- * calendar and the list flag them. Only windows still to come or under way are checked.
+ * Clash counts of the windows on screen, in one `windows.conflictCounts` call, so the calendar and
+ * the list flag them. Only windows still to come or under way are checked. Another window moving
+ * changes this one's clashes too: `windows.changed` invalidates the counts (EVENT_INVALIDATES).
  */
 function useConflictCounts(items: Window[]): Map<number, number> {
-  const api = useApi();
-  const [counts, setCounts] = useState<Map<number, number>>(new Map());
-  // Another window moving changes this one's clashes too.
-  const [tick, setTick] = useState(0);
-  useEvent(
-    'windows.changed',
-    useCallback(() => setTick((t) => t + 1), []),
-  );
-  const key = items
-    .filter((w) => w.state !== 'done' && w.state !== 'cancelled')
-    .map((w) => `${w.id}:${w.updatedAt}`)
-    .join(',');
-  useEffect(() => {
-    let live = true;
-    const ids = key ? key.split(',').map((k) => Number(k.split(':')[0])) : [];
-    void Promise.all(ids.slice(0, 200).map((id) => api.call('windows.conflicts', { id }).then((r) => [id, r.items.length] as const, () => [id, 0] as const))).then(
-      (pairs) => live && setCounts(new Map(pairs)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, key, tick]);
-  return counts;
+  const ids = items.filter((w) => w.state !== 'done' && w.state !== 'cancelled').map((w) => w.id);
+  const q = useApiQuery('windows.conflictCounts', { ids: ids.slice(0, 500) }, { enabled: ids.length > 0, select: countsById });
+  return (ids.length && q.data) || NO_COUNTS;
 }
 
 function ConflictFlag({ n }: { n: number | undefined }) {
@@ -57,12 +41,6 @@ function ConflictFlag({ n }: { n: number | undefined }) {
       {n}
     </span>
   );
-}
-
-/** Reload a query whenever a window changes anywhere. */
-function useWindowsChanged(reload: () => unknown) {
-  const on = useCallback(() => void reload(), [reload]);
-  useEvent('windows.changed', on);
 }
 
 export function WindowsScreen() {
@@ -167,9 +145,8 @@ function CalendarView({ view, anchor, zone, onNew }: { view: 'month' | 'week'; a
   const grid = useMemo(() => (view === 'month' ? monthGrid(anchor) : [weekDays(anchor)]), [view, anchor]);
   const first = grid[0]![0]!;
   const last = grid[grid.length - 1]![6]!.plus({ days: 1 });
-  const q = useQuery('windows.list', { from: utcIso(first), to: utcIso(last), limit: 1000 });
-  const bq = useQuery('blackouts.list', { from: first.toISODate()!, to: last.toISODate()! });
-  useWindowsChanged(q.reload);
+  const q = useApiQuery('windows.list', { from: utcIso(first), to: utcIso(last), limit: 1000 });
+  const bq = useApiQuery('blackouts.list', { from: first.toISODate()!, to: last.toISODate()! });
   const items = useMemo(() => q.data?.items ?? [], [q.data]);
   const conflicts = useConflictCounts(items);
   const blackouts = bq.data?.items ?? [];
@@ -183,7 +160,7 @@ function CalendarView({ view, anchor, zone, onNew }: { view: 'month' | 'week'; a
 
   return (
     <>
-      {q.error && <ErrorBox error={q.error} onRetry={() => void q.reload()} />}
+      {q.error && <ErrorBox error={q.error} onRetry={() => void q.refetch()} />}
       {view === 'month' ? (
         <div className="cal-month" data-testid="cal-month">
           {['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map((d) => (
@@ -226,7 +203,7 @@ function CalendarView({ view, anchor, zone, onNew }: { view: 'month' | 'week'; a
       ) : (
         <WeekView days={grid[0]!} items={items} zone={zone} blackoutOf={blackoutOf} onNew={newAt} conflicts={conflicts} />
       )}
-      {!q.loading && items.length === 0 && (
+      {!q.isFetching && items.length === 0 && (
         <div className="muted small cal-empty">No window in this {view}. Click + on a day (or “Plan a window”) to plan one.</div>
       )}
     </>
@@ -334,8 +311,7 @@ function WindowList({ zone, onNew }: { zone: string; onNew: () => void }) {
   const q = useDebounced(query.trim(), 250);
   const [state, setState] = useState<WindowState | ''>('');
   const [offset, setOffset] = useState(0);
-  const list = useQuery('windows.list', { ...(q ? { query: q } : {}), ...(state ? { state } : {}), limit: PAGE, offset });
-  useWindowsChanged(list.reload);
+  const list = useApiQuery('windows.list', { ...(q ? { query: q } : {}), ...(state ? { state } : {}), limit: PAGE, offset });
   const conflicts = useConflictCounts(useMemo(() => list.data?.items ?? [], [list.data]));
   const columns: Column<Window>[] = [
     {
@@ -364,7 +340,7 @@ function WindowList({ zone, onNew }: { zone: string; onNew: () => void }) {
           {data && <Pager offset={offset} limit={PAGE} total={data.total} onPage={setOffset} />}
         </div>
       )}
-      {list.error && <ErrorBox error={list.error} onRetry={() => void list.reload()} />}
+      {list.error && <ErrorBox error={list.error} onRetry={() => void list.refetch()} />}
       {empty ? (
         <EmptyState
           icon="windows"
@@ -379,7 +355,7 @@ function WindowList({ zone, onNew }: { zone: string; onNew: () => void }) {
         </EmptyState>
       ) : data ? (
         <>
-          <DataTable testId="windows-table" columns={columns} rows={data.items} onOpen={(w) => navigate(`/windows/${w.id}`)} loading={list.loading} />
+          <DataTable testId="windows-table" columns={columns} rows={data.items} onOpen={(w) => navigate(`/windows/${w.id}`)} loading={list.isFetching} />
           {data.items.length === 0 && <div className="no-match">No window matches.</div>}
         </>
       ) : null}

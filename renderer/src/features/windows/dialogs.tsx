@@ -1,17 +1,51 @@
 import { useState } from 'react';
-import type { Audience, Campaign, Window } from '../../../../shared/contract/windows.js';
+import type { Campaign } from '../../../../shared/contract/notices.js';
+import type { Audience, Window } from '../../../../shared/contract/windows.js';
 import { useApi } from '../../api/context.js';
 import { ErrorLine } from '../../components/Bits.js';
 import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
 import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
+import { useApiQuery } from '../../api/queries.js';
 import { useAction } from '../../lib/hooks.js';
 import { KIND_LABEL, STATE_LABEL, type TransitionSpec } from './meta.js';
+import { unresolvedOf } from './rules.js';
 import { fmtDateTime, fmtRelative, fromLocalInput, toLocalInput } from './time.js';
 
 function who(a: Audience | undefined): string {
   if (!a) return 'the audience (still being computed)';
-  return `${a.total} recipient${a.total === 1 ? '' : 's'} at ${a.customers.length} customer${a.customers.length === 1 ? '' : 's'}`;
+  // one message per address: a mailbox shared by two customers counts once
+  return `${a.messages} recipient${a.messages === 1 ? '' : 's'} at ${a.customers.length} customer${a.customers.length === 1 ? '' : 's'}`;
+}
+
+/**
+ * What is unresolved (conflicts, a start far from the date), named, with the question: the action
+ * stays disabled until the operator says to go ahead anyway. `null` while the conflicts load.
+ */
+function useUnresolved(w: Window, action: 'announce' | 'start', zone: string, enabled: boolean) {
+  const q = useApiQuery('windows.conflicts', { id: w.id }, { enabled });
+  const [ack, setAck] = useState(false);
+  const items = !enabled ? [] : q.data ? unresolvedOf(w, q.data.items, action, Date.now(), (iso) => fmtDateTime(iso, zone)) : q.error ? [] : null;
+  const blocked = items === null || (items.length > 0 && !ack);
+  const box =
+    items && items.length > 0 ? (
+      <div className="callout callout-warn unresolved" role="alert" data-testid="unresolved">
+        <Icon name="warn" />
+        <div>
+          <strong>Not resolved yet:</strong>
+          <ul>
+            {items.map((m, i) => (
+              <li key={i}>{m}</li>
+            ))}
+          </ul>
+          <label className="check">
+            <input type="checkbox" checked={ack} onChange={(e) => setAck(e.target.checked)} data-testid="unresolved-ack" />
+            <span>{action === 'announce' ? 'Announce' : 'Start'} anyway</span>
+          </label>
+        </div>
+      </div>
+    ) : null;
+  return { blocked, box };
 }
 
 /**
@@ -48,11 +82,12 @@ export function ScheduleDialog({
   const start = Date.parse(w.start);
   const now = Date.now();
   const pendingToReplace = existing.filter((c) => c.state === 'scheduled');
-  const n = audience?.total ?? 0;
+  const n = audience?.messages ?? 0;
   const announceIso = announceNow ? null : fromLocalInput(announceAt, zone)?.iso ?? null;
   const live = reminders.filter((h) => start - h * 3_600_000 > now);
   const skipped = reminders.filter((h) => start - h * 3_600_000 <= now);
   const messages = n * ((announce ? 1 : 0) + live.length);
+  const unresolved = useUnresolved(w, 'announce', zone, announce);
 
   const add = () => {
     const h = Number(newReminder);
@@ -74,11 +109,12 @@ export function ScheduleDialog({
       title={w.state === 'draft' ? `Announce “${w.title}”` : `Schedule the notices of “${w.title}”`}
       onClose={onClose}
       footer={
-        <ConfirmButtons onCancel={onClose} disabled={busy || (!announce && live.length === 0)} onConfirm={() => void go()} testId="schedule-confirm">
+        <ConfirmButtons onCancel={onClose} disabled={busy || (!announce && live.length === 0) || unresolved.blocked} onConfirm={() => void go()} testId="schedule-confirm">
           {busy ? 'Working…' : announce && announceNow ? `Announce to ${n} recipient${n === 1 ? '' : 's'} now` : `Schedule ${messages} message${messages === 1 ? '' : 's'}`}
         </ConfirmButtons>
       }
     >
+      {unresolved.box}
       <div className="schedule-form">
         <label className="check">
           <input type="checkbox" checked={announce} onChange={(e) => setAnnounce(e.target.checked)} data-testid="schedule-announce" />
@@ -184,6 +220,7 @@ export function TransitionDialog({
   const { busy, error, run } = useAction();
   const newEndIso = spec.to === 'extended' ? fromLocalInput(newEnd, zone)?.iso : undefined;
   const badEnd = spec.to === 'extended' && (!newEndIso || Date.parse(newEndIso) <= Date.parse(w.end));
+  const unresolved = useUnresolved(w, 'start', zone, spec.to === 'in_progress');
 
   const go = () =>
     run(async () => {
@@ -198,12 +235,13 @@ export function TransitionDialog({
       title={`${spec.label.replace('…', '')}: “${w.title}”`}
       onClose={onClose}
       footer={
-        <ConfirmButtons onCancel={onClose} cancelLabel="Back" danger={spec.danger} disabled={busy || badEnd} onConfirm={() => void go()} testId="transition-confirm">
-          {busy ? 'Working…' : notify && spec.notice ? `${spec.label.replace('…', '')} and tell ${audience?.total ?? '…'}` : spec.label.replace('…', '')}
+        <ConfirmButtons onCancel={onClose} cancelLabel="Back" danger={spec.danger} disabled={busy || badEnd || unresolved.blocked} onConfirm={() => void go()} testId="transition-confirm">
+          {busy ? 'Working…' : notify && spec.notice ? `${spec.label.replace('…', '')} and tell ${audience?.messages ?? '…'}` : spec.label.replace('…', '')}
         </ConfirmButtons>
       }
     >
       <div className="confirm-body">
+        {unresolved.box}
         <p>
           The window moves from <strong>{STATE_LABEL[w.state]}</strong> to <strong>{target}</strong>.
         </p>

@@ -1,4 +1,5 @@
-import type { NoticeKind, OutboxState, WindowState } from '../../../../shared/contract/windows.js';
+import type { NoticeKind, OutboxState } from '../../../../shared/contract/notices.js';
+import type { WindowState } from '../../../../shared/contract/windows.js';
 import type { Tone } from '../../components/Bits.js';
 
 export const STATE_LABEL: Record<WindowState, string> = {

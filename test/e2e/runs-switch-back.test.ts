@@ -1,0 +1,116 @@
+/**
+ * The run view shows a health-gate switch-back from the cell's structured `switchedBack` record
+ * (no server prose parsed): v1 healthy on 2 real sshd hosts, v2 answers 500 on one → that host
+ * goes back to v1 by itself, the control bar says so; a retry from the UI switches it forward
+ * and the line goes away.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startHosts, trustAll, type TestHosts } from '../hosts/index.js';
+import { startApp, type App } from './harness.js';
+import { waitRun } from './runs-world.js';
+
+const BASE = '/srv/app';
+const UNHEALTHY = `${BASE}/shared/unhealthy`;
+
+/** The app: answers its VERSION; v2 answers 500 while <base>/shared/unhealthy exists on its host. */
+const SERVER_PY = `import http.server, os, sys
+HERE = os.path.dirname(os.path.abspath(__file__))
+VERSION = open(os.path.join(HERE, 'VERSION')).read().strip()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        bad = VERSION == 'v2' and os.path.exists(${JSON.stringify(UNHEALTHY)})
+        body = (VERSION + '\\n').encode()
+        self.send_response(500 if bad else 200)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
+`;
+
+const restartCommand = (p: number) => `set -e
+pidf={{app.shared}}/app.pid
+if [ -f "$pidf" ]; then old=$(cat "$pidf"); kill "$old" 2>/dev/null || true; while kill -0 "$old" 2>/dev/null; do sleep 0.05; done; fi
+cd {{app.current}}
+setsid nohup python3 {{app.current}}/server.py {{host.address}} ${p} </dev/null >>{{app.shared}}/log/app.log 2>&1 &
+echo $! > "$pidf"`;
+
+let app: App;
+let hs: TestHosts;
+let page: Page;
+let work: string;
+let envId: number;
+let appId: number;
+
+function release(v: string): { kind: 'directory'; path: string } {
+  const d = path.join(work, v);
+  mkdirSync(d, { recursive: true });
+  writeFileSync(path.join(d, 'server.py'), SERVER_PY);
+  writeFileSync(path.join(d, 'VERSION'), v + '\n');
+  return { kind: 'directory', path: d };
+}
+
+beforeAll(async () => {
+  app = await startApp();
+  hs = await startHosts({ count: 2, firstIndex: 64 });
+  const port = await freePort('127.0.0.64');
+  work = mkdtempSync(path.join(os.tmpdir(), 'puesta-switch-back-'));
+  envId = (await app.call('environments.create', { name: 'staging' })).id;
+  const servers = await trustAll(app.core, hs.hosts);
+  for (const s of servers) await app.call('servers.update', { id: s.serverId, environmentId: envId });
+  appId = (
+    await app.call('applications.create', {
+      name: 'shop',
+      runtimeUser: 'puesta-deploy',
+      basePath: BASE,
+      keepReleases: 3,
+      sharedDirs: ['log'],
+      healthCheck: { kind: 'http', target: `http://{{host.address}}:${port}/`, expectStatus: 200, timeoutSeconds: 3 },
+    })
+  ).id;
+  for (const s of servers) await app.call('placements.create', { applicationId: appId, serverId: s.serverId, role: 'web' });
+  for (const kind of ['install', 'upgrade'] as const) {
+    const cl = await app.call('checklists.get', { applicationId: appId, kind });
+    const steps = cl.steps.map((s) =>
+      s.key === 'restart' ? { ...s, enabled: true, command: restartCommand(port) } : s.key === 'health' ? { ...s, check: { ...s.check!, intervalSeconds: 0.2 } } : s,
+    );
+    await app.call('checklists.save', { applicationId: appId, kind, steps });
+  }
+  page = await app.newPage();
+}, 60_000);
+
+afterAll(async () => {
+  for (const h of hs?.hosts ?? []) await h.rootExec(`[ -f ${BASE}/shared/app.pid ] && kill $(cat ${BASE}/shared/app.pid); true`);
+  await app?.close();
+  await hs?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('switch-back in the run view', () => {
+  it('says which release the failed hosts are back on, from the structured cell record', async () => {
+    const ins = await app.call('runs.start', { applicationId: appId, environmentId: envId, kind: 'install', source: release('v1'), label: 'v1' });
+    expect((await waitRun(app, ins.id, (r) => r.state !== 'running')).state).toBe('succeeded');
+
+    await hs.hosts[1]!.rootExec(`touch ${UNHEALTHY}`);
+    const up = await app.call('runs.start', { applicationId: appId, environmentId: envId, kind: 'upgrade', source: release('v2'), label: 'v2' });
+    const r = await waitRun(app, up.id, (x) => x.state !== 'running');
+    expect(r.cells.filter((c) => c.switchedBack).map((c) => c.switchedBack!.ok)).toEqual([true]);
+
+    await page.goto(`${app.base}#/runs/${up.id}`);
+    const line = page.getByTestId('switch-back');
+    await expect.poll(() => line.textContent()).toContain('switched back to the previous release there automatically');
+    expect(await line.textContent()).toContain(`Hosts whose check passed stay on ${r.releaseKey}.`);
+
+    // healthy again: retry from the UI switches that host forward, the line goes away
+    await hs.hosts[1]!.rootExec(`rm -f ${UNHEALTHY}`);
+    await page.getByTestId('act-retry').click();
+    await page.getByTestId('confirm-retry').click();
+    await expect.poll(() => page.getByTestId('run-view').getAttribute('data-state'), { timeout: 30_000 }).toBe('succeeded');
+    expect(await line.count()).toBe(0);
+  }, 90_000);
+});
