@@ -3,12 +3,16 @@
  * light and dark, into docs/screenshots/. Run: `npm run build:renderer && npx tsx scripts/screenshots.ts`
  * Optional: PUESTA_SHOTS_DIR to write elsewhere; PUESTA_SHOTS=name,name to take only some.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startApp, type App } from '../test/e2e/harness.js';
 import { ROOT } from '../test/helpers/core.js';
 
+// a key file server must exist when the server is saved (the file's content does not matter here)
+const LAB_KEY = path.join(mkdtempSync(path.join(os.tmpdir(), 'puesta-shots-')), 'lab_ed25519');
+writeFileSync(LAB_KEY, 'not a real key\n');
 const OUT = process.env.PUESTA_SHOTS_DIR ?? path.join(ROOT, 'docs', 'screenshots');
 const ONLY = process.env.PUESTA_SHOTS?.split(',').filter(Boolean);
 
@@ -39,7 +43,7 @@ async function seed(app: App) {
     ['test-all-01', 'test-all-01.lab.internal', 'test', ['web', 'worker', 'db'], ['lab'], 2222],
   ];
   for (const [name, host, e, roles, tags, port] of servers) {
-    srv[name] = (await app.call('servers.create', { name, host, port: port ?? 22, user: 'deploy', auth: name.startsWith('test') ? 'key' : 'agent', keyPath: name.startsWith('test') ? '~/.ssh/lab_ed25519' : null, environmentId: env[e]!, roles, tags, notes: '' })).id;
+    srv[name] = (await app.call('servers.create', { name, host, port: port ?? 22, user: 'deploy', auth: name.startsWith('test') ? 'key' : 'agent', keyPath: name.startsWith('test') ? LAB_KEY : null, environmentId: env[e]!, roles, tags, notes: '' })).id;
   }
   const apps: Record<string, number> = {};
   const applications = [
@@ -90,10 +94,14 @@ async function seed(app: App) {
     await app.call('contracts.create', {
       customerId: cust[c]!, reference, applicationIds: as.map((a) => apps[a]!), startDate: day(start), endDate: day(end), graceDays: 15, state,
       suspensionAction: state === 'suspended' ? 'Switch the vhost to /srv/suspended/index.html and reload nginx' : '',
-      allowedHours: c === 'Acme Logistics' ? { days: [1, 2, 3, 4, 5], from: '22:00', to: '24:00' } : null, notes: '',
+      allowedHours: c === 'Acme Logistics' ? [{ days: [1, 2, 3, 4, 5], from: '22:00', to: '06:00' }] : null, notes: '',
     });
   }
   await app.call('settings.setOperator', { name: 'Marta Ruiz' });
+  // a last check (the lab host's name does not resolve) and an ad-hoc command in the servers' history
+  await app.call('servers.testConnection', { id: srv['test-all-01']! }).catch(() => undefined);
+  await app.call('ssh.exec', { serverIds: [srv['stg-web-01']!, srv['stg-db-01']!], command: 'df -h /srv && systemctl is-active nginx', timeoutSeconds: 5 });
+  await app.call('environments.update', { id: env.staging!, notes: 'Mirrors production; customers test here before upgrades (weekly refresh).' });
   return { env, srv, apps, cust };
 }
 
@@ -146,8 +154,7 @@ async function main(): Promise<void> {
         go: async (page) => {
           await at(`/customers/${ids.cust['Acme Logistics']}`, '[data-testid="contacts-of-customer"]')(page);
           await page.getByRole('button', { name: 'Delete', exact: true }).click();
-          await page.getByRole('dialog').getByRole('button', { name: 'Delete customer' }).click();
-          await page.waitForSelector('[data-testid="confirm-error"]');
+          await page.waitForSelector('[data-testid="delete-blockers"]');
         },
       },
       {
@@ -161,6 +168,28 @@ async function main(): Promise<void> {
         },
       },
       { name: 'settings', go: at('/settings', '.kv') },
+      { name: 'audit', go: at('/audit', '[data-testid="audit-table"] tbody tr') },
+      {
+        name: 'audit-detail',
+        go: async (page) => {
+          await at('/audit?action=update', '[data-testid="audit-table"] tbody tr')(page);
+          await page.locator('.audit-row').first().click();
+          await page.waitForSelector('.audit-detail');
+        },
+      },
+      {
+        name: 'adhoc-confirm',
+        go: async (page) => {
+          await at('/commands', '.pssh-pick li')(page);
+          await page.getByLabel('Filter servers').fill('web');
+          await page.getByRole('button', { name: 'Select shown' }).click();
+          await page.getByLabel('Command').fill('sudo systemctl restart nginx');
+          await page.getByRole('button', { name: /^Run on/ }).click();
+          await page.waitForSelector('[data-testid="adhoc-typed"]');
+          await page.getByTestId('adhoc-typed').fill('produc');
+        },
+      },
+      { name: 'adhoc', go: at('/commands', '.pssh-pick li') },
       {
         name: 'palette',
         go: async (page) => {

@@ -1,13 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BrowserToken } from './browser-token.js';
+import { BROWSER_TOKEN_FILE, DB_FILE, tightenDataFolder } from './data-folder.js';
 import { openDb, type Db } from './db/connection.js';
 import { listBackups, loadMigrations, migrate, type MigrateResult } from './db/migrate.js';
 import { EventBus } from './events.js';
 import { Audit } from './repos/audit.js';
 import { createInventoryRepos, type InventoryRepos } from './repos/inventory.js';
 import { Settings } from './repos/settings.js';
-import { SecretStore, type SecretCipher } from './secrets.js';
+import { SecretStore } from './repos/secret-store.js';
+import type { SecretCipher } from './secrets.js';
 import { createServices, type ServiceOptions, type Services } from './services.js';
 
 export type ShellKind = 'electron' | 'web' | 'test';
@@ -22,6 +24,8 @@ export interface CoreOptions {
   nativeBinding?: string;
   /** Options of the long-lived services (tests: private paths, faster clocks). */
   services?: ServiceOptions;
+  /** Browser shell: a fixed token (PUESTA_TOKEN) instead of the one kept in the data folder. */
+  browserToken?: string;
 }
 
 /** Everything the handlers need. Created once per process by a shell (or a test). */
@@ -39,6 +43,8 @@ export interface Core {
   readonly inventory: InventoryRepos;
   /** SSH pool, runs engine, notices sender, provisioning options: built on first use (services.ts). */
   readonly services: Services;
+  /** The browser shell's token, kept 0600 in the data folder (read or created on first use). */
+  readonly browserToken: BrowserToken;
   operator(): string;
   /** Runs fn in one SQLite transaction (nested calls join the outer one). */
   tx<T>(fn: () => T): T;
@@ -54,8 +60,9 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function createCore(opts: CoreOptions): Core {
-  mkdirSync(opts.dataDir, { recursive: true });
-  const dbPath = path.join(opts.dataDir, 'puesta.sqlite');
+  // Folder 0700 and its files 0600 at every start, not only when created: see data-folder.ts.
+  tightenDataFolder(opts.dataDir);
+  const dbPath = path.join(opts.dataDir, DB_FILE);
   const backupDir = path.join(opts.dataDir, 'backups');
   const db = openDb(dbPath, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
   let migration: MigrateResult;
@@ -69,6 +76,7 @@ export function createCore(opts: CoreOptions): Core {
   const settings = new Settings(db);
   const closers: (() => void | Promise<void>)[] = [];
   let services: Services | undefined;
+  let browserToken: BrowserToken | undefined;
   const core: Core = {
     opts,
     db,
@@ -84,6 +92,10 @@ export function createCore(opts: CoreOptions): Core {
     get services() {
       services ??= createServices(core, opts.services);
       return services;
+    },
+    get browserToken() {
+      browserToken ??= new BrowserToken(path.join(opts.dataDir, BROWSER_TOKEN_FILE), opts.browserToken ?? null);
+      return browserToken;
     },
     operator: () => settings.get('operator') ?? (safeUser() || 'operator'),
     tx: <T>(fn: () => T) => db.transaction(fn)(),

@@ -8,18 +8,22 @@
  * first use; the SSH pool also takes them afterwards.
  */
 import type { Core } from './core.js';
-import { DEFAULT_MAIL_OPTIONS, MailService, type MailOptions } from './mail/sender.js';
+import { DEFAULT_NOTICE_OPTIONS, NoticeSender, type NoticeOptions } from './notices/sender.js';
 import type { ProvisionOptions } from './provision/index.js';
 import { RunsEngine } from './runs/engine.js';
-import { hostKeyLookup } from './ssh/hostkeys.js';
+import type { StepKinds } from './runs/step-kinds.js';
+import { hostKeyLookup } from './ssh/hostkey-store.js';
 import { SshPool, type SecretKind, type SshPoolOptions } from './ssh/pool.js';
+import { stepKinds } from './steps.js';
 
 export type SshTuning = Partial<Omit<SshPoolOptions, 'hostKeys' | 'secret'>>;
 
 export interface ServiceOptions {
   ssh?: SshTuning;
-  notices?: Partial<MailOptions>;
+  notices?: Partial<NoticeOptions>;
   provision?: ProvisionOptions;
+  /** Replaces the step kinds of steps.ts (tests add a kind of their own). */
+  stepKinds?: StepKinds;
 }
 
 /** An ad-hoc command in flight (ssh.exec), cancellable by id. */
@@ -31,10 +35,12 @@ export interface RunningExec {
 export interface Services {
   /** One SSH connection per host, reused by every command. Depends on: host-key pins, secrets. */
   readonly ssh: SshPool;
-  /** Guided runs. Depends on: ssh (or a replacement executor), the DB. Recovers interrupted runs when built. */
+  /** What each kind of run step does (steps.ts): the checklists, the planner and the runs engine consult it. */
+  readonly stepKinds: StepKinds;
+  /** Guided runs. Depends on: stepKinds, ssh (or a replacement executor), the DB. Recovers interrupted runs when built. */
   readonly runs: RunsEngine;
   /** The notices sender (outbox → SMTP). Depends on: the DB, the SMTP settings and secret. */
-  readonly notices: MailService;
+  readonly notices: NoticeSender;
   /** Provisioning options (config paths, service manager, PostgreSQL); Debian defaults unless configured. */
   readonly provision: ProvisionOptions;
   /** Ad-hoc commands in flight, by id. */
@@ -51,8 +57,9 @@ export const serverSecretKey = (serverId: number, kind: SecretKind): string => `
 export function createServices(core: Core, initial: ServiceOptions = {}): Services {
   const opts: ServiceOptions = { ...initial };
   let ssh: SshPool | undefined;
+  let kinds: StepKinds | undefined;
   let runs: RunsEngine | undefined;
-  let notices: MailService | undefined;
+  let notices: NoticeSender | undefined;
   const adhoc = new Map<string, RunningExec>();
   let closed = false;
 
@@ -65,12 +72,16 @@ export function createServices(core: Core, initial: ServiceOptions = {}): Servic
       });
       return ssh;
     },
+    get stepKinds() {
+      kinds ??= opts.stepKinds ?? stepKinds();
+      return kinds;
+    },
     get runs() {
-      runs ??= new RunsEngine(core);
+      runs ??= new RunsEngine(core, { stepKinds: services.stepKinds });
       return runs;
     },
     get notices() {
-      notices ??= new MailService(core, { ...DEFAULT_MAIL_OPTIONS, ...opts.notices });
+      notices ??= new NoticeSender(core, { ...DEFAULT_NOTICE_OPTIONS, ...opts.notices });
       return notices;
     },
     get provision() {
@@ -87,6 +98,10 @@ export function createServices(core: Core, initial: ServiceOptions = {}): Servic
         opts.notices = { ...opts.notices, ...o.notices };
       }
       if (o.provision) opts.provision = o.provision;
+      if (o.stepKinds) {
+        if (kinds) throw new Error('services.configure: the step kinds are already in use; configure them before first use');
+        opts.stepKinds = o.stepKinds;
+      }
     },
     async close() {
       if (closed) return;

@@ -1,7 +1,8 @@
+import type { systemMethods } from '../../shared/contract/system.js';
 import { listBackups } from './db/migrate.js';
 import type { Handlers } from './handlers.js';
 
-export const systemHandlers: Handlers<'system.info' | 'settings.setOperator'> = {
+export const systemHandlers: Handlers<keyof typeof systemMethods> = {
   'system.info': (core) => ({
     version: core.opts.version ?? '0.0.0',
     shell: core.opts.shell,
@@ -16,6 +17,13 @@ export const systemHandlers: Handlers<'system.info' | 'settings.setOperator'> = 
     const before = core.operator();
     core.settings.set('operator', input.name);
     core.audit.write(input.name, 'update', 'settings.operator', null, { operator: before }, { operator: input.name });
+    core.events.emit('settings.changed', { key: 'operator' });
     return { operator: input.name };
+  },
+  'settings.rotateBrowserToken': (core) => {
+    core.browserToken.rotate();
+    const rotatedAt = new Date().toISOString();
+    core.audit.write(core.operator(), 'rotate', 'settings.browserToken', null, null, { rotatedAt });
+    return { rotatedAt };
   },
 };

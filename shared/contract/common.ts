@@ -11,7 +11,22 @@ export const DateOnly = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date
 export const Name = z.string().trim().min(1, 'required').max(200);
 export const Notes = z.string().max(20_000).default('');
 
-/** IANA time zone, checked against the runtime's own zone database. */
+let zonesByLowerCase: Map<string, string> | undefined;
+
+/**
+ * A valid zone as the zone database spells it (`europe/madrid` → `Europe/Madrid`). Only the case
+ * changes: ICU's canonical name can be an older alias (Asia/Kolkata → Asia/Calcutta), so a name
+ * that differs by more than case is kept as typed.
+ */
+function zoneSpelling(tz: string): string {
+  zonesByLowerCase ??= new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerCase(), z]));
+  const listed = zonesByLowerCase.get(tz.toLowerCase());
+  if (listed) return listed;
+  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === tz.toLowerCase() ? resolved : tz;
+}
+
+/** IANA time zone, checked against the runtime's own zone database and stored as it spells it. */
 export const TimeZone = z
   .string()
   .min(1)
@@ -22,7 +37,8 @@ export const TimeZone = z
     } catch {
       return false;
     }
-  }, 'unknown IANA time zone (e.g. Europe/Madrid)');
+  }, 'unknown IANA time zone (e.g. Europe/Madrid)')
+  .transform(zoneSpelling);
 
 export const ListInput = z
   .object({

@@ -4,14 +4,33 @@ import { Id, IdInput, ListInput, listOutput, method, Name, Notes, TimeZone, Date
 const Meta = { id: Id, createdAt: Timestamp, updatedAt: Timestamp };
 const Tag = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const Email = z.string().trim().email('not a valid email address').max(320);
+/**
+ * Paths go into commands on the hosts, where GNU tools escape a name holding a newline, CR or
+ * backslash (sha256sum then starts its line with a backslash and every upload check fails): such a path
+ * could never work, so it is refused here.
+ */
+const hostPathChars = (p: string) => !/[\n\r\\]/.test(p);
+const HOST_PATH_CHARS = 'no newline, carriage return or backslash: the tools on the hosts cannot handle them';
 const RelPath = z
   .string()
   .trim()
   .min(1)
   .max(255)
-  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a path relative to the application base, without ..');
-const AbsPath = z.string().trim().min(2).max(1024).refine((p) => p.startsWith('/') && !p.split('/').includes('..'), 'an absolute path without ..');
-const UnixName = z.string().trim().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a Unix user name: lower-case letters, digits, _ or -');
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a path relative to the application base, without ..')
+  .refine(hostPathChars, HOST_PATH_CHARS);
+const AbsPath = z
+  .string()
+  .trim()
+  .min(2)
+  .max(1024)
+  .refine((p) => p.startsWith('/') && !p.split('/').includes('..'), 'an absolute path without ..')
+  .refine(hostPathChars, HOST_PATH_CHARS);
+// empty is "required", not a format error (the pattern admits it so only one message shows)
+const UnixName = z
+  .string()
+  .trim()
+  .min(1, 'required')
+  .regex(/^(|[a-z_][a-z0-9_-]{0,31})$/, 'a Unix user name: lower-case letters, digits, _ or -');
 const Hostname = z
   .string()
   .trim()
@@ -52,6 +71,8 @@ export const SOURCE_KINDS = ['tarball', 'directory', 'git', 'build'] as const;
 export const STRATEGIES = ['symlink', 'blue-green', 'ab'] as const;
 export const HealthCheck = z.object({
   kind: z.enum(['http', 'command']).default('http'),
+  /** Where an http check runs: from Puesta (this computer) or on each host (curl there). A command always runs on the host. */
+  from: z.enum(['puesta', 'host']).default('puesta'),
   target: z.string().max(2048).default(''),
   expectStatus: z.number().int().min(0).max(599).default(200),
   timeoutSeconds: z.number().int().min(1).max(3600).default(30),
@@ -91,7 +112,7 @@ export const ApplicationFields = z.object({
   sharedDirs: z.array(RelPath).max(64).default([]),
   sharedFiles: z.array(RelPath).max(64).default([]),
   strategy: z.enum(STRATEGIES).default('symlink'),
-  healthCheck: HealthCheck.default({ kind: 'http', target: '', expectStatus: 200, timeoutSeconds: 30 }),
+  healthCheck: HealthCheck.default({ kind: 'http', from: 'puesta', target: '', expectStatus: 200, timeoutSeconds: 30 }),
   services: z.array(ServiceSpec).max(32).default([]),
   logRotation: LogRotation.default({ frequency: 'daily', maxSize: null, keep: 14, compress: true, copyTruncate: true }),
   backupPolicy: BackupPolicy.default({ enabled: false, paths: [], databaseDump: false, schedule: 'daily', retentionDays: 14, target: '' }),
@@ -137,15 +158,16 @@ export type Contact = z.infer<typeof Contact>;
 
 // ---------------------------------------------------------------- contracts
 export const CONTRACT_STATES = ['active', 'grace', 'suspended', 'terminated'] as const;
-export const AllowedHours = z
-  .object({
-    /** ISO weekdays 1 (Mon) … 7 (Sun) on which maintenance is allowed. */
-    days: z.array(z.number().int().min(1).max(7)).min(1).max(7),
-    /** Local time in the customer's zone, HH:MM. */
-    from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
-    to: z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/),
-  })
-  .nullable();
+export const AllowedRange = z.object({
+  /** ISO weekdays 1 (Mon) … 7 (Sun) on which the range starts. */
+  days: z.array(z.number().int().min(1).max(7)).min(1).max(7),
+  /** Local time in the customer's zone, HH:MM. */
+  from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
+  /** HH:MM; not after `from` (22:00–06:00) means the next morning, which belongs to the day the range started (shared/allowed-hours.ts). */
+  to: z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/),
+});
+/** The ranges in which maintenance is allowed; one range alone (as files and clients before several ranges send it) is read as a list of one. */
+export const AllowedHours = z.union([z.array(AllowedRange).min(1).max(20), AllowedRange.transform((r) => [r])]).nullable();
 const ContractFieldsBase = z.object({
   customerId: Id,
   reference: Name,
@@ -213,16 +235,31 @@ const ctr = crud('contracts', ContractFields, partialOf(ContractFieldsBase), Con
 // ---------------------------------------------------------------- import / export
 export const ExportInput = z.object({ format: z.enum(['json', 'csv']).default('json'), entity: z.enum(ENTITIES).optional() }).strict();
 export const ExportOutput = z.object({ format: z.enum(['json', 'csv']), filename: z.string(), content: z.string() });
+/** Encodings an imported file may be in; spreadsheets on Windows often save Windows-1252. */
+export const IMPORT_CHARSETS = ['utf-8', 'windows-1252'] as const;
 export const ImportInput = z
   .object({
     format: z.enum(['json', 'csv']),
     /** For CSV: which entity the rows are (CSV holds one entity). JSON holds `{ <entity>: rows[] }`. */
     entity: z.enum(ENTITIES).optional(),
-    content: z.string().max(50_000_000),
+    /** The file as text. */
+    content: z.string().max(50_000_000).optional(),
+    /** Or the file's bytes (base64), decoded by the core with `charset`: invalid UTF-8 is refused with where it breaks. */
+    bytes: z.base64().max(70_000_000).optional(),
+    charset: z.enum(IMPORT_CHARSETS).default('utf-8'),
     dryRun: z.boolean().default(false),
   })
-  .strict();
-export const ImportRowError = z.object({ entity: z.enum(ENTITIES), row: z.number().int(), field: z.string().optional(), message: z.string() });
+  .strict()
+  .refine((i) => (i.content === undefined) !== (i.bytes === undefined), { message: 'give the file either as content or as bytes', path: ['content'] });
+export const ImportRowError = z.object({
+  entity: z.enum(ENTITIES),
+  /** The spreadsheet's row number in a CSV (the header is row 1); the position in its list (from 1) in JSON. */
+  row: z.number().int(),
+  /** The row's own name (name, reference or email), when it has one. */
+  name: z.string().optional(),
+  field: z.string().optional(),
+  message: z.string(),
+});
 export const ImportOutput = z.object({
   ok: z.boolean(),
   created: z.record(z.string(), z.number().int()),
@@ -244,6 +281,17 @@ export const AuditEntry = z.object({
   entityId: z.number().int().nullable(),
   before: z.unknown().nullable(),
   after: z.unknown().nullable(),
+});
+
+/** What the audit screen filters by; `from`/`to` bound `at` (from inclusive, to exclusive). */
+export const AuditFilter = z.object({
+  query: z.string().max(200).optional(),
+  actor: z.string().max(200).optional(),
+  entity: z.string().max(64).optional(),
+  entityId: Id.optional(),
+  action: z.string().max(100).optional(),
+  from: Timestamp.optional(),
+  to: Timestamp.optional(),
 });
 
 export const inventoryMethods = {
@@ -284,6 +332,17 @@ export const inventoryMethods = {
   'contracts.delete': ctr.delete,
   'inventory.export': method(ExportInput, ExportOutput, 'Export the inventory as JSON or CSV'),
   'inventory.import': method(ImportInput, ImportOutput, 'Import inventory rows; any bad row writes nothing'),
+  'inventory.usage': method(
+    z.object({ entity: z.enum(ENTITIES), id: Id }).strict(),
+    z.object({ uses: z.array(z.object({ table: z.string(), label: z.string(), count: z.number().int().min(1) })) }),
+    'What still uses a record (a delete is refused while anything does)',
+  ),
   'search.global': method(z.object({ query: z.string().min(1).max(200), limit: z.number().int().min(1).max(100).default(20) }).strict(), SearchOutput, 'Search everything'),
-  'audit.list': method(ListInput.extend({ entity: z.string().optional(), entityId: Id.optional() }), listOutput(AuditEntry), 'Audit log'),
+  'audit.list': method(AuditFilter.extend(ListInput.shape).strict(), listOutput(AuditEntry), 'Audit log, newest first, filtered by operator, entity, action and time'),
+  'audit.export': method(AuditFilter.strict(), z.object({ filename: z.string(), content: z.string(), rows: z.number().int() }), 'The audit entries a filter selects, as CSV'),
+  'audit.facets': method(
+    z.object({}).strict(),
+    z.object({ actors: z.array(z.string()), entities: z.array(z.string()), actions: z.array(z.string()) }),
+    'The operators, entities and actions the audit log holds (for its filters)',
+  ),
 } as const;

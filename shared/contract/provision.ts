@@ -59,6 +59,27 @@ export const CollectedStats = z.object({
 });
 export type CollectedStats = z.infer<typeof CollectedStats>;
 
+/**
+ * Disk use as `df` shows it: Use% = used / (used + available), rounded up, and "free" is df's
+ * Avail. Blocks reserved for root count in neither, so used / size would show less than df does.
+ */
+export function dfUsedPercent(used: number, available: number): number {
+  const usable = used + available;
+  return usable > 0 ? Math.ceil((100 * used) / usable) : 0;
+}
+
+/** The last check of a server: a connection test or a statistics collection, whichever ran last. */
+export const ServerCheck = z.object({
+  serverId: Id,
+  at: Timestamp,
+  kind: z.enum(['connection', 'stats']),
+  ok: z.boolean(),
+  /** The error code when the check could not reach or read the host. */
+  code: z.string().nullable(),
+  message: z.string(),
+});
+export type ServerCheck = z.infer<typeof ServerCheck>;
+
 export const HostStats = z.object({
   id: Id.nullable(),
   at: Timestamp,
@@ -146,6 +167,7 @@ export const provisionMethods = {
     }),
     'Servers whose last check (stats collected over SSH) found a problem: unreachable, health failing, services down, disk nearly full',
   ),
+  'servers.checks': method(z.object({}).strict(), z.object({ items: z.array(ServerCheck) }), 'The last check (connection test or statistics) of every server that had one'),
   'stats.history': method(
     z.object({ serverId: Id, applicationId: Id.optional(), limit: z.number().int().min(1).max(5000).default(200) }).strict(),
     z.object({ items: z.array(HostStats) }),
@@ -156,4 +178,6 @@ export const provisionMethods = {
 export const provisionEvents = {
   /** New statistics are in the history (refresh charts). */
   'stats.collected': z.object({ serverIds: z.array(Id), applicationId: Id.nullable() }),
+  /** A server's last check changed (connection test or statistics). */
+  'servers.checked': z.object({ serverIds: z.array(Id) }),
 } as const;

@@ -33,8 +33,14 @@ export const STEP_ACTIONS = ['shell', 'upload', 'record'] as const;
 export const StepKey = z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'lower-case letters, digits and -, starting with a letter');
 
 export const StepCheck = z.object({
-  /** http: a GET from the laptop to the rendered url; command: the step's command on each host (exit 0 and, if set, expectText in stdout). */
+  /** http: a GET of the rendered url; command: the step's command on each host (exit 0 and, if set, expectText in stdout). */
   kind: z.enum(['http', 'command']).default('http'),
+  /**
+   * Where an http check runs: 'puesta' = a GET from this computer (the URL must be reachable from
+   * here, e.g. http://{{host.address}}:8080/health); 'host' = curl on each host itself (e.g.
+   * http://127.0.0.1:8080/health, a port not open to the outside). A command check always runs on the host.
+   */
+  from: z.enum(['puesta', 'host']).default('puesta'),
   /** Template, e.g. http://{{host.address}}:8080/health (values are URL-encoded, not shell-quoted). */
   url: z.string().max(2048).default(''),
   expectStatus: z.number().int().min(100).max(599).default(200),
@@ -133,6 +139,9 @@ export type CurrentRelease = z.infer<typeof CurrentRelease>;
 // ---------------------------------------------------------------- runs
 export const RUN_STATES = ['running', 'waiting', 'interrupted', 'succeeded', 'aborted'] as const;
 export type RunState = (typeof RUN_STATES)[number];
+/** The states a run never leaves. */
+export const TERMINAL_RUN_STATES: readonly RunState[] = ['succeeded', 'aborted'];
+export const isTerminalRunState = (s: RunState): boolean => TERMINAL_RUN_STATES.includes(s);
 export const CELL_STATES = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'excluded', 'interrupted'] as const;
 export type CellState = (typeof CELL_STATES)[number];
 
@@ -147,6 +156,18 @@ export const ReleaseSource = z.object({
   ref: z.string().trim().max(200).regex(/^(?!-)[A-Za-z0-9._/-]*$/, 'a branch, tag or commit (not starting with -)').optional(),
 });
 
+/**
+ * A human label for a release (e.g. v2.3.1); the release key gets it as a suffix, so it is a
+ * folder-name part on every host: it starts and ends with a letter or digit (a label `--` or one
+ * ending in `---` made keys the host tools and the inspect output could not tell apart).
+ */
+export const ReleaseLabel = z
+  .string()
+  .trim()
+  .max(60)
+  .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)?$/, 'letters, digits, . _ -, starting and ending with a letter or digit')
+  .default('');
+
 export const RunRequest = z
   .object({
     applicationId: Id,
@@ -154,8 +175,12 @@ export const RunRequest = z
     kind: z.enum(CHECKLIST_KINDS),
     /** install / upgrade: what to deploy (default: the application's own source when it is a tarball or directory). */
     source: ReleaseSource.optional(),
-    /** A human label for the release (e.g. v2.3.1); the release key gets it as a suffix. */
-    label: z.string().trim().max(60).regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ -').default(''),
+    label: ReleaseLabel,
+    /**
+     * install / upgrade: the release key stamped by runs.plan. runs.start of a previewed plan passes
+     * it (with planDigest), so the release that runs is the one previewed; without it a new key is stamped.
+     */
+    releaseKey: ReleaseKey.optional(),
     /** rollback: the release key to go back to (default: each host's previous release). */
     rollbackTo: ReleaseKey.optional(),
     /** Restrict to these servers (default: every placement of the application in the environment). */
@@ -190,6 +215,8 @@ export const PlanStep = z.object({
   action: z.enum(STEP_ACTIONS),
   enabled: z.boolean(),
   sudo: z.boolean(),
+  /** One line: what the step changes on the hosts (the plan folds each script under it). */
+  changes: z.string(),
   cells: z.array(PlanCell),
 });
 
@@ -216,6 +243,8 @@ export const Plan = z.object({
   hosts: z.array(PlanHost),
   steps: z.array(PlanStep),
   warnings: z.array(z.string()),
+  /** sha256 of the plan (everything but its warnings): pass it to runs.start as planDigest to run exactly this plan. */
+  digest: z.string(),
 });
 export type Plan = z.infer<typeof Plan>;
 
@@ -225,6 +254,8 @@ export const StartInput = RunRequest.extend({
   reason: z.string().max(2000).default(''),
   /** Take the application × environment lock even if another operator holds it (audited). */
   overrideLock: z.boolean().default(false),
+  /** The digest of the previewed plan: the run starts only if its plan is identical (else PRECONDITION_FAILED: preview again). */
+  planDigest: z.string().max(128).optional(),
 }).strict();
 
 export const RunCell = z.object({
@@ -261,6 +292,8 @@ export const RunStepView = ChecklistStep.extend({
   index: z.number().int().min(0),
   /** Median duration of this step (same application and step key) in past successful runs, for the "far past usual" warning. */
   usualMs: z.number().int().nullable(),
+  /** One line: what the step changes on the hosts (as in the plan). */
+  changes: z.string().default(''),
 });
 
 export const RollbackOffer = z.object({
@@ -299,19 +332,38 @@ export const Run = RunSummary.extend({
 });
 export type Run = z.infer<typeof Run>;
 
-export const RUN_ACTIONS = ['confirm', 'retry', 'skip', 'exclude', 'abort'] as const;
+/** stop: stops the command running on one host (serverId); its cell fails and the run then waits for retry / skip / exclude. */
+export const RUN_ACTIONS = ['confirm', 'retry', 'skip', 'exclude', 'abort', 'stop'] as const;
 export const ActInput = z
   .object({
     id: Id,
     action: z.enum(RUN_ACTIONS),
     /** confirm: optional note; skip: required note (why). */
     note: z.string().max(5000).default(''),
-    /** exclude: the host to leave out for the rest of the run. */
+    /** exclude: the host to leave out for the rest of the run; stop: the host whose command to stop. */
     serverId: Id.optional(),
     /** retry: a corrected command template for the failed step (kept in this run's checklist copy and audited). */
     command: z.string().max(20_000).optional(),
   })
   .strict();
+
+/**
+ * What to do, on resume, with a host whose command was cut off when Puesta stopped: run it again
+ * (the default), check first (the run waits for a decision on that host: look, then retry, skip or
+ * exclude), or mark it done with a note (it finished: a migration must not run twice).
+ */
+export const RESUME_CHOICES = ['rerun', 'check', 'done'] as const;
+export const ResumeInput = z
+  .object({
+    id: Id,
+    hosts: z
+      .array(z.object({ serverId: Id, choice: z.enum(RESUME_CHOICES), note: z.string().max(5000).default('') }).strict())
+      .max(1000)
+      .default([]),
+  })
+  .strict();
+/** The per-host choices of a resume (what the run view sends). */
+export type ResumeHosts = NonNullable<z.input<typeof ResumeInput>['hosts']>;
 
 export const LogLine = z.object({
   id: Id,
@@ -411,8 +463,8 @@ export const runsMethods = {
     listOutput(RunSummary),
     'Runs, newest first',
   ),
-  'runs.act': method(ActInput, Run, 'Confirm a manual step, or on a failed step: retry, skip with a note, exclude a host, abort'),
-  'runs.resume': method(z.object({ id: Id }).strict(), Run, 'Continue an interrupted run from its interrupted step'),
+  'runs.act': method(ActInput, Run, 'Confirm a manual step, stop the command on one host, or on a failed step: retry, skip with a note, exclude a host, abort'),
+  'runs.resume': method(ResumeInput, Run, 'Continue an interrupted run from its interrupted step (per host: run again, check first, or mark done)'),
   'runs.logs': method(LogsInput, LogsOutput, "A page of a run's log lines (optionally one step / host, or a search)"),
 
   'locks.list': method(z.object({}).strict(), z.object({ items: z.array(Lock) }), 'Application × environment locks held'),

@@ -68,6 +68,8 @@ export const sshMethods = {
         serverIds: z.array(Id).min(1).max(200),
         command: z.string().trim().min(1, 'type a command').max(20_000),
         timeoutSeconds: z.number().int().min(1).max(86_400).default(300),
+        /** The names of the environments that ask for a typed confirmation (confirmRuns), as the operator typed them. */
+        confirm: z.array(z.string().max(200)).max(100).default([]),
       })
       .strict(),
     z.object({ execId: z.string() }),

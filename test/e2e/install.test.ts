@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configureProvision } from '../../electron/core/provision/handlers.js';
 import { DEFAULT_PATHS } from '../../electron/core/provision/index.js';
 import { startHosts, trustAll, type TestHosts } from '../hosts/index.js';
 import { startApp, type App } from './harness.js';
@@ -39,7 +38,9 @@ beforeAll(async () => {
       `supervisord -c ${SUP_CONF}`,
     ].join(' && '),
   );
-  configureProvision(app.core, { paths: { ...DEFAULT_PATHS, logrotateDir: `${ETC}/logrotate.d`, cronDir: `${ETC}/cron.d`, supervisorConfDir: `${ETC}/conf.d`, supervisorctl: ['supervisorctl', '-c', SUP_CONF] } });
+  app.core.services.configure({
+    provision: { paths: { ...DEFAULT_PATHS, logrotateDir: `${ETC}/logrotate.d`, cronDir: `${ETC}/cron.d`, supervisorConfDir: `${ETC}/conf.d`, supervisorctl: ['supervisorctl', '-c', SUP_CONF] } },
+  });
   work = mkdtempSync(path.join(os.tmpdir(), 'puesta-install-e2e-'));
   mkdirSync(path.join(work, 'v1'));
   writeFileSync(path.join(work, 'v1', 'VERSION'), 'v1\n');
@@ -86,8 +87,8 @@ describe('new-application install from the UI', () => {
     const panel = page.getByTestId('services-health');
     await panel.waitFor();
     await expect.poll(async () => (await panel.textContent()) ?? '').toContain('No statistics yet');
-    await expect.poll(() => panel.textContent(), { timeout: 15_000 }).toContain('web ×1, worker ×2');
-    await expect.poll(() => page.getByTestId('db-password').textContent(), { timeout: 15_000 }).toContain('not set');
+    await expect.poll(() => panel.textContent()).toContain('web ×1, worker ×2');
+    await expect.poll(() => page.getByTestId('db-password').textContent()).toContain('not set');
   });
 
   it('installs through the Runs wizard: the plan has the provisioning steps, the run succeeds', async () => {
@@ -122,9 +123,9 @@ describe('new-application install from the UI', () => {
     const host = page.getByTestId('prov-host-app-01');
     await host.waitFor();
     await expect.poll(async () => (await host.getByTestId('svc-web').getByTestId('svc-count').textContent()) ?? '').toBe('1/1');
-    await expect.poll(() => host.getByTestId('svc-worker').getByTestId('svc-count').textContent(), { timeout: 15_000 }).toBe('2/2');
-    await expect.poll(() => host.textContent(), { timeout: 15_000 }).toMatch(/healthy · 200/);
-    await expect.poll(() => host.locator('svg.spark').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => host.getByTestId('svc-worker').getByTestId('svc-count').textContent()).toBe('2/2');
+    await expect.poll(() => host.textContent()).toMatch(/healthy · 200/);
+    await expect.poll(() => host.locator('svg.spark').count()).toBeGreaterThanOrEqual(2);
     const before = (await app.call('stats.history', { serverId, applicationId: appId })).items.length;
     await page.getByTestId('services-health').getByTestId('collect-now').click();
     await expect.poll(async () => (await app.call('stats.history', { serverId, applicationId: appId })).items.length, { timeout: 30_000 }).toBe(before + 1);
@@ -149,7 +150,7 @@ describe('new-application install from the UI', () => {
     const host = page.getByTestId('prov-host-app-01');
     await page.getByRole('button', { name: 'Stop worker on app-01', exact: true }).click();
     const dialog = page.getByRole('dialog');
-    await expect.poll(() => dialog.textContent(), { timeout: 15_000 }).toContain('audit log');
+    await expect.poll(() => dialog.textContent()).toContain('audit log');
     await dialog.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.getByTestId('toast-success').last().waitFor();
     await expect.poll(async () => (await host.getByTestId('svc-worker').getByTestId('svc-count').textContent()) ?? '', { timeout: 30_000 }).toBe('0/2');
@@ -164,14 +165,14 @@ describe('new-application install from the UI', () => {
     const a = await app.call('applications.get', { id: appId });
     await app.call('applications.update', { id: appId, services: a.services.map((s) => (s.name === 'worker' ? { ...s, instances: 4 } : s)) });
     await go(`/applications/${appId}`);
-    await expect.poll(() => page.getByTestId('review-pending').textContent(), { timeout: 15_000 }).toContain('the next upgrade changes 1 thing on the hosts');
+    await expect.poll(() => page.getByTestId('review-pending').textContent()).toContain('the next upgrade changes 1 thing on the hosts');
     await page.getByTestId('services-health').screenshot({ path: path.join(os.tmpdir(), 'puesta-install-pending.png') });
     await page.getByTestId('open-review').click();
     const review = page.getByTestId('upgrade-review');
     await review.waitFor();
     const row = review.getByTestId('review-delta');
-    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
-    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toMatch(/worker instances.*2.*4.*start 2 more instance/);
+    await expect.poll(() => row.count()).toBe(1);
+    await expect.poll(() => row.textContent()).toMatch(/worker instances.*2.*4.*start 2 more instance/);
     await page.screenshot({ path: path.join(os.tmpdir(), 'puesta-install-review.png') });
   });
 
@@ -180,7 +181,7 @@ describe('new-application install from the UI', () => {
     const panel = page.getByTestId('server-stats');
     await panel.waitFor();
     await expect.poll(async () => (await panel.textContent()) ?? '').toContain('billing');
-    await expect.poll(() => panel.textContent(), { timeout: 15_000 }).toContain('worker 2/2');
+    await expect.poll(() => panel.textContent()).toContain('worker 2/2');
     await panel.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(os.tmpdir(), 'puesta-install-server.png') });
   });

@@ -47,7 +47,7 @@ describe('windows and notices (e2e)', () => {
 
     await page.fill(tid('smtp-test-to'), 'me@puesta.test');
     await page.click(tid('smtp-test'));
-    await expect.poll(() => page.locator(tid('smtp-test-result')).textContent(), { timeout: 15_000 }).toContain('Sent to me@puesta.test');
+    await expect.poll(() => page.locator(tid('smtp-test-result')).textContent()).toContain('Sent to me@puesta.test');
     expect(smtp.received.filter((m) => m.to.includes('me@puesta.test'))).toHaveLength(1);
   });
 
@@ -167,6 +167,11 @@ describe('windows and notices (e2e)', () => {
     expect(await summary.textContent()).toContain('3 recipients at 2 customers');
     expect(await page.locator(tid('reminder-chip')).allTextContents()).toEqual(['72 h', '24 h', '1 h']);
     expect(await page.textContent(tid('schedule-confirm'))).toBe('Announce to 3 recipients now');
+    // The clashes on the page are named in the dialog, which asks before announcing (issue 11, item 4).
+    const unresolved = page.locator(tid('unresolved'));
+    expect(await unresolved.textContent()).toMatch(/Not resolved yet:.*also touches/);
+    expect(await page.isDisabled(tid('schedule-confirm'))).toBe(true);
+    await page.check(tid('unresolved-ack'));
     await page.click(tid('schedule-confirm'));
     await expect.poll(() => page.textContent(tid('window-state'))).toBe('Announced');
 
@@ -265,6 +270,10 @@ describe('windows and notices (e2e)', () => {
     const dialog = page.getByRole('dialog');
     expect(await dialog.textContent()).toContain('3 recipients at 2 customers');
     expect(await page.textContent(tid('transition-confirm'))).toBe('Start and tell 3');
+    // Days before its date: the dialog says so and asks (issue 11, item 4).
+    expect(await dialog.locator(tid('unresolved')).textContent()).toMatch(/planned to start .*, in [45] days: starting now is early/);
+    expect(await page.isDisabled(tid('transition-confirm'))).toBe(true);
+    await page.check(tid('unresolved-ack'));
     await page.click(tid('transition-confirm'));
     await expect.poll(() => page.textContent(tid('window-state'))).toBe('In progress');
     const started = page.locator(`${tid('timeline-item')}[data-kind="started"]`);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dispatch } from '../../electron/core/dispatch.js';
+import { call, fails } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 
 let t: TestCore;
@@ -9,15 +9,9 @@ beforeEach(() => {
 afterEach(async () => {
   await t.cleanup();
 });
-const call = (m: string, i: unknown) => dispatch(t.core, m, i);
-async function ok<T = Record<string, unknown>>(m: string, i: unknown): Promise<T> {
-  const r = await call(m, i);
-  if (!r.ok) throw new Error(`${m}: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
 const counts = async () => {
   const out: Record<string, number> = {};
-  for (const e of ['environments', 'servers', 'applications', 'placements', 'customers', 'contacts', 'contracts']) out[e] = (await ok<{ total: number }>(`${e}.list`, {})).total;
+  for (const e of ['environments', 'servers', 'applications', 'placements', 'customers', 'contacts', 'contracts'] as const) out[e] = (await call(t.core, `${e}.list`, {})).total;
   return out;
 };
 
@@ -39,28 +33,26 @@ const DOC = {
 
 describe('inventory import/export', () => {
   it('imports a JSON document with references by name, then a re-import updates instead of duplicating', async () => {
-    const r = await ok<{ ok: boolean; created: Record<string, number> }>('inventory.import', { format: 'json', content: JSON.stringify(DOC) });
+    const r = await call(t.core, 'inventory.import', { format: 'json', content: JSON.stringify(DOC) });
     expect(r.ok).toBe(true);
     expect(r.created).toEqual({ environments: 1, servers: 2, applications: 1, placements: 2, customers: 1, contacts: 1, contracts: 1 });
     expect(await counts()).toEqual({ environments: 1, servers: 2, applications: 1, placements: 2, customers: 1, contacts: 1, contracts: 1 });
-    const again = await ok<{ created: Record<string, number>; updated: Record<string, number> }>('inventory.import', { format: 'json', content: JSON.stringify(DOC) });
+    const again = await call(t.core, 'inventory.import', { format: 'json', content: JSON.stringify(DOC) });
     expect(again.created).toEqual({});
     expect(again.updated.servers).toBe(2);
     expect((await counts()).servers).toBe(2);
   });
 
   it('an import with bad rows writes nothing and reports every bad row', async () => {
-    await ok('customers.create', { name: 'Existing' });
+    await call(t.core, 'customers.create', { name: 'Existing' });
     const bad = structuredClone(DOC) as typeof DOC & { servers: Record<string, unknown>[] };
     bad.servers.push({ name: 'web-3', host: 'ok', user: 'deploy', environment: 'nowhere' });
     bad.servers.push({ name: 'web-4', host: 'bad host', user: 'deploy', port: 'x' });
     (bad.contacts as Record<string, unknown>[]).push({ customer: 'Acme', name: 'Eve', email: 'not-an-email' });
-    const r = await call('inventory.import', { format: 'json', content: JSON.stringify(bad) });
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.error.code).toBe('IMPORT_INVALID');
-    expect(r.error.message).toMatch(/nothing was imported/);
-    const errors = (r.error.details as { errors: { entity: string; row: number; field?: string; message: string }[] }).errors;
+    const e = await fails(t.core, 'inventory.import', { format: 'json', content: JSON.stringify(bad) });
+    expect(e.code).toBe('IMPORT_INVALID');
+    expect(e.message).toMatch(/nothing was imported/);
+    const errors = (e.details as { errors: { entity: string; row: number; field?: string; message: string }[] }).errors;
     expect(errors).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ entity: 'servers', row: 3, field: 'environment', message: expect.stringMatching(/no environment named "nowhere"/) }),
@@ -70,19 +62,19 @@ describe('inventory import/export', () => {
       ]),
     );
     expect(await counts()).toEqual({ environments: 0, servers: 0, applications: 0, placements: 0, customers: 1, contacts: 0, contracts: 0 });
-    expect((await ok<{ total: number }>('audit.list', { entity: 'servers' })).total).toBe(0);
+    expect((await call(t.core, 'audit.list', { entity: 'servers' })).total).toBe(0);
   });
 
   it('a dry run validates everything, reports counts and writes nothing', async () => {
-    const r = await ok<{ ok: boolean; created: Record<string, number> }>('inventory.import', { format: 'json', content: JSON.stringify(DOC), dryRun: true });
+    const r = await call(t.core, 'inventory.import', { format: 'json', content: JSON.stringify(DOC), dryRun: true });
     expect(r.ok).toBe(true);
     expect(r.created.servers).toBe(2);
     expect((await counts()).servers).toBe(0);
   });
 
   it('exports JSON that imports into an empty database as the same inventory', async () => {
-    await ok('inventory.import', { format: 'json', content: JSON.stringify(DOC) });
-    const ex = await ok<{ content: string; filename: string }>('inventory.export', { format: 'json' });
+    await call(t.core, 'inventory.import', { format: 'json', content: JSON.stringify(DOC) });
+    const ex = await call(t.core, 'inventory.export', { format: 'json' });
     expect(ex.filename).toMatch(/^puesta-inventory-\d{4}-\d{2}-\d{2}\.json$/);
     const doc = JSON.parse(ex.content) as Record<string, Record<string, unknown>[]>;
     expect(doc.servers![1]).toMatchObject({ name: 'web-2', port: 2222, environment: 'production', roles: ['web'] });
@@ -90,10 +82,9 @@ describe('inventory import/export', () => {
     expect(JSON.stringify(doc)).not.toMatch(/"id"|createdAt/);
     const other = (await import('../helpers/core.js')).makeCore();
     try {
-      const r = await dispatch(other.core, 'inventory.import', { format: 'json', content: ex.content });
-      expect(r.ok).toBe(true);
-      const back = await dispatch(other.core, 'inventory.export', { format: 'json' });
-      const a = JSON.parse((back as { value: { content: string } }).value.content) as Record<string, unknown>;
+      await call(other.core, 'inventory.import', { format: 'json', content: ex.content });
+      const back = await call(other.core, 'inventory.export', { format: 'json' });
+      const a = JSON.parse(back.content) as Record<string, unknown>;
       delete a.exportedAt;
       delete doc.exportedAt;
       expect(a).toEqual(doc);
@@ -103,29 +94,25 @@ describe('inventory import/export', () => {
   });
 
   it('CSV round trip per entity, with lists and per-row errors', async () => {
-    await ok('inventory.import', { format: 'json', content: JSON.stringify(DOC) });
-    const csv = await ok<{ content: string }>('inventory.export', { format: 'csv', entity: 'servers' });
+    await call(t.core, 'inventory.import', { format: 'json', content: JSON.stringify(DOC) });
+    const csv = await call(t.core, 'inventory.export', { format: 'csv', entity: 'servers' });
     const lines = csv.content.trim().split('\n');
     expect(lines[0]).toBe('name,host,port,user,auth,keyPath,environment,roles,tags,notes');
     expect(lines[2]).toBe('web-2,10.0.0.2,2222,deploy,agent,,production,web,,');
     const edited = csv.content.replace('10.0.0.2,2222', '10.0.0.22,2200') + 'db-1,10.0.0.9,22,deploy,agent,,production,db;backup,,\n';
-    const r = await ok<{ created: Record<string, number>; updated: Record<string, number> }>('inventory.import', { format: 'csv', entity: 'servers', content: edited });
+    const r = await call(t.core, 'inventory.import', { format: 'csv', entity: 'servers', content: edited });
     expect(r).toMatchObject({ created: { servers: 1 }, updated: { servers: 2 } });
-    const db1 = (await ok<{ items: Record<string, unknown>[] }>('servers.list', { query: 'db-1' })).items[0]!;
+    const db1 = (await call(t.core, 'servers.list', { query: 'db-1' })).items[0]!;
     expect(db1.roles).toEqual(['db', 'backup']);
     const bad = 'name,host,port,user\nok-1,10.0.0.3,22,deploy\nbad-1,10.0.0.4,notaport,deploy\n';
-    const e = await call('inventory.import', { format: 'csv', entity: 'servers', content: bad });
-    expect(e.ok).toBe(false);
-    if (!e.ok) expect((e.error.details as { errors: { row: number; field: string }[] }).errors).toEqual([expect.objectContaining({ row: 2, field: 'port' })]);
-    expect((await ok<{ total: number }>('servers.list', { query: 'ok-1' })).total).toBe(0);
+    const e = await fails(t.core, 'inventory.import', { format: 'csv', entity: 'servers', content: bad });
+    expect((e.details as { errors: { row: number; field: string }[] }).errors).toEqual([expect.objectContaining({ row: 3, name: 'bad-1', field: 'port' })]);
+    expect((await call(t.core, 'servers.list', { query: 'ok-1' })).total).toBe(0);
   });
 
   it('refuses a CSV without an entity and unknown JSON sections, clearly', async () => {
-    const a = await call('inventory.import', { format: 'csv', content: 'name\nx\n' });
-    expect(!a.ok && a.error.code).toBe('INVALID_INPUT');
-    const b = await call('inventory.import', { format: 'json', content: '{"serverz": []}' });
-    expect(!b.ok && b.error.message).toMatch(/Unknown section.*serverz/);
-    const c = await call('inventory.import', { format: 'json', content: '{oops' });
-    expect(!c.ok && c.error.message).toMatch(/not valid JSON/);
+    expect((await fails(t.core, 'inventory.import', { format: 'csv', content: 'name\nx\n' })).code).toBe('INVALID_INPUT');
+    expect((await fails(t.core, 'inventory.import', { format: 'json', content: '{"serverz": []}' })).message).toMatch(/Unknown section.*serverz/);
+    expect((await fails(t.core, 'inventory.import', { format: 'json', content: '{oops' })).message).toMatch(/not valid JSON/);
   });
 });

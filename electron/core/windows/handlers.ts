@@ -1,10 +1,12 @@
-import type { NoticeKind, Window } from '../../../shared/contract/windows.js';
+import type { NoticeKind } from '../../../shared/contract/notices.js';
+import type { Window, windowsMethods } from '../../../shared/contract/windows.js';
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
 import type { Handlers } from '../handlers.js';
-import { addCampaign, hasMaterialised, rescheduleReminders, scheduleNotices, stopPending } from '../mail/campaigns.js';
-import { mailOf } from '../mail/sender.js';
+import { hasMaterialised, stopPending } from '../notices/campaign-store.js';
+import { addCampaign, rescheduleReminders, scheduleNotices } from '../notices/campaigns.js';
 import { computeAudience, scopeOf } from './audience.js';
+import { conflictCounts } from './conflict-counts.js';
 import { findConflicts } from './conflicts.js';
 import {
   createBlackout,
@@ -19,19 +21,8 @@ import {
   updateWindow,
 } from './repo.js';
 
-type WindowsMethod =
-  | 'windows.list'
-  | 'windows.get'
-  | 'windows.create'
-  | 'windows.update'
-  | 'windows.delete'
-  | 'windows.transition'
-  | 'windows.conflicts'
-  | 'windows.conflictCounts'
-  | 'windows.audience'
-  | 'blackouts.list'
-  | 'blackouts.create'
-  | 'blackouts.delete';
+/** The windows' own methods; the notices, outbox and SMTP ones of the group are served by the notices handlers. */
+type WindowsMethod = Extract<keyof typeof windowsMethods, `windows.${string}` | `blackouts.${string}`>;
 
 const changed = (core: Core, id: number, action: 'create' | 'update' | 'delete' | 'transition') => core.events.emit('windows.changed', { id, action });
 
@@ -81,7 +72,7 @@ export function transitionWindow(core: Core, input: { id: number; to: Window['st
     }
     return after;
   });
-  mailOf(core).kick();
+  core.services.notices.kick();
   changed(core, w.id, 'transition');
   return w;
 }
@@ -102,7 +93,7 @@ export const windowsHandlers: Handlers<WindowsMethod> = {
       if (r.timesChanged && r.after.state !== 'draft' && hasMaterialised(core, id)) addCampaign(core, id, 'updated', new Date().toISOString());
       return r.after;
     });
-    mailOf(core).kick();
+    core.services.notices.kick();
     changed(core, id, 'update');
     return after;
   },
@@ -118,14 +109,10 @@ export const windowsHandlers: Handlers<WindowsMethod> = {
       return { items: findConflicts(core, scopeOf(core, w.id), w.id) };
     }
     if (Date.parse(input.end) <= Date.parse(input.start)) throw new PuestaError('INVALID_INPUT', 'The end of the window is not after its start.', { field: 'end' });
-    return { items: findConflicts(core, { start: input.start, end: input.end, applicationIds: input.applicationIds, serverIds: input.serverIds }, input.excludeId ?? null) };
+    const { start, end, applicationIds, serverIds, environmentId } = input;
+    return { items: findConflicts(core, { start, end, applicationIds, serverIds, environmentId }, input.excludeId ?? null) };
   },
-  'windows.conflictCounts': (core, input) => ({
-    items: input.ids.map((id) => {
-      const w = getWindow(core, id);
-      return { id, count: findConflicts(core, scopeOf(core, w.id), w.id).length };
-    }),
-  }),
+  'windows.conflictCounts': (core, input) => ({ items: conflictCounts(core, input.ids) }),
   'windows.audience': (core, input) => {
     getWindow(core, input.id);
     return computeAudience(core, input.id, input.includeContacts);
