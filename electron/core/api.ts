@@ -2,14 +2,17 @@
  * THE handler table: one handler per contract method. IPC (electron/main/ipc.ts) and HTTP
  * (electron/web/server.ts) both serve exactly this table through `dispatch`.
  */
+import { dbpatchHandlers } from './dbpatch/handlers.js';
 import type { HandlerTable } from './handlers.js';
 import { inventoryHandlers } from './inventory/handlers.js';
+import { metricsHandlers } from './metrics/handlers.js';
 import { provisionHandlers } from './provision/handlers.js';
+import { proxyHandlers } from './proxy/handlers.js';
 import { runsHandlers } from './runs/handlers.js';
 import { sshHandlers } from './ssh/handlers.js';
 import { systemHandlers } from './system.js';
 import { windowsHandlers } from './windows/handlers.js';
-import { mailHandlers } from './mail/handlers.js';
+import { noticesHandlers } from './notices/handlers.js';
 
 export const handlers = {
   ...systemHandlers,
@@ -17,6 +20,9 @@ export const handlers = {
   ...sshHandlers,
   ...runsHandlers,
   ...provisionHandlers,
+  ...proxyHandlers,
   ...windowsHandlers,
-  ...mailHandlers,
+  ...noticesHandlers,
+  ...metricsHandlers,
+  ...dbpatchHandlers,
 } satisfies HandlerTable;

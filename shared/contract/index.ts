@@ -5,8 +5,12 @@
  */
 import type { z } from 'zod';
 import type { MethodSpec } from './common.js';
+import { dbpatchEvents, dbpatchMethods } from './dbpatch.js';
 import { inventoryMethods } from './inventory.js';
+import { metricsMethods } from './metrics.js';
+import { noticesEvents, noticesMethods } from './notices.js';
 import { provisionEvents, provisionMethods } from './provision.js';
+import { proxyMethods } from './proxy.js';
 import { runsEvents, runsMethods } from './runs.js';
 import { sshEvents, sshMethods } from './ssh.js';
 import { systemEvents, systemMethods } from './system.js';
@@ -18,7 +22,11 @@ export const methods = {
   ...sshMethods,
   ...runsMethods,
   ...provisionMethods,
+  ...proxyMethods,
   ...windowsMethods,
+  ...noticesMethods,
+  ...metricsMethods,
+  ...dbpatchMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const events = {
@@ -27,6 +35,8 @@ export const events = {
   ...runsEvents,
   ...provisionEvents,
   ...windowsEvents,
+  ...noticesEvents,
+  ...dbpatchEvents,
 } as const satisfies Record<string, z.ZodTypeAny>;
 
 export type Methods = typeof methods;
@@ -49,15 +59,24 @@ export function isEventName(x: string): x is EventName {
   return Object.prototype.hasOwnProperty.call(events, x);
 }
 
+/** Per-call options: a signal that cancels the call (the core's handler sees its signal abort). */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+}
+
 /** The interface the renderer talks to, whatever the transport. */
 export interface PuestaApi {
-  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  call<M extends MethodName>(method: M, input: MethodInput<M>, opts?: CallOptions): Promise<MethodOutput<M>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
 }
 
 export * from './common.js';
+export * from './dbpatch.js';
 export * from './inventory.js';
+export * from './metrics.js';
+export * from './notices.js';
 export * from './provision.js';
+export * from './proxy.js';
 export * from './runs.js';
 export * from './ssh.js';
 export * from './system.js';

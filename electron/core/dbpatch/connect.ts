@@ -1,0 +1,59 @@
+/**
+ * Reaching a database: a local port forwarded through the SSH connection of its server (the
+ * engine's tunnel, ssh2 forwardOut; no port opened on the server), then the PostgreSQL client on
+ * it, the password read from the secret store. application_name tells who holds the lock.
+ */
+import type { Database } from '../../../shared/contract/dbpatch.js';
+import { PuestaError } from '../../../shared/errors.js';
+import type { Core } from '../core.js';
+import { serverTarget } from '../ssh/target.js';
+import type { SshEngine } from '../ssh/types.js';
+import { PostgresTarget } from './pg/postgres.js';
+import { PgConnection, PgError } from './pg/wire.js';
+import { passwordKey } from './patch-store.js';
+import type { PatchTarget } from './target.js';
+
+export interface Opened {
+  target: PatchTarget;
+  close(): Promise<void>;
+}
+
+export async function openTarget(core: Core, db: Database, who: string, executor: SshEngine = core.services.ssh): Promise<Opened> {
+  const tunnel = await executor.tunnel(serverTarget(core, db.serverId), db.host, db.port);
+  try {
+    const conn = await PgConnection.connect({
+      host: '127.0.0.1',
+      port: tunnel.localPort,
+      user: db.user,
+      database: db.database,
+      password: core.secrets.get(passwordKey(db.id)) ?? null,
+      applicationName: `puesta ${who}`.slice(0, 63),
+    });
+    const target = new PostgresTarget(conn);
+    return {
+      target,
+      close: async () => {
+        await target.close().catch(() => undefined);
+        await tunnel.close().catch(() => undefined);
+      },
+    };
+  } catch (e) {
+    await tunnel.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Opens, runs `fn`, closes whatever happens. A database's own error crosses the boundary as COMMAND_FAILED with its SQLSTATE. */
+export async function withTarget<T>(core: Core, db: Database, who: string, fn: (t: PatchTarget) => Promise<T>, executor?: SshEngine): Promise<T> {
+  let o: Opened | null = null;
+  try {
+    o = await openTarget(core, db, who, executor);
+    return await fn(o.target);
+  } catch (e) {
+    if (e instanceof PgError) throw new PuestaError('COMMAND_FAILED', `PostgreSQL ${db.name} (${e.sqlstate}): ${e.message}`, { sqlstate: e.sqlstate });
+    if (!(e instanceof PuestaError)) throw new PuestaError('COMMAND_FAILED', `PostgreSQL ${db.name} at ${db.host}:${db.port} via ${db.serverName}: ${(e as Error).message}`);
+    throw e;
+  } finally {
+    await o?.close();
+  }
+}
