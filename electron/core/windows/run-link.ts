@@ -7,6 +7,7 @@
  *   "extended" by 30 minutes at a time ("extended" notice with the new end).
  * An aborted or interrupted run leaves the window as it is: the operator decides.
  */
+import { isTerminalRunState } from '../../../shared/contract/runs.js';
 import type { RunSummary } from '../../../shared/contract/runs.js';
 import type { Core } from '../core.js';
 import { transitionWindow } from './handlers.js';
@@ -60,7 +61,7 @@ export function linkRunsToWindows(core: Core): () => void {
     if (event === 'runs.state') {
       const run = payload as RunSummary;
       lastSeen.set(run.id, run);
-      if (run.state === 'succeeded' || run.state === 'aborted') setTimeout(() => lastSeen.delete(run.id), 1000).unref();
+      if (isTerminalRunState(run.state)) setTimeout(() => lastSeen.delete(run.id), 1000).unref();
       safely(() => followRun(core, run));
     } else if (event === 'runs.step') {
       // a long step is the usual overrun: re-check the window's end as the run progresses

@@ -6,6 +6,7 @@
  * Mount: <ServerConnectionPanel serverId={id} /> inside <ApiProvider><QueryProvider>.
  */
 import { useCallback, useEffect, useState } from 'react';
+import { Dialog } from '../../components/Dialog.js';
 import { dfUsedPercent } from '../../../../shared/contract/provision.js';
 import type { ConnectionFacts } from '../../../../shared/contract/ssh.js';
 import { useApi } from '../../api/context.js';
@@ -212,41 +213,39 @@ function Usage({ used, size }: { used: number; size: number }) {
 
 function TrustDialog({ problem, serverName, busy, onCancel, onTrust }: { problem: KeyProblem; serverName: string; busy: boolean; onCancel: () => void; onTrust: (fp: string) => void }) {
   const [compared, setCompared] = useState(false);
-  useEffect(() => {
-    const on = (e: KeyboardEvent) => e.key === 'Escape' && onCancel();
-    window.addEventListener('keydown', on);
-    return () => window.removeEventListener('keydown', on);
-  }, [onCancel]);
   const file = keyFileFor(problem.keyType);
+  // The shared Dialog (native <dialog>): focus stays inside, Escape cancels, focus returns to the opener.
   return (
-    <div className="pssh-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onCancel()}>
-      <div className="pssh-dialog" role="dialog" aria-modal="true" aria-label="Unknown host key">
-        <h2>Is this really {serverName || problem.host}?</h2>
-        <p>
-          Puesta has never connected to <span className="pssh-mono">{problem.host}:{problem.port}</span> before. It presents this {problem.keyType} host key:
-        </p>
-        <code className="pssh-fp" data-testid="host-key-fingerprint">
-          {problem.fingerprint}
-        </code>
-        <p>
-          Before trusting it, compare it with the server's own fingerprint — run this on the server (or ask its administrator):
-          <br />
-          <span className="pssh-code">ssh-keygen -lf {file}</span>
-        </p>
-        <p className="pssh-muted">If they differ, do not trust it: someone may be intercepting the connection.</p>
-        <label className="pssh-row">
-          <input type="checkbox" checked={compared} onChange={(e) => setCompared(e.target.checked)} /> I compared the fingerprints and they match
-        </label>
-        <footer>
+    <Dialog
+      title={`Is this really ${serverName || problem.host}?`}
+      onClose={onCancel}
+      footer={
+        <>
           <button className="pssh-btn" onClick={onCancel}>
             Cancel
           </button>
           <button className="pssh-btn pssh-btn-primary" disabled={!compared || busy} onClick={() => onTrust(problem.fingerprint)}>
             Trust this key
           </button>
-        </footer>
-      </div>
-    </div>
+        </>
+      }
+    >
+      <p>
+        Puesta has never connected to <span className="pssh-mono">{problem.host}:{problem.port}</span> before. It presents this {problem.keyType} host key:
+      </p>
+      <code className="pssh-fp" data-testid="host-key-fingerprint">
+        {problem.fingerprint}
+      </code>
+      <p>
+        Before trusting it, compare it with the server's own fingerprint — run this on the server (or ask its administrator):
+        <br />
+        <span className="pssh-code">ssh-keygen -lf {file}</span>
+      </p>
+      <p className="pssh-muted">If they differ, do not trust it: someone may be intercepting the connection.</p>
+      <label className="pssh-row">
+        <input type="checkbox" checked={compared} onChange={(e) => setCompared(e.target.checked)} /> I compared the fingerprints and they match
+      </label>
+    </Dialog>
   );
 }
 
