@@ -78,6 +78,16 @@ describe('windows and notices (e2e)', () => {
     const m = start.setZone('Europe/Madrid');
     expect(await local.textContent()).toContain(`${m.toFormat('HH:mm')} – ${m.plus({ hours: 3 }).toFormat('HH:mm')} (next day) ${m.isInDST ? 'CEST' : 'CET'}`);
     expect(await local.textContent()).toContain('Globex New York');
+    // Limited to an environment where billing is not placed, the preview tells nobody, as the saved
+    // window's audience would (issue 11, item 5); back to all environments, the customers return.
+    const staging = await app.call('environments.create', { name: 'staging-preview', colour: '#16a34a', confirmRuns: false });
+    const envSelect = form.getByLabel('Environment', { exact: true });
+    await expect.poll(() => envSelect.locator('option').allTextContents()).toContain('staging-preview');
+    await envSelect.selectOption(String(staging.id));
+    await expect.poll(() => local.count()).toBe(0);
+    await envSelect.selectOption('');
+    await expect.poll(() => local.textContent()).toContain('Acme Madrid');
+    await app.call('environments.delete', { id: staging.id });
     // Another window at the same time on web-1 (which hosts billing): flagged while planning.
     await expect.poll(() => page.locator(tid('draft-conflicts')).textContent(), { timeout: 10_000 }).toContain('Same server');
     expect(await page.textContent(tid('draft-conflicts'))).toContain('web-1');

@@ -157,14 +157,24 @@ function ImpactFields({ form, draft }: { form: Form<Record<string, unknown>>; dr
   );
 }
 
-/** Customers with a contract in force at the draft's start on its applications, by name (before anything is saved). */
+/**
+ * Customers with a contract in force at the draft's start on its applications, by name (before
+ * anything is saved). Limited to an environment, only the applications placed in it count — the
+ * rule the core's audience applies once the window is saved.
+ */
 function useDraftCustomers(draft: Draft) {
   const api = useApi();
   const customers = useCustomers();
+  const servers = useServers();
   const day = draft.start.slice(0, 10);
+  const placements = useApiQuery('placements.list', { limit: 10_000, offset: 0 }, { enabled: draft.environmentId !== null });
+  const applicationIds =
+    draft.environmentId === null
+      ? draft.applicationIds
+      : draft.applicationIds.filter((id) => (placements.data?.items ?? []).some((p) => p.applicationId === id && servers.byId.get(p.serverId)?.environmentId === draft.environmentId));
   // The contracts of each chosen application (a failed read counts as none).
   const contracts = useQueries({
-    queries: draft.applicationIds.map((applicationId) => apiQueryOptions(api, 'contracts.list', { applicationId, limit: 10_000 })),
+    queries: applicationIds.map((applicationId) => apiQueryOptions(api, 'contracts.list', { applicationId, limit: 10_000 })),
     combine: (results) => results.flatMap((r) => r.data?.items ?? []),
   });
   const inForce = contracts.filter((c) => (c.state === 'active' || c.state === 'grace') && (!day || (c.startDate <= day && c.endDate >= day)));
