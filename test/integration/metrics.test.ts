@@ -16,31 +16,12 @@ import type { MethodOutput } from '../../shared/contract/index.js';
 import { call } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 import { freePort, startHosts, trustAll, type TestHosts } from '../hosts/index.js';
+import { restartCommand, versionServerPy } from '../helpers/version-app.js';
 
 const BASE = '/srv/app';
 
 /** Answers its VERSION; a release whose VERSION is "bad" answers 500. */
-const SERVER_PY = `import http.server, os, sys
-HERE = os.path.dirname(os.path.abspath(__file__))
-VERSION = open(os.path.join(HERE, 'VERSION')).read().strip()
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = (VERSION + '\\n').encode()
-        self.send_response(500 if VERSION == 'bad' else 200)
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
-`;
-
-const restartCommand = (p: number) => `set -e
-pidf={{app.shared}}/app.pid
-if [ -f "$pidf" ]; then old=$(cat "$pidf"); kill "$old" 2>/dev/null || true; while kill -0 "$old" 2>/dev/null; do sleep 0.05; done; fi
-cd {{app.current}}
-setsid nohup python3 {{app.current}}/server.py {{host.address}} ${p} </dev/null >>{{app.shared}}/log/app.log 2>&1 &
-echo $! > "$pidf"`;
+const SERVER_PY = versionServerPy("VERSION == 'bad'");
 
 let hs: TestHosts;
 let tc: TestCore;

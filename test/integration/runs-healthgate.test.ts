@@ -12,27 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 import { freePort, startHosts, trustAll, type TestHosts } from '../hosts/index.js';
+import { restartCommand, versionServerPy } from '../helpers/version-app.js';
 
 const BASE = '/srv/app';
 const UNHEALTHY = `${BASE}/shared/unhealthy`;
 
-/** The app: answers its VERSION; v2 answers 500 while <base>/shared/unhealthy exists on its host. */
-const SERVER_PY = `import http.server, os, sys
-HERE = os.path.dirname(os.path.abspath(__file__))
-VERSION = open(os.path.join(HERE, 'VERSION')).read().strip()
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        bad = VERSION == 'v2' and os.path.exists(${JSON.stringify(UNHEALTHY)})
-        body = (VERSION + '\\n').encode()
-        self.send_response(500 if bad else 200)
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
-`;
-
+const SERVER_PY = versionServerPy(`VERSION == 'v2' and os.path.exists(${JSON.stringify(UNHEALTHY)})`);
 
 function answer(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
@@ -45,14 +30,6 @@ function answer(host: string, port: number): Promise<string> {
     req.on('timeout', () => req.destroy(new Error('timeout')));
   });
 }
-
-const restartCommand = (p: number) => `set -e
-pidf={{app.shared}}/app.pid
-if [ -f "$pidf" ]; then old=$(cat "$pidf"); kill "$old" 2>/dev/null || true; while kill -0 "$old" 2>/dev/null; do sleep 0.05; done; fi
-cd {{app.current}}
-setsid nohup python3 {{app.current}}/server.py {{host.address}} ${p} </dev/null >>{{app.shared}}/log/app.log 2>&1 &
-echo $! > "$pidf"
-echo "started pid $(cat "$pidf"), version $(cat VERSION)"`;
 
 let hs: TestHosts;
 let tc: TestCore;
