@@ -140,6 +140,8 @@ export function ConfirmDialog({
   body,
   confirmLabel,
   danger,
+  disabled,
+  testId,
   onConfirm,
   onClose,
 }: {
@@ -147,6 +149,9 @@ export function ConfirmDialog({
   body: ReactNode;
   confirmLabel: string;
   danger?: boolean;
+  /** The confirm button stays off (e.g. the action would be refused, and the body says why). */
+  disabled?: boolean;
+  testId?: string;
   onConfirm: () => Promise<void>;
   onClose: () => void;
 }) {
@@ -161,7 +166,7 @@ export function ConfirmDialog({
       title={title}
       onClose={onClose}
       footer={
-        <ConfirmButtons onCancel={onClose} danger={danger} disabled={busy} onConfirm={() => void go()}>
+        <ConfirmButtons onCancel={onClose} danger={danger} disabled={busy || disabled} onConfirm={() => void go()} testId={testId}>
           {busy ? 'Working…' : confirmLabel}
         </ConfirmButtons>
       }

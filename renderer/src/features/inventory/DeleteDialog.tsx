@@ -6,8 +6,7 @@ import type { ReactNode } from 'react';
 import type { EntityName } from '../../../../shared/contract/inventory.js';
 import { useApiQuery } from '../../api/queries.js';
 import { ErrorLine } from '../../components/Bits.js';
-import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
-import { useAction } from '../../lib/hooks.js';
+import { ConfirmDialog } from '../../components/Dialog.js';
 import { href } from '../../lib/router.js';
 
 /** Where the rows of a referencing table are listed. */
@@ -26,40 +25,35 @@ const LISTED_AT: Record<string, string> = {
 export function DeleteDialog({ entity, id, title, note, confirmLabel, onDelete, onClose }: { entity: EntityName; id: number; title: string; note: ReactNode; confirmLabel: string; onDelete: () => Promise<void>; onClose: () => void }) {
   const usage = useApiQuery('inventory.usage', { entity, id });
   const uses = usage.data?.uses ?? [];
-  const { busy, error, run } = useAction();
-  const go = () =>
-    run(async () => {
-      await onDelete();
-      onClose();
-    });
   return (
-    <Dialog
+    <ConfirmDialog
       title={title}
+      confirmLabel={confirmLabel}
+      danger
+      disabled={uses.length > 0}
+      testId="confirm-delete"
+      onConfirm={onDelete}
       onClose={onClose}
-      footer={
-        <ConfirmButtons onCancel={onClose} danger disabled={busy || uses.length > 0} onConfirm={() => void go()} testId="confirm-delete">
-          {busy ? 'Working…' : confirmLabel}
-        </ConfirmButtons>
+      body={
+        <>
+          {uses.length > 0 ? (
+            <div data-testid="delete-blockers">
+              <p>It cannot be deleted while it is still used by:</p>
+              <ul className="link-list">
+                {uses.map((u) => (
+                  <li key={u.table}>
+                    {LISTED_AT[u.table] ? <a href={href(LISTED_AT[u.table]!)}>{`${u.count} ${u.label}${u.count === 1 ? '' : 's'}`}</a> : `${u.count} ${u.label}${u.count === 1 ? '' : 's'}`}
+                  </li>
+                ))}
+              </ul>
+              <p className="muted">Remove or reassign those first.</p>
+            </div>
+          ) : (
+            <p>{note}</p>
+          )}
+          <ErrorLine error={usage.error?.message ?? null} />
+        </>
       }
-    >
-      <div className="confirm-body">
-        {uses.length > 0 ? (
-          <div data-testid="delete-blockers">
-            <p>It cannot be deleted while it is still used by:</p>
-            <ul className="link-list">
-              {uses.map((u) => (
-                <li key={u.table}>
-                  {LISTED_AT[u.table] ? <a href={href(LISTED_AT[u.table]!)}>{`${u.count} ${u.label}${u.count === 1 ? '' : 's'}`}</a> : `${u.count} ${u.label}${u.count === 1 ? '' : 's'}`}
-                </li>
-              ))}
-            </ul>
-            <p className="muted">Remove or reassign those first.</p>
-          </div>
-        ) : (
-          <p>{note}</p>
-        )}
-      </div>
-      <ErrorLine error={error ?? usage.error?.message ?? null} testId="confirm-error" />
-    </Dialog>
+    />
   );
 }
