@@ -7,7 +7,8 @@
  */
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { journey } from '../helpers/journey.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { startApp, type App } from './harness.js';
 import { seedWindowsInventory, type WindowsSeed } from './windows-seed.js';
@@ -32,7 +33,9 @@ afterAll(async () => {
 const tid = (id: string) => `[data-testid="${id}"]`;
 
 describe('windows and notices (e2e)', () => {
-  it('configures SMTP in the UI and sends a test message', async () => {
+  const step = journey('SMTP, a planned window, its audience and notices, through start → extended → done (one journey)', 600_000);
+
+  step('configures SMTP in the UI and sends a test message', async () => {
     await page.goto(app.base + '#/notices?tab=smtp');
     await page.waitForSelector(tid('smtp-form'));
     const form = page.locator(tid('smtp-form'));
@@ -54,7 +57,7 @@ describe('windows and notices (e2e)', () => {
   let windowId = 0;
   const start = DateTime.utc().plus({ days: 5 }).set({ hour: 21, minute: 0, second: 0, millisecond: 0 });
 
-  it('plans a window in the calendar and shows it, with its clashes', async () => {
+  step('plans a window in the calendar and shows it, with its clashes', async () => {
     await app.call('windows.create', {
       title: 'Proxy TLS renewal',
       start: start.plus({ hours: 1 }).toISO()!,
@@ -113,7 +116,7 @@ describe('windows and notices (e2e)', () => {
     expect(await page.textContent(tid('window-title'))).toBe('Billing 4.2 upgrade');
   });
 
-  it('shows the audience per customer, opted-out contacts excluded, times in each zone', async () => {
+  step('shows the audience per customer, opted-out contacts excluded, times in each zone', async () => {
     await page.waitForSelector(tid('audience'));
     expect(await page.textContent(tid('audience-summary'))).toContain('3 contacts at 2 customers will be told · 1 opted out');
     const madrid = page.locator(`${tid('audience-row')}[data-customer="Acme Madrid"]`);
@@ -136,7 +139,7 @@ describe('windows and notices (e2e)', () => {
     expect(names.join(' ')).not.toContain('olga@acme.test');
   });
 
-  it('previews the notice for one recipient, in their language and zone, with the ICS', async () => {
+  step('previews the notice for one recipient, in their language and zone, with the ICS', async () => {
     await page.click(`${tid('preview-contact')}:has-text("Ana García")`);
     await page.selectOption(tid('compose-kind'), 'announce');
     await expect.poll(() => page.textContent(tid('preview-to'))).toContain('ana@acme.test');
@@ -165,7 +168,7 @@ describe('windows and notices (e2e)', () => {
     expect((await app.call('outbox.list', {})).total).toBe(0);
   });
 
-  it('announces while the SMTP server is down: the UI says messages wait; they go out once when it is back', async () => {
+  step('announces while the SMTP server is down: the UI says messages wait; they go out once when it is back', async () => {
     const port = smtp.port;
     const before = smtp.received.length;
     expect(smtp.received.every((m) => m.to.every((t) => t.endsWith('@puesta.test')))).toBe(true);
@@ -223,7 +226,7 @@ describe('windows and notices (e2e)', () => {
     const raw = smtp.received.find((m) => m.to.includes('ana@acme.test'))!.raw;
     expect(raw).toMatch(/text\/calendar/);
   });
-  it('rows caught mid-send wait for the operator: mark sent (with a note) or resend, each after a confirmation', async () => {
+  step('rows caught mid-send wait for the operator: mark sent (with a note) or resend, each after a confirmation', async () => {
     // The state a crash mid-send leaves behind (the sender's recovery marks "sending" rows unknown).
     app.core.db
       .prepare("UPDATE outbox SET state = 'unknown', sent_at = NULL, last_error = 'The app stopped while sending this message.' WHERE email IN ('ana@acme.test', 'bob@acme.test')")
@@ -268,7 +271,7 @@ describe('windows and notices (e2e)', () => {
     expect(smtp.received.filter((m) => m.to.includes('ana@acme.test'))).toHaveLength(1);
     await expect.poll(() => page.locator(tid('outbox-unknown')).count()).toBe(0);
   });
-  it('moves the window through started → extended → done, each notice confirmed and sent once per recipient', async () => {
+  step('moves the window through started → extended → done, each notice confirmed and sent once per recipient', async () => {
     await page.goto(app.base + `#/windows/${windowId}`);
     await page.reload();
     await page.waitForSelector(tid('window-page'));
