@@ -69,8 +69,36 @@ export const Database = z.object({
   database: z.string(),
   user: z.string(),
   passwordSet: z.boolean(),
+  /** Folder on the server holding the database's dumps ('' = none known): its newest file is the last backup. */
+  backupDir: z.string(),
+  /** Puesta runs pg_dump into backupDir before applying pending patches. */
+  backupBeforePatch: z.boolean(),
+  /** Pending patches are refused while the newest backup is older than this (null: the age is only shown). */
+  backupMaxAgeHours: z.number().int().nullable(),
 });
 export type Database = z.infer<typeof Database>;
+
+/** A backup of a database: a dump Puesta made before patching, or the newest file found in its backup folder. */
+export const Backup = z.object({
+  databaseId: Id,
+  path: z.string(),
+  bytes: z.number(),
+  /** The file's time on the server. */
+  takenAt: Timestamp,
+  source: z.enum(['pre-patch', 'found']),
+  runId: z.number().int().nullable(),
+});
+export type Backup = z.infer<typeof Backup>;
+
+/** The patch set a release carried (its `db/patches/`, read when its run reached the db-patches step). */
+export const ReleasePatchSet = z.object({
+  releaseKey: z.string(),
+  /** Where it was read: "<server>:<release path>/db/patches". */
+  source: z.string(),
+  readAt: Timestamp,
+  patches: z.array(z.object({ patchId: PatchId, checksum: z.string() })),
+});
+export type ReleasePatchSet = z.infer<typeof ReleasePatchSet>;
 
 export const LedgerEntry = z.object({
   databaseId: Id,
@@ -155,6 +183,9 @@ export const DryRun = z.object({
   lockHolder: z.object({ application: z.string(), since: Timestamp }).nullable(),
   /** Measured / estimated on this database so far (1 when nothing was measured). */
   calibration: z.number(),
+  /** The newest backup known (null: none), and whether it is too old for the database's limit. */
+  lastBackup: Backup.nullable(),
+  backupTooOld: z.boolean(),
 });
 export type DryRun = z.infer<typeof DryRun>;
 
@@ -178,6 +209,7 @@ export const RollbackPlan = z.object({
   blocked: z.boolean(),
   /** Every irreversible patch is expand-compatible: the application alone can go back. */
   appOnlyOffered: z.boolean(),
+  /** The oldest of the databases' newest backups (null: some database has none known): a restore goes back this far. */
   lastBackupAt: Timestamp.nullable(),
   decision: z.enum(['app-only', 'restore', 'forward-fix']).nullable(),
 });
@@ -189,7 +221,15 @@ const DbPatchInput = z.object({ databaseId: Id, patchId: PatchId }).strict();
 export const dbpatchMethods = {
   'dbpatch.list': method(
     AppInput,
-    z.object({ patches: z.array(Patch.extend({ lint: z.array(LintFinding) })), databases: z.array(Database), states: z.array(PatchState) }),
+    z.object({
+      patches: z.array(Patch.extend({ lint: z.array(LintFinding) })),
+      databases: z.array(Database),
+      states: z.array(PatchState),
+      /** The patch sets read from the releases, newest first. */
+      releases: z.array(ReleasePatchSet),
+      /** The newest backup of each database that has one. */
+      backups: z.array(Backup),
+    }),
     "An application's patches, its databases and where each patch is applied (local mirror of the ledgers)",
   ),
   'dbpatch.import': method(
@@ -209,6 +249,14 @@ export const dbpatchMethods = {
         database: z.string().regex(/^[A-Za-z0-9_]{1,63}$/),
         user: z.string().regex(/^[A-Za-z0-9_]{1,63}$/),
         password: z.string().min(1).max(200).optional(),
+        backupDir: z
+          .string()
+          .trim()
+          .max(1024)
+          .regex(/^(\/[^\0\n]*)?$/, 'an absolute folder on the server, or empty')
+          .default(''),
+        backupBeforePatch: z.boolean().default(false),
+        backupMaxAgeHours: z.number().int().min(1).max(24 * 365).nullable().default(null),
       })
       .strict(),
     Database,

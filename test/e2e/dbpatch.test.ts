@@ -2,10 +2,12 @@
  * Database patches in the UI (issue 13): an application with a PostgreSQL database reached through
  * a real sshd host's tunnel. The patch page's dry run; an upgrade whose run view shows the patch
  * step and its log; an irreversible patch blocking the rollback until the operator decides
- * (typed name) in the application's panel, then the rollback run.
+ * (typed name) in the application's panel, then the rollback run. A release carrying its patches in
+ * db/patches/ with a pg_dump before them, set in the database dialog: the panel shows where each
+ * patch came from and the last backup's age.
  * Screenshots go to PUESTA_SHOTS_DIR (default: the temp dir).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -121,5 +123,39 @@ describe('database patches in the UI', () => {
     expect(pg.psql("SELECT to_regclass('archive') IS NOT NULL", 'shop')).toBe('t');
     const audit = await app.call('audit.list', { limit: 50 });
     expect(audit.items.some((a) => a.action === 'dbpatch.rollback-decision')).toBe(true);
+  }, 120_000);
+
+  it('the database dialog sets a backup folder with a dump before patches; a release carrying db/patches/ is read by its run; the panel shows the release and the backup age', async () => {
+    const backups = path.join(T, 'backups');
+    mkdirSync(backups, { recursive: true });
+    chmodSync(T, 0o755);
+    chmodSync(backups, 0o777);
+    await page.goto(`${app.base}#/applications/${world.appId}`);
+    await page.getByTestId('dbpatch-db-main').getByRole('button', { name: 'Edit' }).click();
+    await page.getByTestId('db-backupDir').fill(backups);
+    await page.getByTestId('db-backupMaxAgeHours').fill('24');
+    await page.getByTestId('db-backupBeforePatch').check();
+    await page.screenshot({ path: path.join(SHOTS, 'dbpatch-database-dialog.png') });
+    await page.getByTestId('db-save').click();
+    await expect.poll(() => page.getByTestId('dbpatch-backup-main').innerText()).toMatch(/no backup known.*over 24 h: patches refused/s);
+
+    // the release carries every patch so far and a new one
+    patch('0004-tags', { reversible: 'yes', compat: 'expand' }, 'CREATE TABLE tags (id int);', 'DROP TABLE tags;');
+    const src = world.src('v5');
+    cpSync(path.join(T, 'patches'), path.join(src, 'db', 'patches'), { recursive: true });
+    const up = await app.call('runs.start', { applicationId: world.appId, environmentId: world.envId, kind: 'upgrade', confirmName: world.envName, source: { kind: 'directory', path: src }, label: 'v5' });
+    const r = await waitRun(app, up.id, (x) => x.state !== 'running');
+    expect(r.state, r.error ?? '').toBe('succeeded');
+    expect(pg.psql("SELECT to_regclass('tags') IS NOT NULL", 'shop')).toBe('t');
+    await expect.poll(() => page.getByTestId('dbpatch-backup-main').innerText(), { timeout: 10_000 }).toMatch(/last backup \d+ min old \(dumped before patches\)/);
+    expect(await page.getByTestId('dbpatch-release-0004-tags').innerText()).toBe('v5');
+    expect(await page.getByTestId('dbpatch-release-0004-tags').locator('span').getAttribute('title')).toBe(`release ${r.releaseKey}`);
+    expect(await page.getByTestId('dbpatch-state-0004-tags-main').innerText()).toContain('applied');
+    await page.getByTestId('dbpatch-panel').screenshot({ path: path.join(SHOTS, 'dbpatch-panel-release.png') });
+    // the review before a patch says how old the last backup is
+    await page.getByRole('link', { name: '0004-tags' }).click();
+    await page.getByTestId('dryrun-main').click();
+    await expect.poll(() => page.getByTestId('dryrun-backup').innerText(), { timeout: 20_000 }).toMatch(/main: last backup \d+ min old \(dumped before patches\)/);
+    await page.screenshot({ path: path.join(SHOTS, 'dbpatch-dryrun-backup.png'), fullPage: true });
   }, 120_000);
 });

@@ -1,13 +1,18 @@
 /** Database patches, the pure parts: statements split as PostgreSQL reads them, checksums that ignore cosmetic edits, the form-based classification and lint, the patch folder format, the estimate. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classify, lintPatch } from '../../electron/core/dbpatch/classify.js';
 import { estimateMs, summary } from '../../electron/core/dbpatch/estimate.js';
+import { batchedUpdate, batchLimit } from '../../electron/core/dbpatch/batch.js';
+import { backupRefusal, dumpName, newestFile, scanCommand } from '../../electron/core/dbpatch/backup.js';
 import { readPatches } from '../../electron/core/dbpatch/format.js';
-import { patchChecksum, splitStatements } from '../../electron/core/dbpatch/sql-text.js';
-import { PatchMeta } from '../../shared/contract/dbpatch.js';
+import { listPatchesCommand, parsePatchListing, readReleasePatches } from '../../electron/core/dbpatch/release.js';
+import { LocalExecutor } from '../../electron/core/runs/local-exec.js';
+import { forTrace } from '../../electron/core/dbpatch/dryrun.js';
+import { chainsOf, copyName, nameText, parseName, patchChecksum, splitStatements, sqlName } from '../../electron/core/dbpatch/sql-text.js';
+import { PatchMeta, type Database } from '../../shared/contract/dbpatch.js';
 
 const sum = (up: string) => patchChecksum({ up, down: null, verify: null, guard: null });
 
@@ -42,6 +47,43 @@ describe('classification and lint', () => {
   ])('%s → %s (%s)', (sql, lock, cost) => {
     const c = classify(sql);
     expect([c.table, c.lockMode, c.cost]).toEqual(['orders', lock, cost]);
+  });
+
+  it.each([
+    ['ALTER TABLE app.orders ALTER COLUMN note TYPE varchar(20)', 'app.orders', 'change column type', 'AccessExclusiveLock'],
+    ['ALTER TABLE ONLY "App"."Order Lines" ADD COLUMN u uuid DEFAULT gen_random_uuid()', '"App"."Order Lines"', 'add column (volatile default: rewrite)', 'AccessExclusiveLock'],
+    ['alter table App.Orders alter column "Unit Price" set not null', 'app.orders', 'set not null (scan)', 'AccessExclusiveLock'],
+    ['ALTER TABLE "My Table" ALTER COLUMN "Qty" TYPE bigint', '"My Table"', 'change column type', 'AccessExclusiveLock'],
+    ['CREATE INDEX CONCURRENTLY i ON app . orders (x)', 'app.orders', 'create index concurrently', 'ShareUpdateExclusiveLock'],
+    ['CREATE UNIQUE INDEX i ON "we""ird".t (x)', '"we""ird".t', 'create index', 'ShareLock'],
+    ['UPDATE app."orders" SET x = 1', 'app.orders', 'update every row', 'RowExclusiveLock'],
+    ['DROP TABLE IF EXISTS sales."Archive 2020"', 'sales."Archive 2020"', 'drop table', 'AccessExclusiveLock'],
+  ])('a schema-qualified or quoted name: %s → %s', (sql, table, operation, lock) => {
+    const c = classify(sql);
+    expect([c.table, c.operation, c.lockMode]).toEqual([table, operation, lock]);
+  });
+
+  it('reads names as PostgreSQL does: unquoted ones fold to lower case, quoted ones keep case, spaces and quotes', () => {
+    expect(parseName('App.Orders')).toEqual({ schema: 'app', name: 'orders' });
+    expect(parseName('"My Table"')).toEqual({ schema: null, name: 'My Table' });
+    expect(parseName('a."b""c".d')).toBeNull();
+    expect(parseName('orders x')).toBeNull();
+    expect(nameText({ schema: 'app', name: 'order lines' })).toBe('app."order lines"');
+    expect(sqlName({ schema: null, name: 'order' })).toBe('"order"');
+    expect(copyName('app.orders')).toBe('app.orders');
+    expect(copyName('"My Table"')).toBe('My Table');
+    // chains outside literals, dollar quotes and E'' escapes only
+    expect(chainsOf("UPDATE app.t SET a = 'x.y', b = E'it\\'s app.u', c = $q$app.v$q$ WHERE t.id = 1").map((c) => c.parts.join('.'))).toEqual(['update', 'app.t', 'set', 'a', 'b', 'c', 'where', 't.id']);
+  });
+
+  it('runs a qualified statement on the copy by renaming its tables; refuses one that would reach another object of the schema', () => {
+    const tables = ['app.orders', '"My Table"', 'orders'];
+    expect(forTrace('ALTER TABLE app.orders ALTER COLUMN note TYPE varchar(20)', tables)).toBe('ALTER TABLE "app.orders" ALTER COLUMN note TYPE varchar(20)');
+    expect(forTrace('CREATE INDEX CONCURRENTLY i ON App."orders" (x)', tables)).toBe('CREATE INDEX  i ON "app.orders" (x)');
+    expect(forTrace("UPDATE app.orders SET note = 'app.orders' WHERE app.orders.id > 0", tables)).toBe(`UPDATE "app.orders" SET note = 'app.orders' WHERE "app.orders"."id" > 0`);
+    expect(forTrace('ALTER TABLE "My Table" ADD COLUMN x int', tables)).toBe('ALTER TABLE "My Table" ADD COLUMN x int');
+    expect(forTrace('ALTER TABLE app.orders ADD COLUMN s app.status', tables)).toBeNull();
+    expect(forTrace('INSERT INTO orders SELECT * FROM public.orders_old', tables)).toBeNull();
   });
 
   it('lints with file and line: CONCURRENTLY in a transaction, volatile default, missing down', () => {
@@ -85,5 +127,99 @@ describe('estimate', () => {
     expect(r).toBeLessThan(12_000);
     expect(estimateMs('rewrite', t, 2)).toBeCloseTo(2 * r, -1);
     expect(summary('AccessExclusiveLock', 'orders', 13_000)).toBe('AccessExclusive on orders ≈ 13 s: blocks reads and writes');
+  });
+});
+
+const host = { id: 1, name: 'local', host: '127.0.0.1', port: 22, user: 'me', auth: 'agent' as const, keyPath: '' };
+
+describe('patches read from a release on its host', () => {
+  it('lists db/patches as NUL-separated names and base64 contents: the same patches as a local read, odd names and SQL intact', async () => {
+    const release = mkdtempSync(path.join(os.tmpdir(), "puesta rel 'x' $(y)-"));
+    try {
+      const root = path.join(release, 'db', 'patches');
+      const put = (id: string, files: Record<string, string>) => {
+        mkdirSync(path.join(root, id), { recursive: true });
+        for (const [f, t] of Object.entries(files)) writeFileSync(path.join(root, id, f), t);
+      };
+      put('0001-a', { 'patch.json': JSON.stringify({ id: '0001-a', reversible: 'yes', compat: 'expand' }), 'up.sql': "CREATE TABLE \"My Table\" (n text DEFAULT 'a\\0b\n%s');\n", 'down.sql': 'DROP TABLE "My Table";', 'verify.sql': "SELECT 'ñ ✓';" });
+      put('0002-b', { 'patch.json': JSON.stringify({ id: '0002-b', reversible: 'no', compat: 'contract', requires: ['0001-a'] }), 'up.sql': '' });
+      put('notes', { 'README.md': 'not a patch' });
+      const got = await readReleasePatches(new LocalExecutor(), host, release);
+      const local = readPatches(root);
+      expect(got!.map((p) => [p.meta.id, p.up, p.down, p.verify, p.checksum])).toEqual(local.map((p) => [p.meta.id, p.up, p.down, p.verify, p.checksum]));
+      expect(got!.map((p) => p.sourcePath)).toEqual([`local:${root}/0001-a`, `local:${root}/0002-b`]);
+      rmSync(root, { recursive: true });
+      expect(await readReleasePatches(new LocalExecutor(), host, release)).toBeNull();
+    } finally {
+      rmSync(release, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a listing cut short and a release whose patch is invalid', () => {
+    expect(listPatchesCommand('/srv/a b/releases/k')).toContain("'/srv/a b/releases/k/db/patches'");
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    const whole = ['present', '0001-a/patch.json', b64(JSON.stringify({ id: '0001-a', reversible: 'no', compat: 'expand' })), '0001-a/up.sql', b64('SELECT 1'), 'end', ''].join('\0');
+    expect(parsePatchListing(whole, 'h:/r')!.map((p) => p.meta.id)).toEqual(['0001-a']);
+    expect(() => parsePatchListing(whole.slice(0, -5), 'h:/r')).toThrow(/incomplete/);
+    const wrongId = whole.replace(b64(JSON.stringify({ id: '0001-a', reversible: 'no', compat: 'expand' })), b64(JSON.stringify({ id: 'zz', reversible: 'no', compat: 'expand' })));
+    expect(() => parsePatchListing(wrongId, 'h:/r')).toThrow(/id "zz" is not the folder's name/);
+  });
+});
+
+describe('pre-patch backups', () => {
+  const db: Database = {
+    id: 1, applicationId: 1, name: 'main db', engine: 'postgresql', serverId: 1, serverName: 's', host: '127.0.0.1', port: 5432, database: 'shop', user: 'shop', passwordSet: true,
+    backupDir: '/b', backupBeforePatch: false, backupMaxAgeHours: 24,
+  };
+
+  it('finds the newest dump or archive of a folder (times from the host, NUL-separated)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'puesta-backups-'));
+    try {
+      const put = (name: string, secondsAgo: number) => {
+        writeFileSync(path.join(dir, name), 'x'.repeat(10));
+        const t = (Date.now() - secondsAgo * 1000) / 1000;
+        utimesSync(path.join(dir, name), t, t);
+      };
+      put('shop-20261201T000000Z.tar', 7200);
+      put("main-new\nline 'q'.dump", 60);
+      put('notes.txt', 1);
+      const r = await new LocalExecutor().exec(host, scanCommand(dir));
+      const f = newestFile(r.stdout)!;
+      expect([f.path, f.bytes]).toEqual([path.join(dir, "main-new\nline 'q'.dump"), 10]);
+      expect(Math.abs(Date.parse(f.takenAt) - (Date.now() - 60_000))).toBeLessThan(5_000);
+      expect(newestFile((await new LocalExecutor().exec(host, scanCommand(path.join(dir, 'none')))).stdout)).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses patches past the age limit or with no backup known; without a limit only shows the age', () => {
+    const now = Date.parse('2026-12-02T12:00:00Z');
+    const b = (hoursAgo: number) => ({ databaseId: 1, path: '/b/x.dump', bytes: 1, takenAt: new Date(now - hoursAgo * 3_600_000).toISOString(), source: 'found' as const, runId: null });
+    expect(backupRefusal(db, b(2), now)).toBeNull();
+    expect(backupRefusal(db, b(30), now)).toMatch(/is 30 h old, over its limit of 24 h/);
+    expect(backupRefusal(db, null, now)).toMatch(/No backup of main db is known/);
+    expect(backupRefusal({ ...db, backupMaxAgeHours: null }, null, now)).toBeNull();
+    expect(dumpName(db, new Date('2026-12-02T01:30:00.123Z'))).toBe('main_db-20261202T013000Z.dump');
+  });
+});
+
+describe('backfills in batches', () => {
+  it('turns an UPDATE … WHERE into a batch of at most n rows still matching; leaves alone what it cannot batch', () => {
+    expect(batchedUpdate("UPDATE app.orders SET status = 'new' WHERE status IS NULL AND (a = ')' OR b IN (SELECT 1 WHERE true))", 500)).toBe(
+      `UPDATE app.orders SET status = 'new' WHERE ctid = ANY (ARRAY(SELECT ctid FROM "app"."orders" WHERE status IS NULL AND (a = ')' OR b IN (SELECT 1 WHERE true)) LIMIT 500))`,
+    );
+    expect(batchedUpdate('UPDATE ONLY "My T" SET x = 1 WHERE x IS NULL', 10)).toBe('UPDATE ONLY "My T" SET x = 1 WHERE ctid = ANY (ARRAY(SELECT ctid FROM "My T" WHERE x IS NULL LIMIT 10))');
+    expect(batchedUpdate('UPDATE orders SET x = 1', 10)).toBeNull();
+    expect(batchedUpdate('UPDATE orders o SET x = 1 WHERE o.x IS NULL', 10)).toBeNull();
+    expect(batchedUpdate('UPDATE orders SET x = c.x FROM c WHERE c.id = orders.id', 10)).toBeNull();
+    expect(batchedUpdate('UPDATE orders SET x = 1 WHERE x IS NULL RETURNING id', 10)).toBeNull();
+    expect(batchedUpdate('DELETE FROM orders WHERE x IS NULL', 10)).toBeNull();
+    expect(batchLimit(1000, 100)).toBe(32);
+  });
+
+  it('warns when batchSize is set on a transactional patch (batches would not commit alone)', () => {
+    const meta = PatchMeta.parse({ id: 'p', reversible: 'no', compat: 'expand', batchSize: 100 });
+    expect(lintPatch(meta, { up: 'UPDATE t SET a = 1 WHERE a IS NULL;', down: null, verify: 'SELECT true;' }).map((f) => f.rule)).toEqual(['batch-in-transaction']);
   });
 });

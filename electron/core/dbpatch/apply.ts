@@ -10,6 +10,7 @@ import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
 import type { LogFn } from '../runs/step-kinds.js';
 import { sleep } from '../util/concurrency.js';
+import { batchedUpdate, batchLimit } from './batch.js';
 import { classify, lintPatch } from './classify.js';
 import { estimateMs, formatMs } from './estimate.js';
 import { calibrationOf, isAcknowledged, mirrorLedger, statesOf } from './ledger-store.js';
@@ -26,6 +27,8 @@ export interface PatchRunContext {
   signal?: AbortSignal;
   /** How long to poll for the advisory lock before giving up. */
   lockWaitMs?: number;
+  /** Runs under the lock when some patch is pending, before the first one (the pre-patch backup); throws to refuse. */
+  beforeApply?: (pending: readonly Patch[]) => Promise<void>;
 }
 
 const say = (ctx: PatchRunContext, text: string) => ctx.log('system', text.endsWith('\n') ? text : text + '\n');
@@ -107,6 +110,14 @@ export async function applyPending(ctx: PatchRunContext, target: PatchTarget, pa
     await target.ensureLedger();
     const states = new Map((await syncLedger(ctx, target, patches)).map((s) => [s.patchId, s]));
     const applied = new Set([...states.values()].filter((s) => s.state === 'applied').map((s) => s.patchId));
+    const edited = patches.find((p) => states.get(p.patchId)?.mismatch);
+    if (edited)
+      throw new PuestaError(
+        'PRECONDITION_FAILED',
+        `${edited.patchId} was edited after it was applied on ${ctx.db.name} (checksum differs${ctx.releaseKey ? ` in release ${ctx.releaseKey}` : ''}): accept the edit or restore the file. Nothing was applied.`,
+      );
+    const pending = patches.filter((p) => !applied.has(p.patchId));
+    if (pending.length && ctx.beforeApply) await ctx.beforeApply(pending);
     try {
       await applyInOrder(ctx, target, patches, states, applied, out);
     } finally {
@@ -120,7 +131,6 @@ export async function applyPending(ctx: PatchRunContext, target: PatchTarget, pa
 async function applyInOrder(ctx: PatchRunContext, target: PatchTarget, patches: readonly Patch[], states: ReadonlyMap<string, PatchState>, applied: Set<string>, out: ApplyResult): Promise<void> {
   for (const p of patches) {
     const st = states.get(p.patchId);
-    if (st?.mismatch) throw new PuestaError('PRECONDITION_FAILED', `${p.patchId} was edited after it was applied on ${ctx.db.name} (checksum differs): accept the edit or restore the file.`);
     if (st?.state === 'applied') continue;
     const missing = p.meta.requires.filter((r) => !applied.has(r));
     if (missing.length) throw new PuestaError('PRECONDITION_FAILED', `${p.patchId} requires ${missing.join(', ')}, not applied on ${ctx.db.name}.`);
@@ -176,7 +186,9 @@ async function applyOne(ctx: PatchRunContext, target: PatchTarget, p: Patch, res
       await target.setTimeouts(m.lockTimeoutMs, m.statementTimeoutMs, false);
       for (let i = resume?.from ?? 0; i < stmts.length; i++) {
         say(ctx, `${p.patchId} [${i + 1}/${stmts.length}] ${stmts[i]!.sql.slice(0, 300)}`);
-        await retrying(ctx, target, `${p.patchId} statement ${i + 1}`, m.retries, () => target.exec(stmts[i]!.sql));
+        const batched = m.batchSize ? batchedUpdate(stmts[i]!.sql, m.batchSize) : null;
+        if (batched) await inBatches(ctx, target, p, i, batched);
+        else await retrying(ctx, target, `${p.patchId} statement ${i + 1}`, m.retries, () => target.exec(stmts[i]!.sql));
         await target.updateEntry(id, { statementsDone: i + 1 });
       }
       await target.setTimeouts(0, 0, false);
@@ -191,6 +203,26 @@ async function applyOne(ctx: PatchRunContext, target: PatchTarget, p: Patch, res
   say(ctx, `${p.patchId}: applied in ${formatMs(Date.now() - t0)}.`);
   if (p.verify != null) await verifyOrUndo(ctx, target, p, id);
   return 'applied';
+}
+
+/** A backfill in batches, each committed alone (and retried alone on a lock timeout), until one changes nothing. */
+async function inBatches(ctx: PatchRunContext, target: PatchTarget, p: Patch, i: number, sql: string): Promise<void> {
+  const n = p.meta.batchSize!;
+  const table = classify(sql).table!;
+  const limit = batchLimit((await target.tableStats([table]))[0]?.rows ?? 0, n);
+  const what = `${p.patchId} statement ${i + 1}`;
+  let rows = 0;
+  let told = Date.now();
+  for (let b = 1; ; b++) {
+    if (b > limit) throw new PuestaError('COMMAND_FAILED', `${what}: ${b - 1} batches of ${n} and rows still match: its WHERE must leave out the rows already changed.`);
+    const done = await retrying(ctx, target, `${what} batch ${b}`, p.meta.retries, () => target.execCount(sql));
+    rows += done;
+    if (done === 0) return say(ctx, `${what}: ${rows} rows in ${b - 1} batch(es) of at most ${n}.`);
+    if (Date.now() - told > 5_000) {
+      say(ctx, `${what}: ${rows} rows so far (batch ${b}).`);
+      told = Date.now();
+    }
+  }
 }
 
 async function verifyOrUndo(ctx: PatchRunContext, target: PatchTarget, p: Patch, id: number): Promise<void> {

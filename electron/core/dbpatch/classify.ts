@@ -4,7 +4,7 @@
  * lint findings of a patch. The trace (trace.ts) replaces the guesses with what it saw.
  */
 import type { LintFinding, LockMode, PatchMeta } from '../../../shared/contract/dbpatch.js';
-import { splitStatements, type Statement } from './sql-text.js';
+import { nameText, parseName, splitStatements, type Statement } from './sql-text.js';
 
 /** How the cost model prices an operation (estimate.ts). */
 export type CostClass = 'catalog' | 'rewrite' | 'rewrite-volatile' | 'index' | 'index-concurrently' | 'scan' | 'rows' | 'none';
@@ -17,9 +17,18 @@ export interface Classified {
   destructive: boolean;
 }
 
-const NAME = String.raw`((?:"[^"]+"|[A-Za-z_][\w$]*)(?:\.(?:"[^"]+"|[A-Za-z_][\w$]*))?)`;
+const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)`;
+/** A table name, schema-qualified or not, quoted or not (`app.orders`, `"My Table"`). */
+const NAME = String.raw`(${IDENT}(?:\s*\.\s*${IDENT})?)`;
 const re = (s: string) => new RegExp(s.replace(/NAME/g, NAME), 'i');
-const unquote = (n: string): string => n.replace(/"/g, '');
+/** A column in the rest of an ALTER TABLE: quoted (may hold spaces) or one word. */
+const COL = String.raw`(?:"(?:[^"]|"")+"|\S+)`;
+const col = (s: string) => new RegExp(s.replace(/COL/g, COL), 'i');
+/** The table as the plan and the ledger write it: case folded, quoted only where needed. */
+const tableName = (n: string): string => {
+  const q = parseName(n);
+  return q ? nameText(q) : n;
+};
 
 /** Volatile defaults force a rewrite on ADD COLUMN (now() and constants do not since PostgreSQL 11). */
 const VOLATILE = /\b(random|gen_random_uuid|uuid_generate_v[14]|clock_timestamp|nextval|timeofday)\s*\(/i;
@@ -29,11 +38,11 @@ export function classify(sqlText: string): Classified {
   let m: RegExpExecArray | null;
   if ((m = re(String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?:NAME\s+)?ON\s+(?:ONLY\s+)?NAME`).exec(s))) {
     const conc = Boolean(m[1]);
-    return { operation: conc ? 'create index concurrently' : 'create index', table: unquote(m[3]!), lockMode: conc ? 'ShareUpdateExclusiveLock' : 'ShareLock', cost: conc ? 'index-concurrently' : 'index', destructive: false };
+    return { operation: conc ? 'create index concurrently' : 'create index', table: tableName(m[3]!), lockMode: conc ? 'ShareUpdateExclusiveLock' : 'ShareLock', cost: conc ? 'index-concurrently' : 'index', destructive: false };
   }
   if ((m = re(String.raw`^DROP\s+INDEX\s+(CONCURRENTLY\s+)?`).exec(s))) return { operation: 'drop index', table: null, lockMode: m[1] ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', cost: 'catalog', destructive: false };
   if ((m = re(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?NAME\s+(.*)$`).exec(s))) {
-    const table = unquote(m[1]!);
+    const table = tableName(m[1]!);
     const rest = m[2]!;
     const alt = (operation: string, lockMode: LockMode, cost: CostClass, destructive = false): Classified => ({ operation, table, lockMode, cost, destructive });
     if (/^ADD\s+(COLUMN\s+)?/i.test(rest) && !/^ADD\s+(CONSTRAINT|PRIMARY|UNIQUE|FOREIGN|CHECK)/i.test(rest)) {
@@ -41,9 +50,9 @@ export function classify(sqlText: string): Classified {
       if (/\bNOT\s+NULL\b/i.test(rest) && !/\bDEFAULT\b/i.test(rest)) return alt('add column not null without default', 'AccessExclusiveLock', 'scan');
       return alt('add column (catalog only)', 'AccessExclusiveLock', 'catalog');
     }
-    if (/^ALTER\s+(COLUMN\s+)?\S+\s+(SET\s+DATA\s+)?TYPE\b/i.test(rest)) return alt('change column type', 'AccessExclusiveLock', 'rewrite', true);
-    if (/^ALTER\s+(COLUMN\s+)?\S+\s+SET\s+NOT\s+NULL/i.test(rest)) return alt('set not null (scan)', 'AccessExclusiveLock', 'scan');
-    if (/^ALTER\s+(COLUMN\s+)?\S+\s+(SET|DROP)\s+(DEFAULT|NOT\s+NULL)/i.test(rest)) return alt('column default / null (catalog only)', 'AccessExclusiveLock', 'catalog');
+    if (col(String.raw`^ALTER\s+(COLUMN\s+)?COL\s+(SET\s+DATA\s+)?TYPE\b`).test(rest)) return alt('change column type', 'AccessExclusiveLock', 'rewrite', true);
+    if (col(String.raw`^ALTER\s+(COLUMN\s+)?COL\s+SET\s+NOT\s+NULL`).test(rest)) return alt('set not null (scan)', 'AccessExclusiveLock', 'scan');
+    if (col(String.raw`^ALTER\s+(COLUMN\s+)?COL\s+(SET|DROP)\s+(DEFAULT|NOT\s+NULL)`).test(rest)) return alt('column default / null (catalog only)', 'AccessExclusiveLock', 'catalog');
     if (/^VALIDATE\s+CONSTRAINT/i.test(rest)) return alt('validate constraint (scan, reads and writes go on)', 'ShareUpdateExclusiveLock', 'scan');
     if (/^ADD\s+(CONSTRAINT\s+\S+\s+)?FOREIGN\s+KEY/i.test(rest))
       return /NOT\s+VALID/i.test(rest) ? alt('add foreign key not valid', 'ShareRowExclusiveLock', 'catalog') : alt('add foreign key (scan)', 'ShareRowExclusiveLock', 'scan');
@@ -55,11 +64,11 @@ export function classify(sqlText: string): Classified {
     return alt('alter table', 'AccessExclusiveLock', 'catalog');
   }
   if ((m = re(String.raw`^CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?NAME`).exec(s))) return { operation: 'create table', table: null, lockMode: 'none', cost: 'catalog', destructive: false };
-  if ((m = re(String.raw`^DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?NAME`).exec(s))) return { operation: 'drop table', table: unquote(m[1]!), lockMode: 'AccessExclusiveLock', cost: 'catalog', destructive: true };
-  if ((m = re(String.raw`^TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?NAME`).exec(s))) return { operation: 'truncate', table: unquote(m[1]!), lockMode: 'AccessExclusiveLock', cost: 'catalog', destructive: true };
-  if ((m = re(String.raw`^UPDATE\s+(?:ONLY\s+)?NAME`).exec(s))) return { operation: /\bWHERE\b/i.test(s) ? 'update rows' : 'update every row', table: unquote(m[1]!), lockMode: 'RowExclusiveLock', cost: 'rows', destructive: false };
-  if ((m = re(String.raw`^DELETE\s+FROM\s+(?:ONLY\s+)?NAME`).exec(s))) return { operation: /\bWHERE\b/i.test(s) ? 'delete rows' : 'delete every row', table: unquote(m[1]!), lockMode: 'RowExclusiveLock', cost: 'rows', destructive: !/\bWHERE\b/i.test(s) };
-  if ((m = re(String.raw`^INSERT\s+INTO\s+NAME`).exec(s))) return { operation: 'insert', table: unquote(m[1]!), lockMode: 'RowExclusiveLock', cost: /\bSELECT\b/i.test(s) ? 'rows' : 'catalog', destructive: false };
+  if ((m = re(String.raw`^DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?NAME`).exec(s))) return { operation: 'drop table', table: tableName(m[1]!), lockMode: 'AccessExclusiveLock', cost: 'catalog', destructive: true };
+  if ((m = re(String.raw`^TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?NAME`).exec(s))) return { operation: 'truncate', table: tableName(m[1]!), lockMode: 'AccessExclusiveLock', cost: 'catalog', destructive: true };
+  if ((m = re(String.raw`^UPDATE\s+(?:ONLY\s+)?NAME`).exec(s))) return { operation: /\bWHERE\b/i.test(s) ? 'update rows' : 'update every row', table: tableName(m[1]!), lockMode: 'RowExclusiveLock', cost: 'rows', destructive: false };
+  if ((m = re(String.raw`^DELETE\s+FROM\s+(?:ONLY\s+)?NAME`).exec(s))) return { operation: /\bWHERE\b/i.test(s) ? 'delete rows' : 'delete every row', table: tableName(m[1]!), lockMode: 'RowExclusiveLock', cost: 'rows', destructive: !/\bWHERE\b/i.test(s) };
+  if ((m = re(String.raw`^INSERT\s+INTO\s+NAME`).exec(s))) return { operation: 'insert', table: tableName(m[1]!), lockMode: 'RowExclusiveLock', cost: /\bSELECT\b/i.test(s) ? 'rows' : 'catalog', destructive: false };
   if (/^(SELECT|WITH)\b/i.test(s)) return { operation: 'query', table: null, lockMode: 'none', cost: 'none', destructive: false };
   return { operation: s.split(/\s+/).slice(0, 2).join(' ').toLowerCase(), table: null, lockMode: 'none', cost: 'catalog', destructive: /^DROP\b/i.test(s) };
 }
@@ -71,6 +80,7 @@ export function lintPatch(meta: PatchMeta, files: { up: string; down: string | n
   if (meta.reversible !== 'no' && files.down == null) add('patch.json', 1, 'down-missing', 'danger', `reversible is "${meta.reversible}" but the patch has no down.sql.`);
   if (meta.reversible === 'no' && files.down != null) add('patch.json', 1, 'down-ignored', 'warning', 'reversible is "no": down.sql is never run.');
   if (files.verify == null) add('patch.json', 1, 'verify-missing', 'info', 'No verify.sql: a failed patch is noticed only by its errors.');
+  if (meta.batchSize && meta.transactional) add('patch.json', 1, 'batch-in-transaction', 'warning', 'batchSize is used only when "transactional" is false (each batch commits alone).');
   const check = (file: 'up.sql' | 'down.sql', list: Statement[]) => {
     for (const st of list) {
       const c = classify(st.sql);

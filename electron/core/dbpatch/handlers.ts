@@ -2,13 +2,16 @@
 import type { dbpatchMethods } from '../../../shared/contract/dbpatch.js';
 import { PuestaError } from '../../../shared/errors.js';
 import type { Handlers } from '../handlers.js';
+import { serverTarget } from '../ssh/target.js';
 import { syncLedger } from './apply.js';
+import { findBackup } from './backup.js';
 import { lintPatch } from './classify.js';
 import { withTarget } from './connect.js';
 import { dryRun } from './dryrun.js';
 import { readPatches } from './format.js';
 import { acknowledge, ledgerOf, statesOf } from './ledger-store.js';
 import { databaseOf, databasesOf, passwordKey, patchesOf, saveDatabase, upsertPatches } from './patch-store.js';
+import { lastBackupOf, releaseSets } from './release-store.js';
 import { decideRollback, lossyTable, rollbackPlan } from './rollback.js';
 
 type DbpatchMethod = keyof typeof dbpatchMethods;
@@ -23,6 +26,8 @@ export const dbpatchHandlers: Handlers<DbpatchMethod> = {
       patches: patches.map((p) => ({ ...p, lint: lintPatch(p.meta, p) })),
       databases,
       states: databases.flatMap((d) => statesOf(ledgerOf(core, d.id), sums)),
+      releases: releaseSets(core, applicationId),
+      backups: databases.flatMap((d) => lastBackupOf(core, d.id) ?? []),
     };
   },
 
@@ -41,6 +46,7 @@ export const dbpatchHandlers: Handlers<DbpatchMethod> = {
   'dbpatch.saveDatabase': (core, input) => {
     core.inventory.applications.get(input.applicationId);
     core.inventory.servers.get(input.serverId);
+    if (input.backupBeforePatch && !input.backupDir) throw new PuestaError('INVALID_INPUT', 'A dump before patches needs a backup folder on the server.', { field: 'backupDir' });
     const id = core.tx(() => {
       const n = saveDatabase(core, input);
       if (input.password !== undefined) core.secrets.set(passwordKey(n), input.password);
@@ -61,6 +67,9 @@ export const dbpatchHandlers: Handlers<DbpatchMethod> = {
     const db = databaseOf(core, databaseId);
     const patches = patchesOf(core, db.applicationId);
     for (const id of patchIds ?? []) if (!patches.some((p) => p.patchId === id)) throw new PuestaError('NOT_FOUND', `Patch ${id} not found.`);
+    // the review says how old the last backup is: the newest file of the backup folder, read now
+    const where = serverTarget(core, db.serverId);
+    await findBackup({ core, executor: core.services.ssh, target: where, runId: null, log: () => undefined }, db);
     return withTarget(core, db, `${core.operator()} dry run`, (t) => dryRun(core, db, t, patches, patchIds));
   },
 

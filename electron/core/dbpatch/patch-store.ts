@@ -9,7 +9,7 @@ export const passwordKey = (databaseId: number): string => `database:${databaseI
 
 const DB_SELECT = 'SELECT d.*, s.name AS server_name FROM db_databases d JOIN servers s ON s.id = d.server_id';
 type DbRow = Omit<Database, 'passwordSet'>;
-const mapDb = rowMapper<DbRow>({ rename: { dbname: 'database' }, omit: ['created_at', 'updated_at'] });
+const mapDb = rowMapper<DbRow>({ rename: { dbname: 'database' }, bool: ['backup_before_patch'], omit: ['created_at', 'updated_at'] });
 
 export function databasesOf(core: Core, applicationId: number): Database[] {
   return core.db
@@ -31,18 +31,21 @@ export function databasesVia(core: Core, applicationId: number, serverId: number
 
 const withSecret = (core: Core, d: DbRow): Database => ({ ...d, passwordSet: core.secrets.has(passwordKey(d.id)) });
 
-export function saveDatabase(core: Core, d: { id?: number; applicationId: number; name: string; serverId: number; host: string; port: number; database: string; user: string }): number {
+export type DatabaseFields = Pick<Database, 'applicationId' | 'name' | 'serverId' | 'host' | 'port' | 'database' | 'user' | 'backupDir' | 'backupBeforePatch' | 'backupMaxAgeHours'> & { id?: number };
+
+export function saveDatabase(core: Core, d: DatabaseFields): number {
   const t = nowIso();
+  const values = [d.name, d.serverId, d.host, d.port, d.database, d.user, d.backupDir, d.backupBeforePatch ? 1 : 0, d.backupMaxAgeHours];
   if (d.id) {
     const r = core.db
-      .prepare('UPDATE db_databases SET name = ?, server_id = ?, host = ?, port = ?, dbname = ?, user = ?, updated_at = ? WHERE id = ? AND application_id = ?')
-      .run(d.name, d.serverId, d.host, d.port, d.database, d.user, t, d.id, d.applicationId);
+      .prepare('UPDATE db_databases SET name = ?, server_id = ?, host = ?, port = ?, dbname = ?, user = ?, backup_dir = ?, backup_before_patch = ?, backup_max_age_hours = ?, updated_at = ? WHERE id = ? AND application_id = ?')
+      .run(...values, t, d.id, d.applicationId);
     if (!r.changes) throw new PuestaError('NOT_FOUND', `Database ${d.id} not found.`);
     return d.id;
   }
   const r = core.db
-    .prepare('INSERT INTO db_databases (application_id, name, server_id, host, port, dbname, user, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(d.applicationId, d.name, d.serverId, d.host, d.port, d.database, d.user, t, t);
+    .prepare('INSERT INTO db_databases (application_id, name, server_id, host, port, dbname, user, backup_dir, backup_before_patch, backup_max_age_hours, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(d.applicationId, ...values, t, t);
   return Number(r.lastInsertRowid);
 }
 

@@ -12,6 +12,7 @@ import { classify } from './classify.js';
 import { isAcknowledged, ledgerOf, openDecision, recordDecision, statesOf, type RollbackDecision } from './ledger-store.js';
 import { splitStatements } from './sql-text.js';
 import { databasesOf, patchesOf } from './patch-store.js';
+import { lastBackupOf, releasePatchIds } from './release-store.js';
 
 export interface PlannedUndo {
   db: Database;
@@ -34,9 +35,13 @@ export function undoList(core: Core, applicationId: number, environmentId: numbe
       .map((state) => ({ db, patch: byId.get(state.patchId)!, state })),
   );
   const newest = applied.reduce<string>((k, u) => ((u.state.releaseKey ?? '') > k ? (u.state.releaseKey ?? '') : k), '');
-  const since = toReleaseKey
-    ? applied.filter((u) => (u.state.releaseKey ?? '') > toReleaseKey)
-    : applied.filter((u) => (u.state.releaseKey ?? '') === newest && newest !== '');
+  // what came after the target: the patches its release did not carry (when its set was read), else those applied by newer releases' runs
+  const carried = toReleaseKey ? releasePatchIds(core, applicationId, toReleaseKey) : null;
+  const since = carried
+    ? applied.filter((u) => !carried.has(u.patch.patchId))
+    : toReleaseKey
+      ? applied.filter((u) => (u.state.releaseKey ?? '') > toReleaseKey)
+      : applied.filter((u) => (u.state.releaseKey ?? '') === newest && newest !== '');
   return since.sort((a, b) => b.patch.position - a.patch.position);
 }
 
@@ -50,6 +55,13 @@ export function lossyTable(p: Patch): string {
 export function typeToUndo(core: Core, u: PlannedUndo): string | null {
   if (u.patch.meta.reversible !== 'lossy' || isAcknowledged(core, u.db.id, u.patch.patchId, u.patch.checksum, 'lossy')) return null;
   return lossyTable(u.patch);
+}
+
+/** How far back a restore goes: the oldest of the databases' newest backups (null when one has none). */
+function oldestLastBackup(core: Core, dbs: readonly Database[]): string | null {
+  const ats = dbs.map((d) => lastBackupOf(core, d.id)?.takenAt ?? null);
+  if (!ats.length || ats.includes(null)) return null;
+  return (ats as string[]).reduce((a, b) => (a < b ? a : b));
 }
 
 export function rollbackPlan(core: Core, applicationId: number, environmentId: number, toReleaseKey: string | null): RollbackPlan {
@@ -70,7 +82,7 @@ export function rollbackPlan(core: Core, applicationId: number, environmentId: n
     })),
     blocked: irreversible.length > 0 && decision === null,
     appOnlyOffered: irreversible.length > 0 && irreversible.every((u) => u.patch.meta.compat === 'expand'),
-    lastBackupAt: null,
+    lastBackupAt: oldestLastBackup(core, list.length ? [...new Set(list.map((u) => u.db))] : databasesIn(core, applicationId, environmentId)),
     decision,
   };
 }
@@ -81,9 +93,10 @@ export function decideRollback(core: Core, input: { applicationId: number; envir
   const plan = rollbackPlan(core, app.id, input.environmentId, to);
   if (input.confirm !== app.name) throw new PuestaError('INVALID_INPUT', `Type the application's name (${app.name}) to confirm.`, { field: 'confirm' });
   if (input.decision === 'app-only' && !plan.appOnlyOffered) throw new PuestaError('PRECONDITION_FAILED', 'An application-only rollback is offered only when every irreversible patch is expand-compatible: restore from the backup or fix forward.');
+  if (input.decision === 'restore' && !plan.lastBackupAt) throw new PuestaError('PRECONDITION_FAILED', 'No backup of the databases is known to restore from: set their backup folder (the dry run finds the newest file there) or fix forward.');
   core.tx(() => {
     recordDecision(core, { applicationId: app.id, environmentId: input.environmentId, toReleaseKey: to, decision: input.decision, operator: core.operator() });
-    core.audit.write(core.operator(), 'dbpatch.rollback-decision', 'applications', app.id, null, { decision: input.decision, toReleaseKey: to, patches: plan.patches.map((p) => p.patchId) });
+    core.audit.write(core.operator(), 'dbpatch.rollback-decision', 'applications', app.id, null, { decision: input.decision, toReleaseKey: to, patches: plan.patches.map((p) => p.patchId), lastBackupAt: plan.lastBackupAt });
   });
   return rollbackPlan(core, app.id, input.environmentId, to);
 }

@@ -8,10 +8,14 @@
 import { ChecklistStep, type ChecklistKind } from '../../../shared/contract/runs.js';
 import type { Core } from '../core.js';
 import type { HostContext, Outcome, StepKind } from '../runs/step-kinds.js';
+import type { Patch } from '../../../shared/contract/dbpatch.js';
 import { applyPending, revertPatches } from './apply.js';
+import { ensureBackup } from './backup.js';
 import { withTarget } from './connect.js';
 import { openDecision, useDecision } from './ledger-store.js';
-import { databasesOf, databasesVia, patchesOf } from './patch-store.js';
+import { databasesOf, databasesVia, patchesOf, upsertPatches } from './patch-store.js';
+import { RELEASE_PATCH_DIR, readReleasePatches } from './release.js';
+import { recordReleaseSet } from './release-store.js';
 import { typeToUndo, undoList } from './rollback.js';
 
 const APPLY = 'db-patches';
@@ -28,6 +32,32 @@ function builtin(core: Core, applicationId: number, kind: ChecklistKind, steps: 
   return out;
 }
 
+/**
+ * The patches this run applies: those the uploaded release carries in `db/patches/` (read on the
+ * host, stored, recorded as the release's set), in their order; a release without that folder
+ * applies the patches imported into Puesta.
+ */
+async function patchesOfRelease(ctx: HostContext): Promise<Patch[]> {
+  const { core, run } = ctx;
+  const releasePath = String(ctx.vars['release.path'] ?? '');
+  const list = releasePath ? await readReleasePatches(ctx.executor, ctx.target, releasePath, ctx.signal) : null;
+  if (!list) {
+    ctx.log('system', `The release has no ${RELEASE_PATCH_DIR}/ folder: applying the patches imported into Puesta.\n`);
+    return patchesOf(core, run.applicationId);
+  }
+  const source = `${ctx.target.name}:${releasePath}/${RELEASE_PATCH_DIR}`;
+  const changed = core.tx(() => {
+    const c = upsertPatches(core, run.applicationId, list);
+    if (run.releaseKey) recordReleaseSet(core, run.applicationId, run.releaseKey, source, list.map((p) => ({ patchId: p.meta.id, checksum: p.checksum })));
+    core.audit.write(run.operator, 'dbpatch.release-read', 'applications', run.applicationId, null, { releaseKey: run.releaseKey, source, patches: list.map((p) => p.meta.id), changed: c });
+    return c;
+  });
+  core.events.emit('dbpatch.changed', { applicationId: run.applicationId });
+  ctx.log('system', `Release patches (${source}): ${list.map((p) => p.meta.id).join(', ') || 'none'}${changed.length ? `; changed since last read: ${changed.join(', ')}` : ''}.\n`);
+  const byId = new Map(patchesOf(core, run.applicationId).map((p) => [p.patchId, p]));
+  return list.map((p) => byId.get(p.meta.id)!);
+}
+
 async function execute(ctx: HostContext): Promise<Outcome> {
   const { core, run } = ctx;
   const dbs = databasesVia(core, run.applicationId, ctx.target.id);
@@ -35,17 +65,19 @@ async function execute(ctx: HostContext): Promise<Outcome> {
     ctx.log('system', 'No database of the application is reached through this host.\n');
     return { ok: true };
   }
-  const patches = patchesOf(core, run.applicationId);
   const who = `${run.operator} run ${run.id}`;
   const base = { core, operator: run.operator, runId: run.id, releaseKey: run.releaseKey, log: ctx.log, signal: ctx.signal };
   try {
     if (ctx.step.key === APPLY) {
+      const patches = await patchesOfRelease(ctx);
+      const backup = { core, executor: ctx.executor, target: ctx.target, runId: run.id, log: ctx.log, signal: ctx.signal };
       for (const db of dbs) {
-        const r = await withTarget(core, db, who, (t) => applyPending({ ...base, db }, t, patches), ctx.executor);
+        const r = await withTarget(core, db, who, (t) => applyPending({ ...base, db, beforeApply: () => ensureBackup(backup, db) }, t, patches), ctx.executor);
         ctx.log('system', `${db.name}: ${r.applied.length} applied${r.skipped.length ? `, ${r.skipped.length} already in place` : ''}.\n`);
       }
       return { ok: true };
     }
+    const patches = patchesOf(core, run.applicationId);
     const to = String(ctx.vars['release.key'] ?? '') || null;
     const list = undoList(core, run.applicationId, run.environmentId, to);
     const irreversible = list.filter((u) => u.patch.meta.reversible === 'no' || u.patch.down == null);

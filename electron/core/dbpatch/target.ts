@@ -39,6 +39,8 @@ export interface PatchTarget {
   /** Lock and statement timeouts for what follows (the transaction's, or the session's outside one). */
   setTimeouts(lockMs: number, statementMs: number, local: boolean): Promise<void>;
   exec(sql: string): Promise<void>;
+  /** Runs one statement; the rows it changed (UPDATE / DELETE / INSERT). */
+  execCount(sql: string): Promise<number>;
   /** The first column of the first row of the last statement, read as a boolean (verify, guard). */
   bool(sql: string): Promise<boolean | null>;
   insertEntry(e: NewEntry): Promise<number>;
@@ -49,6 +51,7 @@ export interface PatchTarget {
 
   tableStats(tables: string[]): Promise<TableStats[]>;
   longTransactions(minSeconds: number): Promise<{ pid: number; seconds: number; state: string; query: string }[]>;
+  /** A scratch schema holding an empty copy of each table (named `copyName(table)`, sql-text.ts). */
   schemaCopy(tables: string[]): Promise<SchemaCopy>;
 
   /** Stops the running statement (abort). */

@@ -7,6 +7,7 @@
 import type { LedgerEntry, LockMode, TableStats } from '../../../../shared/contract/dbpatch.js';
 import { LOCK_MODES } from '../../../../shared/contract/dbpatch.js';
 import { sqlIdent, sqlLiteral } from '../../provision/postgres.js';
+import { copyName, parseName, sqlName } from '../sql-text.js';
 import type { NewEntry, PatchTarget, SchemaCopy, TracedStatement } from '../target.js';
 import { PgConnection, PgError } from './wire.js';
 
@@ -94,6 +95,10 @@ CREATE TABLE IF NOT EXISTS ${LEDGER} (
   async exec(sql: string): Promise<void> {
     await this.conn.query(sql);
   }
+  async execCount(sql: string): Promise<number> {
+    // the command tag: "UPDATE 1000", "INSERT 0 5"
+    return Number(/(\d+)$/.exec((await this.conn.query(sql)).command)?.[1] ?? 0);
+  }
   async bool(sql: string): Promise<boolean | null> {
     const r = await this.conn.query(sql);
     const first = r.rows[0] ? Object.values(r.rows[0])[0] : undefined;
@@ -145,9 +150,9 @@ CREATE TABLE IF NOT EXISTS ${LEDGER} (
     const s = sqlIdent(schema);
     await this.conn.query(`DROP SCHEMA IF EXISTS ${s} CASCADE; CREATE SCHEMA ${s}`);
     for (const t of [...new Set(tables)]) {
-      const r = await this.conn.query(`SELECT c.relname FROM pg_class c WHERE c.oid = to_regclass(${lit(t)}) AND c.relkind IN ('r', 'p')`);
-      const rel = r.rows[0]?.relname;
-      if (rel) await this.conn.query(`CREATE TABLE ${s}.${sqlIdent(rel)} (LIKE ${t.split('.').map(sqlIdent).join('.')} INCLUDING ALL)`);
+      const r = await this.conn.query(`SELECT 1 AS ok FROM pg_class c WHERE c.oid = to_regclass(${lit(t)}) AND c.relkind IN ('r', 'p')`);
+      const name = parseName(t);
+      if (r.rows[0] && name) await this.conn.query(`CREATE TABLE ${s}.${sqlIdent(copyName(t))} (LIKE ${sqlName(name)} INCLUDING ALL)`);
     }
     return new PgSchemaCopy(this.conn, schema);
   }

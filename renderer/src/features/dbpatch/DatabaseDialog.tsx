@@ -20,6 +20,9 @@ export function DatabaseDialog({ applicationId, database, onClose }: { applicati
     database: database?.database ?? '',
     user: database?.user ?? '',
     password: '',
+    backupDir: database?.backupDir ?? '',
+    backupBeforePatch: database?.backupBeforePatch ?? false,
+    backupMaxAgeHours: database?.backupMaxAgeHours ?? null,
   });
   const { busy, error, run } = useAction();
   const set = <K extends keyof typeof v>(k: K, x: (typeof v)[K]) => setV((o) => ({ ...o, [k]: x }));
@@ -31,7 +34,7 @@ export function DatabaseDialog({ applicationId, database, onClose }: { applicati
       await invalidate('dbpatch.*', 'provision.review');
       onClose();
     });
-  const text = (k: 'name' | 'host' | 'database' | 'user', label: string) => (
+  const text = (k: 'name' | 'host' | 'database' | 'user' | 'backupDir', label: string) => (
     <label className="field">
       <span>{label}</span>
       <input className="mono" value={v[k]} onChange={(e) => set(k, e.target.value)} data-testid={`db-${k}`} />
@@ -69,6 +72,21 @@ export function DatabaseDialog({ applicationId, database, onClose }: { applicati
         <label className="field">
           <span>{database?.passwordSet ? 'Password (stored; leave empty to keep it)' : 'Password (kept in the secret store)'}</span>
           <input type="password" autoComplete="new-password" value={v.password} onChange={(e) => set('password', e.target.value)} data-testid="db-password" />
+        </label>
+        {text('backupDir', 'Backup folder on the server (its newest dump is the last backup)')}
+        <label className="field">
+          <span>Refuse patches when the last backup is older than (hours; empty: only show its age)</span>
+          <input
+            type="number"
+            min={1}
+            value={v.backupMaxAgeHours ?? ''}
+            onChange={(e) => set('backupMaxAgeHours', e.target.value === '' ? null : Number(e.target.value))}
+            data-testid="db-backupMaxAgeHours"
+          />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={v.backupBeforePatch} onChange={(e) => set('backupBeforePatch', e.target.checked)} data-testid="db-backupBeforePatch" />
+          <span>Dump the database (pg_dump on the server, into the backup folder) before applying patches</span>
         </label>
       </div>
       {servers.length === 0 && <p className="small muted">Place the application on a server first: the database is reached through that server’s SSH connection.</p>}

@@ -6,6 +6,7 @@ import { Badge, ErrorBox, ErrorLine, PageHeader, Section, type Tone } from '../.
 import { formatBytes } from '../../lib/format.js';
 import { useAction } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
+import { BackupAge } from './BackupAge.js';
 import { STATE_TONE } from './PatchesPanel.js';
 
 const VERDICT: Record<PatchDryRun['verdict'], { tone: Tone; label: string }> = {
@@ -85,7 +86,7 @@ export function PatchPage({ applicationId, patchId }: { applicationId: number; p
           </Section>
           <SqlFiles patch={patch} />
           {list.data.databases.map((d) => (
-            <DryRunSection key={d.id} databaseId={d.id} databaseName={d.name} patchId={patchId} />
+            <DryRunSection key={d.id} databaseId={d.id} databaseName={d.name} maxAgeHours={d.backupMaxAgeHours} patchId={patchId} />
           ))}
         </>
       )}
@@ -113,7 +114,7 @@ function SqlFiles({ patch }: { patch: Patch }) {
   );
 }
 
-function DryRunSection({ databaseId, databaseName, patchId }: { databaseId: number; databaseName: string; patchId: string }) {
+function DryRunSection({ databaseId, databaseName, maxAgeHours, patchId }: { databaseId: number; databaseName: string; maxAgeHours: number | null; patchId: string }) {
   const api = useApi();
   const invalidate = useInvalidate();
   const [result, setResult] = useState<DryRun | null>(null);
@@ -194,6 +195,9 @@ function DryRunSection({ databaseId, databaseName, patchId }: { databaseId: numb
               {result.tables.map((t) => `${t.table}: ${Math.round(t.rows).toLocaleString()} rows, ${formatBytes(t.tableBytes)} + ${formatBytes(t.indexBytes)} indexes`).join(' · ')}
             </p>
           )}
+          <p className="small" data-testid="dryrun-backup">
+            {databaseName}: <BackupAge backup={result.lastBackup} maxAgeHours={maxAgeHours} />
+          </p>
           {result.longTransactions.length > 0 && (
             <p className="proxy-warning small">
               {result.longTransactions.length} transaction(s) open for more than 5 s would make the patch wait: {result.longTransactions.map((t) => `pid ${t.pid} (${t.seconds} s, ${t.state})`).join(', ')}

@@ -7,9 +7,16 @@ import { useToast } from '../../components/Toasts.js';
 import { formatDateTime } from '../../lib/format.js';
 import { useAction } from '../../lib/hooks.js';
 import { href } from '../../lib/router.js';
+import { BackupAge } from './BackupAge.js';
 import { DatabaseDialog } from './DatabaseDialog.js';
 import { RollbackPlanView } from './RollbackPlanView.js';
 import './dbpatch.css';
+
+/** A release key's label ("v5"), or its UTC stamp when it has none (20261202T010359079 → 2026-12-02 01:03). */
+const releaseLabel = (key: string): string => {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})\d*(?:-(.+))?$/.exec(key);
+  return m ? (m[6] ?? `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}`) : key;
+};
 
 export const STATE_TONE: Record<PatchState['state'], Tone> = { pending: 'neutral', applying: 'amber', applied: 'green', reverted: 'blue', failed: 'red' };
 
@@ -39,6 +46,8 @@ export function ApplicationPatchesPanel({ applicationId }: { applicationId: numb
       await invalidate('dbpatch.*');
     });
   const data = list.data;
+  // the oldest release whose db/patches/ carried it (sets are listed newest first)
+  const firstRelease = (patchId: string) => data?.releases.findLast((r) => r.patches.some((x) => x.patchId === patchId))?.releaseKey ?? null;
   const stateOf = (databaseId: number, patchId: string) => data?.states.find((s) => s.databaseId === databaseId && s.patchId === patchId);
   return (
     <section className="card dbpatch-panel" aria-label="Database patches" data-testid="dbpatch-panel">
@@ -61,7 +70,10 @@ export function ApplicationPatchesPanel({ applicationId }: { applicationId: numb
                 <span className="small muted">
                   {d.user}@{d.host}:{d.port}/{d.database} via {d.serverName}
                 </span>{' '}
-                {!d.passwordSet && <Badge tone="amber">no password</Badge>}
+                {!d.passwordSet && <Badge tone="amber">no password</Badge>}{' '}
+                <span className="small muted">
+                  · <BackupAge backup={data.backups.find((b) => b.databaseId === d.id) ?? null} maxAgeHours={d.backupMaxAgeHours} testId={`dbpatch-backup-${d.name}`} />
+                </span>{' '}
                 <button className="btn btn-small btn-ghost" onClick={() => setEditing(d)}>
                   Edit
                 </button>
@@ -79,6 +91,7 @@ export function ApplicationPatchesPanel({ applicationId }: { applicationId: numb
               <tr>
                 <th>Patch</th>
                 <th>Kind</th>
+                <th>Came with</th>
                 {data.databases.map((d) => (
                   <th key={d.id}>{d.name}</th>
                 ))}
@@ -87,6 +100,7 @@ export function ApplicationPatchesPanel({ applicationId }: { applicationId: numb
             <tbody>
               {data.patches.map((p) => {
                 const danger = p.lint.filter((f) => f.severity === 'danger').length;
+                const release = firstRelease(p.patchId);
                 return (
                   <tr key={p.patchId} data-testid={`dbpatch-row-${p.patchId}`}>
                     <td>
@@ -102,6 +116,9 @@ export function ApplicationPatchesPanel({ applicationId }: { applicationId: numb
                     <td className="small">
                       {p.meta.compat} · {p.meta.reversible === 'yes' ? 'reversible' : p.meta.reversible === 'lossy' ? 'lossy down' : 'irreversible'}
                       {!p.meta.transactional && ' · non-transactional'}
+                    </td>
+                    <td className="small" data-testid={`dbpatch-release-${p.patchId}`}>
+                      {release ? <span title={`release ${release}`}>{releaseLabel(release)}</span> : <span className="muted">imported</span>}
                     </td>
                     {data.databases.map((d) => {
                       const s = stateOf(d.id, p.patchId);
@@ -121,7 +138,7 @@ export function ApplicationPatchesPanel({ applicationId }: { applicationId: numb
         )}
         <div className="dbpatch-import">
           <label htmlFor="dbpatch-folder" className="small">
-            Patch folder of the release (one folder per patch: patch.json, up.sql, down.sql, verify.sql)
+            A run reads the patches from its release’s <code>db/patches/</code> (one folder per patch: patch.json, up.sql, down.sql, verify.sql). To review them before a run, read a local copy
           </label>
           <div className="dbpatch-import-row">
             <input id="dbpatch-folder" className="input mono" value={folder} onChange={(e) => setFolder(e.target.value)} placeholder="/path/to/release/db/patches" data-testid="dbpatch-folder" />

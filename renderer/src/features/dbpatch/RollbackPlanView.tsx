@@ -4,7 +4,9 @@ import { useApi } from '../../api/context.js';
 import { useApiQuery, useInvalidate } from '../../api/queries.js';
 import { Badge, ErrorLine } from '../../components/Bits.js';
 import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
+import { formatDateTime } from '../../lib/format.js';
 import { useAction } from '../../lib/hooks.js';
+import { ageText } from './BackupAge.js';
 
 type Decision = NonNullable<RollbackPlan['decision']>;
 const DECISIONS: { value: Decision; label: string; what: string }[] = [
@@ -51,7 +53,7 @@ function EnvPlan({ applicationId, environmentId, environmentName }: { applicatio
       )}
       {p.blocked && (
         <div className="proxy-warning small" data-testid="dbpatch-rollback-blocked">
-          A rollback is blocked: an irreversible patch cannot be undone.{' '}
+          A rollback is blocked: an irreversible patch cannot be undone ({p.lastBackupAt ? `last backup ${ageText(p.lastBackupAt)} old` : 'no backup known'}).{' '}
           <button className="btn btn-small" onClick={() => setDeciding(true)} data-testid="dbpatch-decide">
             Decide…
           </button>
@@ -91,7 +93,7 @@ function DecideDialog({ plan, environmentId, onClose }: { plan: RollbackPlan; en
   const invalidate = useInvalidate();
   const app = useApiQuery('applications.get', { id: plan.applicationId });
   const options = DECISIONS.filter((d) => d.value !== 'app-only' || plan.appOnlyOffered);
-  const [decision, setDecision] = useState<Decision>(options[0]!.value);
+  const [decision, setDecision] = useState<Decision>((options.find((d) => d.value !== 'restore' || plan.lastBackupAt) ?? options[0]!).value);
   const [confirm, setConfirm] = useState('');
   const { busy, error, run } = useAction();
   const go = () =>
@@ -111,11 +113,22 @@ function DecideDialog({ plan, environmentId, onClose }: { plan: RollbackPlan; en
       }
     >
       {!plan.appOnlyOffered && <p className="small">An application-only rollback is not offered: a patch to pass is not expand-compatible (the previous release would break on it).</p>}
-      <p className="small">Pre-patch backup: {plan.lastBackupAt ?? 'no backup is known to Puesta — check its age before restoring'}.</p>
+      <p className="small" data-testid="dbpatch-decide-backup">
+        {plan.lastBackupAt
+          ? `Pre-patch backup: ${formatDateTime(plan.lastBackupAt)}, ${ageText(plan.lastBackupAt)} old — a restore loses what was written since.`
+          : 'No backup of these databases is known to Puesta: restoring is not offered (set their backup folder, or fix forward).'}
+      </p>
       <fieldset className="proxy-drivers">
         {options.map((d) => (
           <label key={d.value} className="check">
-            <input type="radio" name="decision" checked={decision === d.value} onChange={() => setDecision(d.value)} data-testid={`decision-${d.value}`} />
+            <input
+              type="radio"
+              name="decision"
+              checked={decision === d.value}
+              disabled={d.value === 'restore' && !plan.lastBackupAt}
+              onChange={() => setDecision(d.value)}
+              data-testid={`decision-${d.value}`}
+            />
             <span>
               <strong>{d.label}</strong> <span className="small muted">{d.what}</span>
             </span>
