@@ -25,6 +25,13 @@ export const EVENT_CHANNEL_PREFIX = 'puesta:event:';
 /** The renderer asks main to abort a call in flight (by the call id it gave), as closing an HTTP request does. */
 export const CANCEL_CHANNEL = 'puesta:cancel';
 
+/**
+ * Flow control of events (electron/main/event-outbox.ts): main sends a numbered mark after some
+ * events, the preload answers it with an ack once the renderer has taken everything before it.
+ */
+export const EVENTS_MARK_CHANNEL = 'puesta:events-mark';
+export const EVENTS_ACK_CHANNEL = 'puesta:events-ack';
+
 export const callChannel = (method: string): string => CALL_CHANNEL_PREFIX + method;
 export const eventChannel = (event: string): string => EVENT_CHANNEL_PREFIX + event;
 

@@ -11,10 +11,11 @@
 import { ipcMain, type BrowserWindow, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
 import { METHOD_NAMES } from '../../shared/contract/index.js';
 import type { Envelope } from '../../shared/errors.js';
-import { callChannel, CANCEL_CHANNEL, eventChannel } from '../../shared/shell.js';
+import { callChannel, CANCEL_CHANNEL, eventChannel, EVENTS_ACK_CHANNEL, EVENTS_MARK_CHANNEL } from '../../shared/shell.js';
 import type { Core } from '../core/core.js';
 import { dispatch } from '../core/dispatch.js';
 import { createCallRegistry } from './calls.js';
+import { EventOutbox, type OutboxLimits } from './event-outbox.js';
 import { isTrustedSender, senderProblem, type SenderInfo, type WindowInfo } from './security.js';
 
 function forbidden(why: string): Envelope<unknown> {
@@ -31,7 +32,7 @@ function describeWindow(win: BrowserWindow | null): WindowInfo | null {
 }
 
 /** Registers the IPC handlers and the event forwarding; returns a function that removes them. */
-export function bindIpc(core: Core, getWindow: () => BrowserWindow | null): () => void {
+export function bindIpc(core: Core, getWindow: () => BrowserWindow | null, outboxLimits: Partial<OutboxLimits> = {}): () => void {
   const channels: string[] = [];
   const inflight = createCallRegistry();
   const watched = new Set<number>();
@@ -65,14 +66,40 @@ export function bindIpc(core: Core, getWindow: () => BrowserWindow | null): () =
     inflight.cancel(event.sender.id, callId);
   };
   ipcMain.on(CANCEL_CHANNEL, onCancel);
-  const unsubscribe = core.events.subscribe((name, payload) => {
+  /** Our window's page, when it may be sent events. */
+  const trustedContents = () => {
     const win = getWindow();
-    if (!win || win.isDestroyed() || win.webContents.isDestroyed()) return;
-    if (!isTrustedSender(win.webContents.getURL())) return;
-    win.webContents.send(eventChannel(name), payload);
+    if (!win || win.isDestroyed() || win.webContents.isDestroyed()) return null;
+    return isTrustedSender(win.webContents.getURL()) ? win.webContents : null;
+  };
+  // What the page has not taken yet is bounded (event-outbox.ts), whatever the page does.
+  const outbox = new EventOutbox(
+    {
+      send: (name, payload) => trustedContents()?.send(eventChannel(name), payload),
+      mark: (seq) => trustedContents()?.send(EVENTS_MARK_CHANNEL, seq),
+    },
+    outboxLimits,
+  );
+  const onAck = (event: IpcMainEvent, seq: unknown) => {
+    if (typeof seq !== 'number' || senderProblem(describeSender(event), describeWindow(getWindow()))) return;
+    outbox.ack(seq);
+  };
+  ipcMain.on(EVENTS_ACK_CHANNEL, onAck);
+  let watchedPage: Electron.WebContents | null = null;
+  const unsubscribe = core.events.subscribe((name, payload) => {
+    const contents = trustedContents();
+    if (!contents) return;
+    if (watchedPage !== contents) {
+      watchedPage = contents;
+      // a new page starts with nothing in flight: the old one took its events with it
+      contents.on('did-navigate', () => outbox.reset());
+      contents.on('render-process-gone', () => outbox.reset());
+    }
+    outbox.push(name, payload);
   });
   return () => {
     unsubscribe();
+    ipcMain.removeListener(EVENTS_ACK_CHANNEL, onAck);
     for (const c of channels) ipcMain.removeHandler(c);
     ipcMain.removeListener(CANCEL_CHANNEL, onCancel);
     inflight.abortAll();

@@ -6,7 +6,7 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { EVENT_NAMES, METHOD_NAMES } from '../../shared/contract/index.js';
 import type { Envelope } from '../../shared/errors.js';
-import { CANCEL_CHANNEL } from '../../shared/shell.js';
+import { CANCEL_CHANNEL, EVENTS_ACK_CHANNEL, EVENTS_MARK_CHANNEL } from '../../shared/shell.js';
 import { buildBridge } from './bridge.js';
 
 const bridge = buildBridge(
@@ -24,3 +24,9 @@ const bridge = buildBridge(
 );
 
 contextBridge.exposeInMainWorld('puesta', bridge);
+
+// The mark arrives after the events sent before it, so answering it says the page has taken them
+// (a page too busy to take events does not answer, and main stops sending: event-outbox.ts).
+ipcRenderer.on(EVENTS_MARK_CHANNEL, (_event, seq: unknown) => {
+  if (typeof seq === 'number') ipcRenderer.send(EVENTS_ACK_CHANNEL, seq);
+});

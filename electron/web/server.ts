@@ -8,6 +8,7 @@ import { isEventName, type MethodName } from '../../shared/contract/index.js';
 import { httpStatusFor, PuestaError, type Envelope } from '../../shared/errors.js';
 import type { Core } from '../core/core.js';
 import { dispatch } from '../core/dispatch.js';
+import { DEFAULT_STREAM_LIMITS, openEventStream, type EventStream, type StreamLimits } from './event-stream.js';
 import {
   BAD_JSON,
   cookieToken,
@@ -37,6 +38,8 @@ export interface WebServerOptions {
   /** The built renderer (dist/renderer). Optional: API-only when absent. */
   staticDir?: string;
   maxBodyBytes?: number;
+  /** Bounds of each /api/events subscriber (event-stream.ts); tests shorten them. */
+  events?: Partial<StreamLimits>;
 }
 
 export interface WebServer {
@@ -45,6 +48,8 @@ export interface WebServer {
   port: number;
   readonly token: string;
   server: http.Server;
+  /** The open event streams, for tests and the history bench: what each has queued. */
+  streams(): EventStream[];
   close(): Promise<void>;
 }
 
@@ -92,9 +97,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
   /** Open event streams; a rotation closes them all, since they were authorised by the old token. */
-  const streams = new Set<() => void>();
+  const streams = new Set<EventStream>();
+  const streamLimits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...opts.events };
   const unwatchRotation = token.onRotate(() => {
-    for (const end of [...streams]) end();
+    for (const s of [...streams]) s.end();
   });
 
   const authorised = (req: http.IncomingMessage): boolean => {
@@ -154,22 +160,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   function streamEvents(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
     const filter = url.searchParams.getAll('event').filter(isEventName);
-    // Subscribed before the headers go out: if it fails, the guard can still answer 500.
-    const unsubscribe = core.events.subscribe((event, payload) => {
-      if (filter.length && !filter.includes(event)) return;
-      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
-    });
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    res.write(': connected\n\n');
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    const end = () => {
-      streams.delete(end);
-      clearInterval(ping);
-      unsubscribe();
-      if (!res.writableEnded) res.end();
-    };
-    streams.add(end);
-    req.on('close', end);
+    const stream = openEventStream(core.events, req, res, filter, streamLimits, () => streams.delete(stream));
+    streams.add(stream);
   }
 
   async function serveStatic(pathname: string, res: http.ServerResponse): Promise<void> {
@@ -216,10 +208,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return token.value();
     },
     server,
+    streams: () => [...streams],
     close: () =>
       new Promise<void>((resolve) => {
         unwatchRotation();
-        for (const end of [...streams]) end();
+        for (const s of [...streams]) s.end();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

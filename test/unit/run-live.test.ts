@@ -43,6 +43,7 @@ const run = (cells: RunCell[]): Run => ({
   startedAt: '2026-12-01T10:00:00.000Z',
   finishedAt: null,
   error: null,
+  logPrunedAt: null,
   hosts: [],
   excludedServerIds: [],
   steps: [],

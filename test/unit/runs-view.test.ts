@@ -51,6 +51,7 @@ const run = (p: Partial<Run>): Run => ({
   startedAt: '2026-12-01T10:00:00.000Z',
   finishedAt: null,
   error: null,
+  logPrunedAt: null,
   hosts,
   excludedServerIds: [],
   steps: [step(0, 'switch'), step(1, 'health')],

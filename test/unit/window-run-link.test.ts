@@ -37,6 +37,7 @@ function run(over: Partial<RunSummary>): RunSummary {
     startedAt: new Date().toISOString(),
     finishedAt: null,
     error: null,
+    logPrunedAt: null,
     ...over,
   };
 }

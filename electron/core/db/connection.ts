@@ -25,6 +25,9 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}),
     ...(opts.readonly ? { readonly: true } : {}),
   });
+  // A new file gives pages freed by the history keeper back to the disk in small steps; an older
+  // file keeps its mode until the operator compacts it once (electron/core/history/README.md).
+  if (!opts.readonly) db.pragma('auto_vacuum = INCREMENTAL');
   if (file !== ':memory:' && !opts.readonly) db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');

@@ -41,6 +41,7 @@ export interface RunRow {
   error: string | null;
   startedAt: string;
   finishedAt: string | null;
+  logPrunedAt: string | null;
 }
 
 const RUN_SELECT = `SELECT t.*, a.name AS application_name, e.name AS environment_name FROM runs t
@@ -71,6 +72,7 @@ export function summaryOf(r: RunRow): RunSummary {
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     error: r.error,
+    logPrunedAt: r.logPrunedAt,
   };
 }
 
@@ -221,19 +223,37 @@ export function updateCell(core: Core, id: number, p: CellUpdate): void {
   updateById(core, 'run_steps', id, p, {}, ['switchedBack']);
 }
 
-/** Median duration of a step key in past successful cells of the same application. */
+/** How many of an application's latest finished runs the usual durations are taken from. */
+export const USUAL_RUNS = 50;
+
+/**
+ * Median duration of each step key in the successful cells of the application's last USUAL_RUNS
+ * finished runs. The medians are kept in `step_usual` with the run they were computed through, so
+ * a view reads one row per step; they are computed again (bounded: USUAL_RUNS runs, from the
+ * runs_app index, no sort) the first time they are asked for after another run of the application
+ * has finished. test/unit/history-plans.test.ts checks the plans.
+ */
 export function usualDurations(core: Core, applicationId: number): Map<string, number> {
-  const rows = core.db
-    .prepare(
-      `SELECT c.step_key, c.duration_ms FROM run_steps c JOIN runs r ON r.id = c.run_id
-       WHERE r.application_id = ? AND c.state = 'succeeded' AND c.duration_ms IS NOT NULL
-       ORDER BY c.id DESC LIMIT 2000`,
-    )
-    .all(applicationId) as { step_key: string; duration_ms: number }[];
+  const latest = prepared(core.db, 'SELECT id FROM runs WHERE application_id = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1').get(applicationId) as
+    | { id: number }
+    | undefined;
+  if (!latest) return new Map();
+  const kept = prepared(core.db, 'SELECT step_key, median_ms, through_run_id FROM step_usual WHERE application_id = ?').all(applicationId) as {
+    step_key: string;
+    median_ms: number;
+    through_run_id: number;
+  }[];
+  if (kept.length && kept.every((k) => k.through_run_id === latest.id)) return new Map(kept.map((k) => [k.step_key, k.median_ms]));
+  const rows = prepared(
+    core.db,
+    `SELECT c.step_key, c.duration_ms FROM run_steps c
+     WHERE c.run_id IN (SELECT id FROM runs WHERE application_id = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT ${USUAL_RUNS})
+       AND c.state = 'succeeded' AND c.duration_ms IS NOT NULL`,
+  ).all(applicationId) as { step_key: string; duration_ms: number }[];
   const by = new Map<string, number[]>();
   for (const r of rows) {
     const a = by.get(r.step_key) ?? [];
-    if (a.length < 50) a.push(r.duration_ms);
+    a.push(r.duration_ms);
     by.set(r.step_key, a);
   }
   const out = new Map<string, number>();
@@ -241,5 +261,10 @@ export function usualDurations(core: Core, applicationId: number): Map<string, n
     a.sort((x, y) => x - y);
     out.set(k, a[Math.floor(a.length / 2)]!);
   }
+  core.tx(() => {
+    prepared(core.db, 'DELETE FROM step_usual WHERE application_id = ?').run(applicationId);
+    const ins = prepared(core.db, 'INSERT INTO step_usual (application_id, step_key, median_ms, samples, through_run_id) VALUES (?, ?, ?, ?, ?)');
+    for (const [k, ms] of out) ins.run(applicationId, k, ms, by.get(k)!.length, latest.id);
+  });
   return out;
 }

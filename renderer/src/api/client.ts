@@ -36,13 +36,32 @@ export function ipcApi(bridge: Bridge): PuestaApi {
   };
 }
 
-/** Browser shell: POST /api/<method> with the HttpOnly cookie; events over one EventSource. */
+/** Told by the shell before it drops a stream, and reported here when the stream is open again. */
+const RESYNC: EventName = 'events.resync';
+
+/**
+ * Browser shell: POST /api/<method> with the HttpOnly cookie; events over one EventSource.
+ * The shell drops a stream that falls behind (electron/web/event-stream.ts) and a connection can
+ * break; the EventSource reconnects by itself, and once it is open again `events.resync` tells
+ * the screens that events were missed, so they reload what they show.
+ */
 export function httpApi(base = ''): PuestaApi {
   const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const deliver = (event: string, payload: unknown) => {
+    for (const l of listeners.get(event) ?? []) l(payload);
+  };
   let source: EventSource | null = null;
   const ensureSource = () => {
     if (source || typeof EventSource === 'undefined') return;
     source = new EventSource(`${base}/api/events`);
+    let lost = false;
+    source.addEventListener('error', () => {
+      lost = true;
+    });
+    source.addEventListener('open', () => {
+      if (lost) deliver(RESYNC, { reason: 'reconnected' });
+      lost = false;
+    });
   };
   return {
     async call<M extends MethodName>(method: M, input: MethodInput<M>, opts: CallOptions = {}): Promise<MethodOutput<M>> {
@@ -76,10 +95,13 @@ export function httpApi(base = ''): PuestaApi {
         set = new Set();
         listeners.set(event, set);
         const s = set;
-        source?.addEventListener(event, (ev) => {
-          const data = JSON.parse((ev as MessageEvent<string>).data) as unknown;
-          for (const l of s) l(data);
-        });
+        // the shell's own resync comes just before its stream closes: it is reported once open again
+        if (event !== RESYNC) {
+          source?.addEventListener(event, (ev) => {
+            const data = JSON.parse((ev as MessageEvent<string>).data) as unknown;
+            for (const l of s) l(data);
+          });
+        }
       }
       set.add(listener as (p: unknown) => void);
       return () => set.delete(listener as (p: unknown) => void);

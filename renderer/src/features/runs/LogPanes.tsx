@@ -3,6 +3,7 @@ import { useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState
 import type { PlanHost } from '../../../../shared/contract/runs.js';
 import { Icon } from '../../components/Icon.js';
 import { Kbd } from '../../components/Bits.js';
+import { formatDateTime } from '../../lib/format.js';
 import { AnsiText } from './AnsiText.js';
 import type { PaneLines } from './logStore.js';
 import { useRunLogs } from './useRunLogs.js';
@@ -29,6 +30,7 @@ export function LogPanes({
   follow,
   setFollow,
   searchRef,
+  prunedAt = null,
 }: {
   runId: number;
   hosts: PlanHost[];
@@ -40,6 +42,8 @@ export function LogPanes({
   follow: boolean;
   setFollow: (f: boolean) => void;
   searchRef?: React.RefObject<HTMLInputElement | null>;
+  /** When the retention policy pruned this run's log: its panes say so instead of "No output yet". */
+  prunedAt?: string | null;
 }) {
   // the logs live here, not in the run view: a frame with new lines re-renders the panes only
   const { store, version, error } = useRunLogs(runId);
@@ -154,6 +158,7 @@ export function LogPanes({
             follow={follow}
             onUnfollow={() => setFollow(false)}
             onBottom={() => setFollow(true)}
+            empty={prunedAt ? `Log pruned on ${formatDateTime(prunedAt)}.` : 'No output yet.'}
           />
         ))}
         {!shown.length && <div className="log-empty muted">No host in this run.</div>}
@@ -178,6 +183,7 @@ function LogPane({
   follow,
   onUnfollow,
   onBottom,
+  empty,
 }: {
   label: string;
   showLabel: boolean;
@@ -188,6 +194,7 @@ function LogPane({
   follow: boolean;
   onUnfollow: () => void;
   onBottom: () => void;
+  empty: string;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const filtered = search !== '' || stepFilter !== null;
@@ -224,7 +231,7 @@ function LogPane({
         }}
       >
         {count === 0 ? (
-          <div className="log-empty muted">{search !== '' && pane.filter(stepFilter, '').length > 0 ? 'No line matches.' : 'No output yet.'}</div>
+          <div className="log-empty muted">{search !== '' && pane.filter(stepFilter, '').length > 0 ? 'No line matches.' : empty}</div>
         ) : (
           <div className="log-inner" style={{ height: virt.getTotalSize() }}>
             {virt.getVirtualItems().map((v) => {

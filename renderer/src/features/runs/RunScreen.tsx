@@ -2,10 +2,13 @@ import { useMemo, useRef, useState } from 'react';
 import { isTerminalRunState } from '../../../../shared/contract/runs.js';
 import { useApiMutation } from '../../api/queries.js';
 import { Badge, EnvTag, ErrorBox, Kbd, PageHeader, Spinner } from '../../components/Bits.js';
+import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
+import { href } from '../../lib/router.js';
 import { errorMessage } from '../../lib/form.js';
 import { formatDateTime } from '../../lib/format.js';
 import { useEnvironments } from '../inventory/lookups.js';
+import { ExportLogButton } from './ExportLogButton.js';
 import { LogPanes } from './LogPanes.js';
 import { RunControlBar } from './RunControlBar.js';
 import { RunDialogs, type ActExtra, type DialogKind, type RunAction } from './RunDialogs.js';
@@ -108,6 +111,7 @@ export function RunScreen({ id }: { id: number }) {
         }
         actions={
           <>
+            <ExportLogButton runId={id} />
             <button className="btn" onClick={() => setDialog('plan')} data-testid="show-plan">
               Plan <Kbd>P</Kbd>
             </button>
@@ -144,6 +148,16 @@ export function RunScreen({ id }: { id: number }) {
         now={now}
       />
 
+      {run.logPrunedAt && (
+        <div className="callout" data-testid="log-pruned">
+          <Icon name="audit" />
+          <span>
+            The log of this run was pruned on {formatDateTime(run.logPrunedAt)} by the retention policy (<a href={href('/settings')}>Settings → Run history</a>). Its
+            step results, times and audit are kept.
+          </span>
+        </div>
+      )}
+
       <div className="run-body">
         <StepRail run={run} now={now} selected={selected} onSelect={setSelected} />
         <LogPanes
@@ -156,6 +170,7 @@ export function RunScreen({ id }: { id: number }) {
           follow={follow}
           setFollow={setFollow}
           searchRef={searchRef}
+          prunedAt={run.logPrunedAt}
         />
       </div>
 

@@ -69,8 +69,8 @@ export function useRunLogs(runId: number) {
       queue.current.push(p.lines);
       schedule();
     });
-    (async () => {
-      let afterId = 0;
+    /** Pages the stored log after `afterId` in, then applies the events held meanwhile. */
+    const load = async (afterId: number) => {
       for (;;) {
         const page = await api.call('runs.logs', { runId, afterId, limit: PAGE });
         if (!alive) return;
@@ -85,15 +85,25 @@ export function useRunLogs(runId: number) {
       queue.current.push(...held.splice(0));
       schedule();
       setLoading(false);
-    })().catch((e: unknown) => {
+    };
+    const fail = (e: unknown) => {
       if (!alive) return;
       ready.current = true;
       setError(e as Error);
       setLoading(false);
+    };
+    void load(0).catch(fail);
+    // The shell dropped events (this window fell behind): read what was missed from the last line held on.
+    const offResync = api.on('events.resync', () => {
+      if (!ready.current) return;
+      ready.current = false;
+      const queued = queue.current.at(-1)?.at(-1)?.id ?? 0;
+      void load(Math.max(store.lastId, queued)).catch(fail);
     });
     return () => {
       alive = false;
       off();
+      offResync();
       if (frame.current !== null) cancelAnimationFrame(frame.current);
       if (idle !== null) cancelIdleCallback(idle);
     };
