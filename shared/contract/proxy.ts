@@ -35,6 +35,7 @@ export const DRIVER_GUARANTEES: Record<ProxyDriver, { title: string; guarantee: 
   },
 };
 
+const Path = z.string().regex(/^\/[A-Za-z0-9_./-]{1,500}$/, 'an absolute path');
 const Word = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only');
 const Address = z.string().regex(/^[0-9a-zA-Z.-]{1,253}:[0-9]{1,5}$/, 'host:port, e.g. 127.0.0.1:9999');
 
@@ -57,7 +58,28 @@ export const ProxySettingsFields = z.object({
   haproxyAdmin: Address,
   haproxyBackend: Word,
   /** nginx-reload: the file nginx includes in the site's location (rewritten by each switch). */
-  nginxInclude: z.string().regex(/^\/[A-Za-z0-9_./-]{1,500}$/, 'an absolute path'),
+  nginxInclude: Path,
+  /**
+   * The install writes the proxy's config (nginx-socket: the site in `nginxSitesDir`; haproxy-runtime:
+   * `haproxyConfig`), checked (`nginx -t` / `haproxy -c`) before it is used, the previous one put
+   * back on refusal. Off: the config is the operator's, the install prints what it must contain.
+   */
+  writeProxyConfig: z.boolean(),
+  /** Where the site / frontend listens (nginx `listen` values; HAProxy binds the same addresses). */
+  listen: z.array(z.string().regex(/^[A-Za-z0-9_.:[\]]{1,100}$/, 'e.g. 80, 127.0.0.1:8080, [::]:80')).min(1).max(8),
+  serverNames: z.array(z.string().regex(/^[A-Za-z0-9_.*~-]{1,253}$/, 'a host name')).max(20),
+  nginxSitesDir: Path,
+  /** haproxy-runtime: the whole HAProxy config file Puesta writes (it owns that file). */
+  haproxyConfig: Path,
+  /** haproxy-runtime: how that HAProxy reloads after its config changed (the live slot survives: server-state-file). */
+  haproxyReload: z.string().min(1).max(2000),
+  /**
+   * What a slot's service runs (in its release, with $PUESTA_SLOT, $PUESTA_SLOT_DIR, $PUESTA_SLOT_SOCKET):
+   * the install writes a service per slot (systemd template `puesta-<app>-slot@blue|green`, or the
+   * supervisor programs `puesta-<app>-slot-blue|green`) and the slots start / stop through it.
+   * Empty: `startCommand` / `stopCommand` are run instead.
+   */
+  slotCommand: z.string().max(2000),
 });
 export type ProxySettingsFields = z.infer<typeof ProxySettingsFields>;
 
@@ -74,10 +96,21 @@ export const PROXY_DEFAULTS: ProxySettingsFields = {
   haproxyAdmin: '127.0.0.1:9999',
   haproxyBackend: 'app',
   nginxInclude: '/etc/nginx/puesta/app.conf',
+  writeProxyConfig: true,
+  listen: ['80'],
+  serverNames: [],
+  nginxSitesDir: '/etc/nginx/sites-enabled',
+  haproxyConfig: '/etc/haproxy/haproxy.cfg',
+  haproxyReload: 'sudo -n systemctl reload haproxy',
+  slotCommand: '',
 };
 
 export const ProxySettings = ProxySettingsFields.extend({ applicationId: Id, updatedAt: Timestamp.nullable() });
 export type ProxySettings = z.infer<typeof ProxySettings>;
+
+/** A database patch applied since a slot's release that its code may not survive (contract / breaking). */
+export const UnsafePatch = z.object({ patchId: z.string(), compat: z.enum(['contract', 'breaking']), databaseName: z.string() });
+export type UnsafePatch = z.infer<typeof UnsafePatch>;
 
 export const SlotInfo = z.object({
   slot: z.enum(SLOTS),
@@ -86,6 +119,8 @@ export const SlotInfo = z.object({
   since: Timestamp.nullable(),
   /** A/B: its share of new clients, in percent. */
   weight: z.number().int().min(0).max(100).nullable(),
+  /** Not live: switching (back) to it is refused unless the confirmation names each of these. */
+  unsafePatches: z.array(UnsafePatch),
 });
 export type SlotInfo = z.infer<typeof SlotInfo>;
 
@@ -126,6 +161,8 @@ export const SwitchInput = AppEnv.extend({
   to: z.enum(SLOTS),
   serverIds: z.array(Id).max(1000).optional(),
   reason: z.string().max(500).default(''),
+  /** Names (patch ids) of the contract / breaking patches applied since the target slot's release: switch back anyway. */
+  confirmPatches: z.string().max(2000).optional(),
 }).strict();
 export type SwitchInput = z.input<typeof SwitchInput>;
 
@@ -135,6 +172,8 @@ export const SwitchHost = z.object({
   from: z.enum(SLOTS).nullable(),
   to: z.enum(SLOTS),
   ok: z.boolean(),
+  /** Refused: a run (or another action) holds the host's lock file; nothing changed there. */
+  held: z.boolean(),
   /** From the start of the action to the host's answer that the proxy points at the new slot. */
   ms: z.number().int(),
   error: z.string().nullable(),
@@ -149,6 +188,25 @@ export const WeightsInput = AppEnv.extend({
 }).strict();
 export type WeightsInput = z.input<typeof WeightsInput>;
 
+export const ExperimentStep = z.object({ at: Timestamp, green: z.number().int().min(0).max(100), operator: z.string(), reason: z.string() });
+export type ExperimentStep = z.infer<typeof ExperimentStep>;
+
+/** An A/B experiment: from the first split of new clients until 100/0 again (or a switch); its weights over time. */
+export const Experiment = z.object({
+  id: Id,
+  environmentId: Id,
+  environmentName: z.string(),
+  blueRelease: z.string().nullable(),
+  greenRelease: z.string().nullable(),
+  startedAt: Timestamp,
+  startedBy: z.string(),
+  endedAt: Timestamp.nullable(),
+  endedBy: z.string().nullable(),
+  endNote: z.string(),
+  steps: z.array(ExperimentStep),
+});
+export type Experiment = z.infer<typeof Experiment>;
+
 export const proxyMethods = {
   'proxy.settings.get': method(z.object({ applicationId: Id }).strict(), ProxySettings, 'The proxy driver and slot settings of a blue-green / A/B application'),
   'proxy.settings.save': method(ProxySettingsFields.partial().extend({ applicationId: Id }).strict(), ProxySettings, 'Saves the proxy driver and slot settings'),
@@ -156,5 +214,10 @@ export const proxyMethods = {
   'proxy.read': method(AppEnv, SlotsOutput, 'Reads the live slot back from each server; the server wins, and a disagreement is told'),
   'proxy.switch': method(SwitchInput, SwitchOutput, 'Points the proxy of each host at a slot (switch, or switch back while the old slot is warm)'),
   'proxy.weights': method(WeightsInput, SwitchOutput.extend({ green: z.number().int() }), 'A/B: sets the share of new clients each slot gets (HAProxy only)'),
+  'proxy.experiments': method(
+    z.object({ applicationId: Id, limit: z.number().int().min(1).max(200).default(20) }).strict(),
+    z.object({ items: z.array(Experiment) }),
+    'A/B experiments of an application, newest first: start, end, releases, who, the weights over time',
+  ),
   'proxy.history': method(z.object({ applicationId: Id, limit: z.number().int().min(1).max(1000).default(50) }).strict(), z.object({ items: z.array(SlotEvent) }), 'Switches, switch-backs and weight changes, newest first'),
 };

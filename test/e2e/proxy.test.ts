@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mirrorLedger } from '../../electron/core/dbpatch/ledger-store.js';
+import { upsertPatches } from '../../electron/core/dbpatch/patch-store.js';
 import { answer, createBlueGreenApp, prepareHost, release, stopHost, type Fronts } from '../helpers/proxy-world.js';
 import { startHosts, trustAll, type TestHosts } from '../hosts/index.js';
 import { startApp, type App } from './harness.js';
@@ -114,15 +116,58 @@ describe('blue-green from the UI', () => {
     const hist = page.getByTestId('proxy-history');
     await hist.locator('summary').click();
     expect(await hist.textContent()).toContain('weights');
+    // the experiment's record: running, its releases, who, the weights over time
+    const exp = page.getByTestId('proxy-experiments');
+    await expect.poll(async () => (await exp.textContent()) ?? '').toContain('green 10 %');
+    expect(await exp.textContent()).toContain('running');
+    expect(await exp.textContent()).toContain('started');
     await page.getByTestId('proxy-panel').screenshot({ path: path.join(SHOTS, 'proxy-ab.png') });
 
     // the driver choice states each guarantee; nginx-reload warns
     await page.getByTestId('proxy-settings').click();
     expect(await page.getByTestId('driver-haproxy-runtime').isChecked()).toBe(true);
+    // this world writes its own HAProxy config: the install's is off until ticked
+    expect(await page.getByTestId('proxy-writeProxyConfig').isChecked()).toBe(false);
+    await page.getByTestId('proxy-writeProxyConfig').check();
+    expect(await page.getByTestId('proxy-haproxyConfig').inputValue()).toBe('/etc/haproxy/haproxy.cfg');
+    await page.screenshot({ path: path.join(SHOTS, 'proxy-settings-haproxy.png') });
     await page.getByTestId('driver-nginx-reload').check();
     expect(await page.getByRole('dialog').textContent()).toContain('resets about one request per busy keep-alive connection');
     await page.screenshot({ path: path.join(SHOTS, 'proxy-settings.png') });
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     expect((await app.call('proxy.settings.get', { applicationId: appId })).driver).toBe('haproxy-runtime');
+  }, 60_000);
+
+  it('a switch back over a contract database patch asks for the patch id first', async () => {
+    await app.call('proxy.weights', { applicationId: appId, environmentId: envId, green: 100, reason: 'green wins' });
+    const exp = (await app.call('proxy.experiments', { applicationId: appId })).items[0]!;
+    expect(exp).toMatchObject({ endedBy: expect.any(String), endNote: 'weights back to green only' });
+    expect(exp.steps.map((x) => x.green)).toEqual([10, 100]);
+    // a contract patch applied with the live (green) release, on a database of this environment
+    const live = (await app.call('proxy.slots', { applicationId: appId, environmentId: envId })).hosts[0]!;
+    const greenRelease = live.slots[1]!.release!;
+    const db = await app.call('dbpatch.saveDatabase', { applicationId: appId, name: 'main', serverId: live.serverId, database: 'shop', user: 'shop' });
+    const meta = { id: '0007-drop-legacy', requires: [], reversible: 'no' as const, compat: 'contract' as const, transactional: true, guard: null, lockTimeoutMs: 1000, statementTimeoutMs: 0, retries: 5, batchSize: null, description: '' };
+    upsertPatches(app.core, appId, [{ meta, up: 'ALTER TABLE t DROP COLUMN legacy', down: null, verify: null, checksum: 'c7', sourcePath: '/p/0007' }]);
+    const at = new Date().toISOString();
+    mirrorLedger(app.core, db.id, [
+      { remoteId: 1, patchId: meta.id, direction: 'up', state: 'done', checksum: 'c7', operator: 'ana', runId: null, releaseKey: greenRelease, startedAt: at, finishedAt: at, estimateMs: null, actualMs: null, statementsDone: 1, note: '' },
+    ]);
+    await page.reload();
+    await page.waitForSelector('.page');
+    await page.getByTestId('proxy-switch').click();
+    const dialog = page.getByRole('dialog');
+    await page.getByTestId('proxy-unsafe').waitFor();
+    expect(await dialog.textContent()).toContain('0007-drop-legacy (contract, main)');
+    const go = dialog.getByRole('button', { name: 'Switch to blue' });
+    expect(await go.isDisabled()).toBe(true);
+    await page.getByTestId('confirm-patches').fill('0007-drop-legacy');
+    await page.screenshot({ path: path.join(SHOTS, 'proxy-switch-unsafe.png') });
+    expect(await go.isDisabled()).toBe(false);
+    await go.click();
+    await page.getByTestId('toast-success').last().waitFor();
+    await expect.poll(async () => (await slotCell('blue').textContent()) ?? '').toContain('live');
+    const audit = await app.call('audit.list', { action: 'proxy.switch' });
+    expect(JSON.stringify(audit.items[0])).toContain('0007-drop-legacy');
   }, 60_000);
 });

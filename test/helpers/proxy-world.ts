@@ -146,6 +146,8 @@ export async function createBlueGreenApp(core: Core, serverId: number, envId: nu
     haproxyAdmin: fronts.haproxyAdmin,
     haproxyBackend: 'app',
     nginxInclude: fronts.include,
+    // this world writes its own nginx sites and HAProxy config (test/integration/proxy-install.test.ts has the install write them)
+    writeProxyConfig: false,
   });
   return app.id;
 }

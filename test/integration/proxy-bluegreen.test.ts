@@ -157,6 +157,10 @@ describe('blue-green behind a reverse proxy (real nginx, HAProxy, sshd)', () => 
     for (const [cookie, slot] of Object.entries(cookies)) expect((await answer(host(), fronts.haproxyPort, '/', { cookie })).slot).toBe(slot);
     const slots = await call(tc.core, 'proxy.slots', { applicationId: appId, environmentId: envId });
     expect(slots.hosts[0]!.slots.map((s) => s.weight)).toEqual([90, 10]);
+    // the experiment's record: who, the releases of both variants, the weights; still running
+    const [exp] = (await call(tc.core, 'proxy.experiments', { applicationId: appId })).items;
+    expect(exp).toMatchObject({ startedBy: 'alice', endedAt: null, environmentName: 'staging', blueRelease: slots.hosts[0]!.slots[0]!.release, greenRelease: slots.hosts[0]!.slots[1]!.release });
+    expect(exp!.steps.map((x) => [x.green, x.operator, x.reason])).toEqual([[10, 'alice', 'experiment']]);
 
     await useDriver('nginx-socket');
     const e = await fails(tc.core, 'proxy.weights', { applicationId: appId, environmentId: envId, green: 20 });
@@ -167,6 +171,8 @@ describe('blue-green behind a reverse proxy (real nginx, HAProxy, sshd)', () => 
   it('a 3 s request in flight on the old slot completes with 200 after the switch; the old slot stops only after it', async () => {
     await useDriver('nginx-socket');
     await call(tc.core, 'proxy.switch', { applicationId: appId, environmentId: envId, to: 'green' });
+    // a switch sends every client to one slot: the A/B experiment is over
+    expect((await call(tc.core, 'proxy.experiments', { applicationId: appId })).items[0]).toMatchObject({ endedBy: 'alice', endNote: 'a switch sent every client to green' });
     await call(tc.core, 'proxy.settings.save', { applicationId: appId, warmSeconds: 0 });
     // v3 goes to blue; a slow request is in flight on green (live) when the upgrade switches to blue
     const slow = answer(host(), fronts.socketPort, '/slow');

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { proxySteps } from '../../electron/core/proxy/checklist.js';
 import { directSwitchScript, markers, readScript, weightsScript } from '../../electron/core/proxy/commands.js';
+import { DEFAULT_PATHS } from '../../electron/core/provision/common.js';
 import { render } from '../../electron/core/runs/template.js';
 import { PROXY_DEFAULTS, PROXY_DRIVERS, ProxySettingsFields } from '../../shared/contract/proxy.js';
 import { call, fails } from '../helpers/api.js';
@@ -26,6 +27,9 @@ const vars = {
   'release.path': "/srv/it's here/releases/20261201T000000000-v2",
 };
 
+/** The application as the proxy's scripts see it (a hostile base path: every script must quote it). */
+const APP = { name: 'shop', slug: 'shop', base: "/srv/it's here", user: 'shop', paths: DEFAULT_PATHS };
+
 const syntaxOk = (script: string): string => {
   const r = spawnSync('bash', ['-n'], { input: script, encoding: 'utf8' });
   return r.status === 0 ? 'ok' : r.stderr;
@@ -35,11 +39,15 @@ describe('proxy driver scripts', () => {
   it.each(PROXY_DRIVERS)('%s: every step and direct action parses as shell once rendered', (driver) => {
     const s = { ...PROXY_DEFAULTS, driver };
     for (const kind of ['install', 'upgrade', 'rollback'] as const) {
-      for (const step of Object.values(proxySteps(s, kind))) expect(syntaxOk(render(step.command, vars, 'shell')), `${kind}/${step.key}`).toBe('ok');
+      // a base path nginx / HAProxy configs cannot hold: only with configs written by the operator
+      for (const step of Object.values(proxySteps({ ...s, writeProxyConfig: false }, kind, APP))) expect(syntaxOk(render(step.command, vars, 'shell')), `${kind}/${step.key}`).toBe('ok');
+      const written = { ...s, slotCommand: 'exec node server.js "$PUESTA_SLOT_SOCKET"' };
+      for (const step of Object.values(proxySteps(written, kind, { ...APP, base: '/srv/shop' }))) expect(syntaxOk(render(step.command, vars, 'shell')), `${kind}/${step.key} (written)`).toBe('ok');
     }
     expect(syntaxOk(readScript(s, vars['app.base']))).toBe('ok');
-    expect(syntaxOk(directSwitchScript(s, vars['app.base'], 'green'))).toBe('ok');
-    expect(syntaxOk(weightsScript(s, vars['app.base'], 10))).toBe('ok');
+    const lock = { token: 't-1', info: "token=t-1 expires=1 run=0 owner=ana reason=it's a test" };
+    expect(syntaxOk(directSwitchScript(s, vars['app.base'], 'green', lock))).toBe('ok');
+    expect(syntaxOk(weightsScript(s, vars['app.base'], 10, lock))).toBe('ok');
   });
 
   it('quotes the base path, and refuses settings that could leave their word', () => {

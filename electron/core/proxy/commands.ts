@@ -13,6 +13,7 @@
  * `base` is a shell word: `{{app.base}}` in a checklist step, the quoted path in a direct action.
  */
 import type { ProxySettingsFields, Slot } from '../../../shared/contract/proxy.js';
+import { hostLockScript, hostUnlockScript } from '../runs/locks.js';
 import { raw, sh, shq, type RawShell } from '../ssh/quote.js';
 
 type Settings = ProxySettingsFields;
@@ -28,8 +29,15 @@ slot_of() { for s in blue green; do if [ "$(readlink "$base/slots/$s" 2>/dev/nul
 /** Unix-socket connections a slot is serving (nginx opens one per request: no keepalive pool on these sockets). */
 const SOCKET_INFLIGHT = `inflight() { ss -xH 2>/dev/null | grep -c -F " $run/$1.sock " || true; }`;
 
-const NGINX_SOCKET = `live_slot() { case "$(readlink "$run/live.sock" 2>/dev/null)" in blue.sock) echo blue ;; green.sock) echo green ;; *) echo none ;; esac; }
-switch_to() { ln -sfn "$1.sock" "$run/.live.sock.tmp" && mv -T "$run/.live.sock.tmp" "$run/live.sock"; }`;
+/**
+ * While a suspension is in force (suspension/commands.ts) live.sock points at the suspended
+ * responder and `<run>/suspension/previous` holds where it pointed: the live slot is read from, and
+ * a switch written to, that file — a switch never lifts a suspension.
+ */
+const NGINX_SOCKET = `live_slot() { t=$(cat "$run/suspension/previous" 2>/dev/null || readlink "$run/live.sock" 2>/dev/null); case "$t" in blue.sock) echo blue ;; green.sock) echo green ;; *) echo none ;; esac; }
+switch_to() {
+  if [ -f "$run/suspension/previous" ]; then printf '%s\\n' "$1.sock" > "$run/suspension/previous.tmp" && mv -f "$run/suspension/previous.tmp" "$run/suspension/previous"
+  else ln -sfn "$1.sock" "$run/.live.sock.tmp" && mv -T "$run/.live.sock.tmp" "$run/live.sock"; fi; }`;
 
 /**
  * HAProxy's runtime API over its admin socket on TCP loopback, with bash's /dev/tcp (no socat
@@ -54,16 +62,25 @@ inflight() { hap "show stat" | awk -F, -v b="$be" -v s="$1" '$1 == b && $2 == s 
   );
 }
 
+/**
+ * nginx from 1.27.4 stops closing idle keep-alive connections on a reload once they are older than
+ * `keepalive_min_timeout` (the reset requests of this driver): the include gets it only where the
+ * host's nginx knows the directive (1.22 here does not, and `nginx -t` would refuse it).
+ */
+const KEEPALIVE_MIN = `keepalive_min() { v=$(sudo -n nginx -v 2>&1 | sed -n 's#.*nginx/\\([0-9.]*\\).*#\\1#p'); [ -n "$v" ] || return 0
+  if [ "$(printf '%s\\n1.27.4\\n' "$v" | sort -V | head -n 1)" = 1.27.4 ]; then echo 'keepalive_min_timeout 10s;'; fi; }`;
+
 /** nginx-reload: the include names the live slot's socket; nginx -t, then reload (sudo). */
 function nginxReloadFunctions(s: Settings): string {
   return (
     sh`inc=${s.nginxInclude}
 ` +
-    `live_slot() { l=$(sed -n 's#.*/run/\\(blue\\|green\\)\\.sock.*#\\1#p' "$inc" 2>/dev/null | head -n 1); echo "\${l:-none}"; }
+    `${KEEPALIVE_MIN}
+live_slot() { l=$(sed -n 's#.*/run/\\(blue\\|green\\)\\.sock.*#\\1#p' "$inc" 2>/dev/null | head -n 1); echo "\${l:-none}"; }
 switch_to() {
   sudo -n mkdir -p "$(dirname "$inc")"
   if [ -f "$inc" ]; then sudo -n cp -f "$inc" "$inc.bak"; fi
-  printf 'proxy_pass http://unix:%s:;\\nadd_header X-Puesta-Slot %s always;\\n' "$run/$1.sock" "$1" | sudo -n tee "$inc.tmp" >/dev/null
+  { printf 'proxy_pass http://unix:%s:;\\nadd_header X-Puesta-Slot %s always;\\n' "$run/$1.sock" "$1"; keepalive_min; } | sudo -n tee "$inc.tmp" >/dev/null
   sudo -n mv -f "$inc.tmp" "$inc"
   if ! sudo -n nginx -t -q; then if [ -f "$inc.bak" ]; then sudo -n mv -f "$inc.bak" "$inc"; fi; echo "nginx -t refused the new include: nothing switched" >&2; return 1; fi
   sudo -n nginx -s reload; }
@@ -86,17 +103,6 @@ const probe = (s: Settings): string =>
 
 // ---------------------------------------------------------------- checklist steps (templates)
 
-/** Install: the slot folders and the proxy's part, idempotently; prints what the site must include. */
-export function installScript(s: Settings): string {
-  const tail =
-    s.driver === 'nginx-socket'
-      ? `echo "nginx site: proxy_pass http://unix:$run/live.sock:;  (no upstream keepalive pool on it)"`
-      : s.driver === 'haproxy-runtime'
-        ? sh`echo "haproxy: backend ${s.haproxyBackend} with servers blue unix@$run/blue.sock and green unix@$run/green.sock (cookie), admin ${s.haproxyAdmin}, server-state-file $run/haproxy.state"`
-        : `echo "nginx site: include $inc; in the location"; sudo -n nginx -v 2>&1`;
-  return `set -e\n${prelude(s, { template: true })}mkdir -p "$base/slots" "$run"\nchmod 755 "$run"\n${tail}\necho "live: $(live_slot)"`;
-}
-
 /** Upgrade: the idle slot (not live) gets the run's release; its pending stop, if any, is called off. */
 export function assignScript(s: Settings, opts: { reuse: boolean }): string {
   const reuse = opts.reuse ? `if slot=$(slot_of {{release.path}}); then echo "{{release.key}} is already in slot $slot"; echo "PUESTA_SLOT $slot"; exit 0; fi\n` : '';
@@ -112,14 +118,14 @@ echo "slot $slot -> {{release.key}} (live: $live)"
 echo "PUESTA_SLOT $slot"`;
 }
 
-/** Starts the slot holding the run's release (`ifDown`: only when it does not answer — a warm slot is kept). */
-export function startScript(s: Settings, opts: { ifDown: boolean }): string {
+/** Starts the slot holding the run's release (`ifDown`: only when it does not answer — a warm slot is kept); `start` is the shell that (re)starts `$slot`. */
+export function startScript(s: Settings, opts: { ifDown: boolean; start: string }): string {
   const skip = opts.ifDown ? `if probe "$slot"; then echo "slot $slot is running (warm): not restarted"; exit 0; fi\n` : '';
   return `set -e
 ${prelude(s, { template: true })}${probe(s)}slot=$(slot_of {{release.path}}) || { echo "no slot holds {{release.key}}" >&2; exit 1; }
 ${skip}${SLOT_ENV}
 echo "starting slot $slot ({{release.key}}) on $PUESTA_SLOT_SOCKET"
-${s.startCommand}`;
+${opts.start}`;
 }
 
 /** The idle slot, checked directly on its socket (not through the proxy): N successes in a row before the deadline. */
@@ -175,14 +181,14 @@ echo "slot $old drained (0 requests in flight)"`
  * The old slot stays warm, then stops — unless it is live again by then (a switch back) or was
  * given another release (its stop file is gone). With no warm time it stops now.
  */
-export function stopScript(s: Settings): string {
+export function stopScript(s: Settings, stopCmd: string): string {
   const stop = `${prelude(s, { template: true })}old=$1
 [ -f "$run/$old.stop" ] && [ "$(cat "$run/$old.stop")" = "$2" ] || exit 0
 [ "$(live_slot)" = "$old" ] && exit 0
 rm -f "$run/$old.stop"
 slot=$old
 ${SLOT_ENV}
-${s.stopCommand}`;
+${stopCmd}`;
   return (
     `set -e
 ${prelude(s, { template: true })}slot=$(slot_of {{release.path}}) || exit 1; old=$(other "$slot")
@@ -211,9 +217,31 @@ echo "GREEN $(readlink "$base/slots/green" 2>/dev/null)"
 ${weights}`;
 }
 
-/** Operator's switch (or switch back): the target slot must hold a release and answer first. */
-export function directSwitchScript(s: Settings, basePath: string, to: Slot): string {
+/** The host lock a direct action takes, like a run's (`runs/locks.ts`): its line and token. */
+export interface DirectLock {
+  info: string;
+  token: string;
+  /** Tokens of earlier actions cut off before they could release their lock (only those are removed). */
+  stale?: readonly string[];
+}
+
+/**
+ * Takes the host's run lock file for the action, or refuses (exit 5, `HELD <line>` on stderr) while
+ * a run (or another action) holds it; released when the script ends, whatever the outcome.
+ */
+function withHostLock(basePath: string, lock: DirectLock): string {
   return (
+    (lock.stale ?? []).map((t) => `${hostUnlockScript(basePath, t)} >/dev/null\n`).join('') +
+    `lrc=0; lout=$( (\n${hostLockScript(basePath, lock.info, lock.token, false)}\n) ) || lrc=$?\n` +
+    `case "$lrc" in 0) ;; 3) echo "$lout" >&2; exit 5 ;; *) echo "the lock file could not be written (exit $lrc)" >&2; exit 6 ;; esac\n` +
+    `trap ${shq(hostUnlockScript(basePath, lock.token) + ' >/dev/null')} EXIT\n`
+  );
+}
+
+/** Operator's switch (or switch back): the target slot must hold a release and answer first. */
+export function directSwitchScript(s: Settings, basePath: string, to: Slot, lock: DirectLock): string {
+  return (
+    withHostLock(basePath, lock) +
     `set -e\n${prelude(s, { path: basePath })}${probe(s)}` +
     sh`slot=${to}
 ` +
@@ -227,8 +255,8 @@ echo "PUESTA_RELEASE $(basename "$rel")"`
 }
 
 /** A/B: the green share of new clients (HAProxy weights; the cookie keeps returning clients on their slot). */
-export function weightsScript(s: Settings, basePath: string, green: number): string {
-  return `set -e\n${prelude(s, { path: basePath })}` + sh`set_green ${green}\n` + `echo "LIVE $(live_slot)"`;
+export function weightsScript(s: Settings, basePath: string, green: number, lock: DirectLock): string {
+  return withHostLock(basePath, lock) + `set -e\n${prelude(s, { path: basePath })}` + sh`set_green ${green}\n` + `echo "LIVE $(live_slot)"`;
 }
 
 /** `PUESTA_<KEY> value` lines of a script's output. */

@@ -1,7 +1,7 @@
 /** The `proxy.*` handler group, spread into electron/core/api.ts. */
 import type { proxyMethods } from '../../../shared/contract/proxy.js';
 import type { Handlers } from '../handlers.js';
-import { getSettings, listEvents, saveSettings } from './proxy-store.js';
+import { getSettings, listEvents, listExperiments, saveSettings } from './proxy-store.js';
 import { readSlots, recordedSlots, setWeights, switchSlots } from './switch.js';
 
 type ProxyMethod = keyof typeof proxyMethods;
@@ -26,6 +26,10 @@ export const proxyHandlers: Handlers<ProxyMethod> = {
   'proxy.read': (core, p, ctx) => readSlots(core, p, ctx.signal),
   'proxy.switch': (core, p, ctx) => switchSlots(core, p, ctx.signal),
   'proxy.weights': (core, p, ctx) => setWeights(core, p, ctx.signal),
+  'proxy.experiments': (core, p) => {
+    core.inventory.applications.get(p.applicationId);
+    return { items: listExperiments(core, p.applicationId, p.limit) };
+  },
   'proxy.history': (core, p) => {
     core.inventory.applications.get(p.applicationId);
     return { items: listEvents(core, p.applicationId, p.limit) };

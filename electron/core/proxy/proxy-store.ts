@@ -1,5 +1,5 @@
 /** SQL of the proxy area: each application's driver settings, each host's live slot, and their history. */
-import { PROXY_DEFAULTS, ProxySettingsFields, type ProxySettings, type SlotEvent, type Slot } from '../../../shared/contract/proxy.js';
+import { PROXY_DEFAULTS, ProxySettingsFields, type Experiment, type ExperimentStep, type ProxySettings, type SlotEvent, type Slot } from '../../../shared/contract/proxy.js';
 import type { Core } from '../core.js';
 import { nowIso, rowMapper, type Row } from '../db/rows.js';
 
@@ -39,7 +39,11 @@ export function slotRecords(core: Core, applicationId: number): Map<number, Slot
 
 export type SlotChange = Partial<Omit<SlotRecord, 'serverId' | 'since'>>;
 
-/** Updates a host's record (only the fields given); `since` moves when the live slot changes. */
+/**
+ * Updates a host's record (only the fields given); `since` moves when the live slot changes. The
+ * application's placements on that server follow the live slot (`placements.slot`): what the
+ * inventory shows is what the proxy serves, as last switched or read back (the server wins).
+ */
 export function putSlots(core: Core, applicationId: number, serverId: number, p: SlotChange, at = nowIso()): void {
   const cur = slotRecords(core, applicationId).get(serverId);
   const next = { live: null, blueRelease: null, greenRelease: null, greenWeight: null, warmUntil: null, draining: false, ...cur, ...p };
@@ -51,6 +55,9 @@ export function putSlots(core: Core, applicationId: number, serverId: number, p:
          green_release = excluded.green_release, green_weight = excluded.green_weight, warm_until = excluded.warm_until, draining = excluded.draining`,
     )
     .run(applicationId, serverId, next.live, since, next.blueRelease, next.greenRelease, next.greenWeight, next.warmUntil, next.draining ? 1 : 0);
+  if (cur?.live !== next.live) {
+    core.db.prepare('UPDATE placements SET slot = ?, updated_at = ? WHERE application_id = ? AND server_id = ?').run(next.live, at, applicationId, serverId);
+  }
 }
 
 export interface NewEvent {
@@ -81,4 +88,40 @@ export function listEvents(core: Core, applicationId: number, limit: number): Sl
     const { greenWeight, ...e } = toEvent(r);
     return { ...e, weights: greenWeight == null ? null : { blue: 100 - greenWeight, green: greenWeight } };
   });
+}
+
+// ---------------------------------------------------------------- A/B experiments
+
+const toExperiment = rowMapper<Omit<Experiment, 'steps'>>({ omit: ['application_id'] });
+const toStep = rowMapper<ExperimentStep>({ omit: ['id', 'experiment_id'] });
+
+/** The experiment of that application × environment still running, if any. */
+export function openExperiment(core: Core, applicationId: number, environmentId: number): number | null {
+  const r = core.db.prepare('SELECT id FROM ab_experiments WHERE application_id = ? AND environment_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1').get(applicationId, environmentId) as { id: number } | undefined;
+  return r?.id ?? null;
+}
+
+export function startExperiment(core: Core, e: { applicationId: number; environmentId: number; blueRelease: string | null; greenRelease: string | null; operator: string }): number {
+  return Number(
+    core.db
+      .prepare('INSERT INTO ab_experiments (application_id, environment_id, blue_release, green_release, started_at, started_by) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(e.applicationId, e.environmentId, e.blueRelease, e.greenRelease, nowIso(), e.operator).lastInsertRowid,
+  );
+}
+
+export function addWeightStep(core: Core, experimentId: number, s: { green: number; operator: string; reason: string }): void {
+  core.db.prepare('INSERT INTO ab_weights (experiment_id, at, green, operator, reason) VALUES (?, ?, ?, ?, ?)').run(experimentId, nowIso(), s.green, s.operator, s.reason);
+}
+
+export function endExperiment(core: Core, experimentId: number, operator: string, note: string): void {
+  core.db.prepare('UPDATE ab_experiments SET ended_at = ?, ended_by = ?, end_note = ? WHERE id = ? AND ended_at IS NULL').run(nowIso(), operator, note, experimentId);
+}
+
+/** An application's experiments, newest first, each with its weight steps in order. */
+export function listExperiments(core: Core, applicationId: number, limit: number): Experiment[] {
+  const rows = core.db
+    .prepare('SELECT x.*, e.name AS environment_name FROM ab_experiments x JOIN environments e ON e.id = x.environment_id WHERE x.application_id = ? ORDER BY x.id DESC LIMIT ?')
+    .all(applicationId, limit) as Row[];
+  const steps = core.db.prepare('SELECT * FROM ab_weights WHERE experiment_id = ? ORDER BY id');
+  return rows.map((r) => ({ ...toExperiment(r), steps: (steps.all(r.id) as Row[]).map(toStep) }));
 }

@@ -6,26 +6,70 @@
  */
 import type { Slot } from '../../../shared/contract/proxy.js';
 import type { ChecklistStep } from '../../../shared/contract/runs.js';
-import type { StepKind } from '../runs/step-kinds.js';
+import type { Core } from '../core.js';
+import { appSlug, DEFAULT_PATHS } from '../provision/common.js';
+import { previousOf } from '../runs/health-gate.js';
+import { getRun, updateRun } from '../runs/run-store.js';
+import type { HostContext, StepKind } from '../runs/step-kinds.js';
+import { render } from '../runs/template.js';
+import { sh } from '../ssh/quote.js';
 import { blueGreenChecklist, PROXY_STEP_KEYS, proxySteps } from './checklist.js';
 import { markers } from './commands.js';
-import { addEvent, getSettings, putSlots } from './proxy-store.js';
+import type { ProxyApp } from './install.js';
+import { addEvent, endExperiment, getSettings, openExperiment, putSlots } from './proxy-store.js';
+import { refusalText, unsafeSince } from './switch-back.js';
 
 const KEYS: ReadonlySet<string> = new Set(PROXY_STEP_KEYS);
 const isSlot = (s: string | undefined): s is Slot => s === 'blue' || s === 'green';
+
+/** The application as the proxy's scripts see it, with this core's service-manager options (tests' private paths). */
+export function proxyApp(core: Core, applicationId: number): ProxyApp {
+  const app = core.inventory.applications.get(applicationId);
+  const o = core.services.provision;
+  return { name: app.name, slug: appSlug(app), base: app.basePath.replace(/\/+$/, ''), user: app.runtimeUser, paths: o.paths ?? DEFAULT_PATHS, manager: o.manager };
+}
+
+/** Run variables the forward switch leaves for the health gate's switch back (kept in the run's context). */
+const FORWARD = 'proxy.forward';
+const REFUSED = 'proxy.back-refused';
+
+/**
+ * Before an upgrade's switch (its database patches are applied by then): whether the health
+ * gate's automatic switch back to the previous release would run old code over a contract /
+ * breaking patch. The answer is kept in this host's run variables, so a resumed run has it too.
+ */
+function beforeSwitch({ core, run, target, vars }: HostContext): void {
+  if (run.kind !== 'upgrade') return;
+  const prev = previousOf(vars);
+  const unsafe = unsafeSince(core, run.applicationId, run.environmentId, prev || null);
+  const found = { [FORWARD]: String(vars['release.key']), [REFUSED]: unsafe.length ? refusalText(prev, unsafe) : '' };
+  Object.assign(vars, found);
+  const fresh = getRun(core, run.id);
+  Object.assign(fresh.context.vars[String(target.id)]!, found);
+  updateRun(core, run.id, { context: fresh.context });
+}
 
 export const proxyStepKind: StepKind = {
   name: 'proxy',
   matches: (s) => KEYS.has(s.key),
   builtin: (core, applicationId, kind, steps) => {
     const app = core.inventory.applications.get(applicationId);
-    return app.strategy === 'symlink' ? steps : blueGreenChecklist(getSettings(core, applicationId), kind, steps);
+    return app.strategy === 'symlink' ? steps : blueGreenChecklist(getSettings(core, applicationId), kind, steps, proxyApp(core, applicationId));
   },
   // a saved copy runs the driver's scripts as the settings are now (like provisioning's scripts)
   saved: (core, applicationId, kind, steps) => {
     if (core.inventory.applications.get(applicationId).strategy === 'symlink') return steps;
-    const fresh = proxySteps(getSettings(core, applicationId), kind) as Record<string, ChecklistStep>;
+    const fresh = proxySteps(getSettings(core, applicationId), kind, proxyApp(core, applicationId)) as Record<string, ChecklistStep>;
     return steps.map((s) => (KEYS.has(s.key) && fresh[s.key] ? { ...fresh[s.key]!, enabled: s.enabled } : s));
+  },
+  before: async (ctx) => {
+    if (ctx.step.key === 'switch') beforeSwitch(ctx);
+  },
+  // the gate replays `switch` with the previous release: refused when a database patch makes it unsafe
+  command: (step, vars) => {
+    const refused = step.key === 'switch' && vars[REFUSED] && String(vars['release.key']) !== String(vars[FORWARD]);
+    if (refused) return sh`echo ${String(vars[REFUSED]) + ' The automatic switch back is refused: decide in the proxy panel (switch back naming the patch) or fix forward.'} >&2; exit 1`;
+    return step.command.trim() ? render(step.command, vars, 'shell') : null;
   },
   afterHost: ({ core, run, step, target, vars }, stdout) => {
     const m = markers(stdout);
@@ -37,7 +81,9 @@ export const proxyStepKind: StepKind = {
     if (step.key === 'switch' && m.LIVE) {
       const [live, from] = m.LIVE.split(' from=');
       if (!isSlot(live)) return null;
+      const exp = openExperiment(core, run.applicationId, run.environmentId);
       core.tx(() => {
+        if (exp) endExperiment(core, exp, run.operator, `run #${run.id} switched to ${live}`);
         putSlots(core, run.applicationId, target.id, { live, greenWeight: null, warmUntil: null, draining: run.steps.some((s) => s.key === 'drain' && s.enabled), ...(live === 'blue' ? { blueRelease: release } : { greenRelease: release }) });
         addEvent(core, { applicationId: run.applicationId, serverId: target.id, kind: 'switch', live, release, runId: run.id, operator: run.operator, note: `from ${from ?? 'none'}` });
       });

@@ -14,7 +14,7 @@ import { sha256File } from '../ssh/transfer.js';
 import { packDirectory } from './archive.js';
 import { changesOf } from './builtin.js';
 import { getChecklist } from './checklists.js';
-import { gateOf, previousOf } from './health-gate.js';
+import { gateOf, previousOf, type Gate } from './health-gate.js';
 import { currentOf, listReleases } from './release-store.js';
 import type { PlanSource, StepKinds } from './step-kinds.js';
 import { render, type Vars } from './template.js';
@@ -186,7 +186,7 @@ export async function buildPlan(core: Core, input: RunRequest, opts: { digest?: 
       cells:
         st.kind === 'manual'
           ? [{ serverId: null, command: null, detail: render(st.instructions, vars[String(hosts[0]!.serverId)]!, 'text') }]
-          : hosts.filter((h) => stepApplies(st, h)).map((h) => cellPlan(kinds, st, h.serverId, vars[String(h.serverId)]!, source, !!gateOf(kinds, req.kind, steps, index))),
+          : hosts.filter((h) => stepApplies(st, h)).map((h) => cellPlan(kinds, st, h.serverId, vars[String(h.serverId)]!, source, gateOf(kinds, req.kind, steps, index))),
     })),
   };
   plan.digest = planDigest(plan);
@@ -217,9 +217,10 @@ export function planDigest(plan: Plan): string {
 }
 
 /** A host's cell of the plan: the command and the words of the step's kinds; a gated step says it switches back. */
-function cellPlan(kinds: StepKinds, step: ChecklistStep, serverId: number, v: Vars, source: PlanSource, gated: boolean): Plan['steps'][number]['cells'][number] {
+function cellPlan(kinds: StepKinds, step: ChecklistStep, serverId: number, v: Vars, source: PlanSource, gate: Gate | null): Plan['steps'][number]['cells'][number] {
   let detail = kinds.detail(step, v, source);
   const prev = previousOf(v);
-  if (gated && prev) detail += `; if it fails, switches this host back to ${prev} by itself (and restarts it)`;
+  // only a gate with a restart step restarts anything (blue-green switches back to the still running old slot)
+  if (gate && prev) detail += `; if it fails, switches this host back to ${prev} by itself${gate.restart ? ' (and restarts it)' : ''}`;
   return { serverId, command: kinds.command(step, v), detail };
 }

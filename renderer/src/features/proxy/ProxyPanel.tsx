@@ -6,6 +6,7 @@ import { Badge, ErrorBox } from '../../components/Bits.js';
 import { ConfirmDialog } from '../../components/Dialog.js';
 import { useToast } from '../../components/Toasts.js';
 import { formatDateTime } from '../../lib/format.js';
+import { Experiments, History } from './ProxyHistory.js';
 import { ProxySettingsDialog } from './ProxySettingsDialog.js';
 import './proxy.css';
 
@@ -51,6 +52,7 @@ export function ApplicationProxyPanel({ applicationId }: { applicationId: number
           <EnvSlots key={envId} applicationId={applicationId} environmentId={envId} environmentName={envName} ab={!!g?.ab} />
         ))}
         {placements.data && envs.size === 0 && <p className="muted small">No placement yet: slots appear once the application is placed on servers.</p>}
+        <Experiments applicationId={applicationId} />
         <History applicationId={applicationId} />
       </div>
       {editing && settings.data && <ProxySettingsDialog settings={settings.data} onClose={() => setEditing(false)} />}
@@ -68,12 +70,17 @@ function EnvSlots({ applicationId, environmentId, environmentName, ab }: { appli
   const [reading, setReading] = useState(false);
   const [switchTo, setSwitchTo] = useState<Slot | null>(null);
   const [weight, setWeight] = useState<number | null>(null);
+  const [named, setNamed] = useState('');
   const hosts = read ?? slots.data?.hosts ?? [];
   const live = hosts.find((h) => h.live)?.live ?? null;
   // during an A/B experiment no single slot is live: either one can take everything again
   const targets: Slot[] = live ? [other(live)] : hosts.some((h) => h.slots.some((x) => x.weight !== null)) ? ['blue', 'green'] : [];
   const target = switchTo ? hosts.map((h) => h.slots.find((s) => s.slot === switchTo)) : [];
   const warm = target.every((s) => s && (s.state === 'warm' || s.state === 'live'));
+  // database patches applied since the target's release that its code may not survive: named to go ahead
+  const unsafe = [...new Map(target.flatMap((s) => s?.unsafePatches ?? []).map((p) => [p.patchId, p])).values()];
+  const words = new Set(named.split(/[\s,]+/).filter(Boolean));
+  const allNamed = unsafe.every((p) => words.has(p.patchId));
   const readBack = async () => {
     setReading(true);
     try {
@@ -138,23 +145,45 @@ function EnvSlots({ applicationId, environmentId, environmentName, ab }: { appli
         <ConfirmDialog
           title={`Switch ${environmentName} to ${switchTo}?`}
           confirmLabel={`Switch to ${switchTo}`}
-          danger={!warm}
+          danger={!warm || unsafe.length > 0}
+          disabled={!allNamed}
           body={
-            <p>
-              The proxy of {hosts.map((h) => h.serverName).join(', ')} sends every new request to slot <strong>{switchTo}</strong> (
-              {[...new Set(target.map((s) => s?.release ?? 'no release'))].join(', ')}); requests in flight on {other(switchTo)} finish there.{' '}
-              {warm ? `${switchTo} is still running: nothing is started.` : `${switchTo} may not be running any more: Puesta checks that it answers first and refuses otherwise (then roll back with a run).`}
-            </p>
+            <>
+              <p>
+                The proxy of {hosts.map((h) => h.serverName).join(', ')} sends every new request to slot <strong>{switchTo}</strong> (
+                {[...new Set(target.map((s) => s?.release ?? 'no release'))].join(', ')}); requests in flight on {other(switchTo)} finish there.{' '}
+                {warm ? `${switchTo} is still running: nothing is started.` : `${switchTo} may not be running any more: Puesta checks that it answers first and refuses otherwise (then roll back with a run).`}
+              </p>
+              {unsafe.length > 0 && (
+                <div className="proxy-unsafe" data-testid="proxy-unsafe">
+                  <p className="proxy-warning small">
+                    Database patches applied since that release may break its code:{' '}
+                    {unsafe.map((p) => (
+                      <span key={p.patchId}>
+                        <code>{p.patchId}</code> ({p.compat}, {p.databaseName}){' '}
+                      </span>
+                    ))}
+                  </p>
+                  <div className="field">
+                    <label htmlFor="confirm-patches">To switch back anyway, type the patch id{unsafe.length > 1 ? 's' : ''}</label>
+                    <input id="confirm-patches" className="mono" value={named} onChange={(e) => setNamed(e.target.value)} data-testid="confirm-patches" />
+                  </div>
+                </div>
+              )}
+            </>
           }
           onConfirm={async () => {
-            const r = await api.call('proxy.switch', { ...input, to: switchTo, reason: 'from the application page' });
+            const r = await api.call('proxy.switch', { ...input, to: switchTo, reason: 'from the application page', ...(unsafe.length ? { confirmPatches: named } : {}) });
             setRead(null);
             void invalidate('proxy.*');
             const bad = r.hosts.filter((h) => !h.ok);
             if (bad.length) throw new Error(bad.map((h) => `${h.serverName}: ${h.error}`).join('\n'));
             toast.success(`${environmentName} now serves slot ${switchTo} (${Math.max(...r.hosts.map((h) => h.ms))} ms).`);
           }}
-          onClose={() => setSwitchTo(null)}
+          onClose={() => {
+            setSwitchTo(null);
+            setNamed('');
+          }}
         />
       )}
       {weight !== null && (
@@ -178,27 +207,5 @@ function EnvSlots({ applicationId, environmentId, environmentName, ab }: { appli
         />
       )}
     </div>
-  );
-}
-
-function History({ applicationId }: { applicationId: number }) {
-  const h = useApiQuery('proxy.history', { applicationId, limit: 10 });
-  const items = h.data?.items ?? [];
-  if (!items.length) return null;
-  return (
-    <details className="proxy-history" data-testid="proxy-history">
-      <summary>Switches and weights ({items.length})</summary>
-      <ul>
-        {items.map((e) => (
-          <li key={e.id}>
-            <span className="muted small">{formatDateTime(e.at)}</span> {e.serverName}: {e.kind}
-            {e.live && <> → {e.live}</>}
-            {e.weights && <> (green {e.weights.green} %)</>}
-            {e.release && <> <code>{e.release}</code></>} <span className="muted small">{e.runId ? `run #${e.runId}` : e.operator}</span>
-            {e.note && <span className="muted small"> — {e.note}</span>}
-          </li>
-        ))}
-      </ul>
-    </details>
   );
 }

@@ -20,13 +20,25 @@ export function ProxySettingsDialog({ settings, onClose }: { settings: ProxySett
       <input id={`proxy-${k}`} type="number" min={0} value={v[k]} onChange={(e) => set(k, Number(e.target.value))} data-testid={`proxy-${k}`} />
     </div>
   );
-  const text = (k: 'healthPath' | 'haproxyAdmin' | 'haproxyBackend' | 'nginxInclude', label: string) => (
+  const list = (k: 'listen' | 'serverNames', label: string) => (
+    <div className="field">
+      <label htmlFor={`proxy-${k}`}>{label}</label>
+      <input
+        id={`proxy-${k}`}
+        className="mono"
+        value={v[k].join(' ')}
+        onChange={(e) => set(k, e.target.value.split(/[\s,]+/).filter(Boolean))}
+        data-testid={`proxy-${k}`}
+      />
+    </div>
+  );
+  const text = (k: 'healthPath' | 'haproxyAdmin' | 'haproxyBackend' | 'nginxInclude' | 'nginxSitesDir' | 'haproxyConfig' | 'haproxyReload', label: string) => (
     <div className="field">
       <label htmlFor={`proxy-${k}`}>{label}</label>
       <input id={`proxy-${k}`} className="mono" value={v[k]} onChange={(e) => set(k, e.target.value)} data-testid={`proxy-${k}`} />
     </div>
   );
-  const area = (k: 'startCommand' | 'stopCommand', label: string) => (
+  const area = (k: 'startCommand' | 'stopCommand' | 'slotCommand', label: string) => (
     <div className="field">
       <label htmlFor={`proxy-${k}`}>{label}</label>
       <textarea id={`proxy-${k}`} className="mono" rows={4} value={v[k]} onChange={(e) => set(k, e.target.value)} data-testid={`proxy-${k}`} />
@@ -71,8 +83,31 @@ export function ProxySettingsDialog({ settings, onClose }: { settings: ProxySett
         {v.driver === 'haproxy-runtime' && text('haproxyBackend', 'HAProxy backend')}
         {v.driver === 'nginx-reload' && text('nginxInclude', 'nginx include rewritten by a switch')}
       </div>
-      {area('startCommand', 'Start a slot ($PUESTA_SLOT, $PUESTA_SLOT_DIR, $PUESTA_SLOT_SOCKET)')}
-      {area('stopCommand', 'Stop a slot')}
+      <fieldset className="proxy-config">
+        <legend>The proxy's config</legend>
+        {v.driver === 'nginx-reload' ? (
+          <p className="small muted">The site is yours with this driver (it exists for sites that cannot change their proxy): its location must include the file above.</p>
+        ) : (
+          <label className="check">
+            <input type="checkbox" checked={v.writeProxyConfig} onChange={(e) => set('writeProxyConfig', e.target.checked)} data-testid="proxy-writeProxyConfig" />
+            <span>
+              The install writes it ({v.driver === 'nginx-socket' ? 'nginx -t' : 'haproxy -c'} before it is used; refused: the previous one stays)
+            </span>
+          </label>
+        )}
+        {v.writeProxyConfig && v.driver !== 'nginx-reload' && (
+          <div className="grid-2 proxy-fields">
+            {list('listen', 'Listen on (e.g. 80 [::]:80)')}
+            {v.driver === 'nginx-socket' && list('serverNames', 'Server names')}
+            {v.driver === 'nginx-socket' && text('nginxSitesDir', 'nginx sites folder')}
+            {v.driver === 'haproxy-runtime' && text('haproxyConfig', 'HAProxy config file (Puesta owns it)')}
+            {v.driver === 'haproxy-runtime' && text('haproxyReload', 'Reload HAProxy with')}
+          </div>
+        )}
+      </fieldset>
+      {area('slotCommand', "Each slot's service runs (a supervisor program or systemd unit per slot; empty: the commands below)")}
+      {!v.slotCommand.trim() && area('startCommand', 'Start a slot ($PUESTA_SLOT, $PUESTA_SLOT_DIR, $PUESTA_SLOT_SOCKET)')}
+      {!v.slotCommand.trim() && area('stopCommand', 'Stop a slot')}
       <ErrorLine error={error} />
     </Dialog>
   );
