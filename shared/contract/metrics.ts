@@ -128,6 +128,8 @@ export const MetricRun = z.object({
   leadMedianSeconds: z.number().nullable(),
   recoverySeconds: z.number().nullable(),
   recoveryExact: z.boolean(),
+  /** Why the commits of this git deployment could not be read (e.g. the local clone lacks its commit); null when they were, or nothing was asked. */
+  commitsProblem: z.string().nullable(),
 });
 export type MetricRun = z.infer<typeof MetricRun>;
 
@@ -148,11 +150,21 @@ export const Incident = z.object({
 });
 export type Incident = z.infer<typeof Incident>;
 
+/** An operator's local clone of an application's repository: lead time reads commit times there instead of on the host. */
+export const LocalClone = z.object({
+  applicationId: Id,
+  /** Absolute path of the clone on this machine. */
+  path: z.string().trim().min(2).max(1000).regex(/^\//, 'an absolute path (starting with /)'),
+});
+export type LocalClone = z.infer<typeof LocalClone>;
+
 export const MetricsSettings = z.object({
   /** The environments whose runs count (default: those named prod…). */
   productionEnvironmentIds: z.array(Id).max(1000),
   /** A failure counts against a deployment when it shows within this many hours. */
   failureWindowHours: z.number().int().min(1).max(24 * 30),
+  /** Per application, at most one; git deployments of the others read their commits on the host. */
+  localClones: z.array(LocalClone).max(1000).default([]),
 });
 export type MetricsSettings = z.infer<typeof MetricsSettings>;
 

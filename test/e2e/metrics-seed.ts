@@ -1,9 +1,11 @@
 /**
  * A run history in the last 12 weeks for the metrics screen (e2e and screenshots): shop deploys
  * 15 times in production (an incident, a rollback, a health-gate switch-back and a fix-for link
- * make 4 of them failed), blog 3 times, and staging runs that never count.
+ * make 4 of them failed; the commits of one could not be read in the operator's local clone), blog
+ * 3 times, and staging runs that never count.
  */
 import type { Core } from '../../electron/core/core.js';
+import { recordFetched } from '../../electron/core/metrics/metrics-store.js';
 import { HistorySeeder } from '../helpers/metrics-seed.js';
 
 const DAY = 86_400_000;
@@ -13,6 +15,8 @@ export interface MetricsWorld {
   blog: number;
   failed: number[];
   deployments: number;
+  /** The deployment whose commits the local clone did not hold. */
+  cloneLacking: number;
 }
 
 export function seedMetrics(core: Core, now = Date.now()): MetricsWorld {
@@ -37,7 +41,8 @@ export function seedMetrics(core: Core, now = Date.now()): MetricsWorld {
     const gate = d === 21 ? { switchBack: { deadlineSeconds: 30, doneAt: at(d, 0.02) } } : {};
     const id = seed.add({ app: shop, env: prod, server: p1, kind: 'upgrade', key: `v${v}`, at: at(d), ...gate });
     ids.set(d, id);
-    seed.commits(id, Array.from({ length: 1 + (v % 3) }, (_, c) => [`shop-${v}-${c}`, at(d, -(4 + 9 * c))] as [string, string]));
+    if (d === 7) recordFetched(core, id, 'c0ffee'.repeat(6) + 'c0ff', [], `The local clone /home/ana/src/shop does not hold commit ${'c0ffee'.repeat(2)} (fetch it there).`);
+    else seed.commits(id, Array.from({ length: 1 + (v % 3) }, (_, c) => [`shop-${v}-${c}`, at(d, -(4 + 9 * c))] as [string, string]));
   }
   seed.incident(ids.get(70)!, at(70, 2), 'checkout errors');
   seed.add({ app: shop, env: prod, server: p1, kind: 'rollback', key: 'v5', leftKey: 'v6', at: at(49, 1) });
@@ -45,5 +50,5 @@ export function seedMetrics(core: Core, now = Date.now()): MetricsWorld {
   seed.fix(seed.add({ app: shop, env: prod, server: p1, kind: 'upgrade', key: 'v15', at: at(14, 5) }), ids.get(14)!);
   for (const d of [60, 30, 2]) seed.add({ app: blog, env: prod, server: p1, kind: d === 60 ? 'install' : 'upgrade', key: `b${d}`, at: at(d, 3) });
   for (const d of [50, 20]) seed.add({ app: shop, env: staging, server: s1, kind: 'upgrade', key: `s${d}`, at: at(d) });
-  return { shop, blog, failed: [70, 49, 21, 14].map((d) => ids.get(d)!), deployments: 18 };
+  return { shop, blog, failed: [70, 49, 21, 14].map((d) => ids.get(d)!), deployments: 18, cloneLacking: ids.get(7)! };
 }

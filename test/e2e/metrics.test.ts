@@ -1,11 +1,17 @@
 /**
  * The delivery metrics screen in Chromium: the four tiles over a seeded history, a filter, the runs
- * behind a tile and behind a chart point, and the CSV of the weeks.
+ * behind a tile and behind a chart point, and the CSV of the weeks; the settings' local clones.
+ * Screenshots land in PUESTA_SHOTS_DIR (default: the temp dir).
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../helpers/api.js';
 import { startApp, type App } from './harness.js';
 import { seedMetrics, type MetricsWorld } from './metrics-seed.js';
+
+const SHOTS = process.env.PUESTA_SHOTS_DIR ?? os.tmpdir();
 
 let app: App;
 let world: MetricsWorld;
@@ -55,5 +61,25 @@ describe('Delivery metrics', () => {
     await page.getByRole('combobox', { name: 'Application' }).selectOption({ label: 'blog' });
     await expect.poll(() => detail.textContent(), { timeout: 10_000 }).toMatch(/3 deployments, 0 rollbacks apart/);
     expect(await page.getByTestId('tile-changeFailure-value').textContent()).toBe('0.0 %');
+  });
+
+  it('names a local clone per application in the settings; a deployment whose commits the clone lacked says so', async () => {
+    const page = await app.newPage();
+    await page.goto(`${app.base}#/metrics`);
+    await page.getByText('What counts as production, the failure window, local clones').click();
+    await page.getByRole('button', { name: 'Add a local clone' }).click();
+    await page.getByRole('combobox', { name: 'Application of local clone 1' }).selectOption({ label: 'shop' });
+    await page.getByRole('textbox', { name: 'Local clone of shop' }).fill('/home/ana/src/shop');
+    await page.locator('details.card').screenshot({ path: path.join(SHOTS, 'metrics-settings.png') });
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    await expect
+      .poll(async () => (await call(app.core, 'metrics.settings.get', {})).localClones, { timeout: 10_000 })
+      .toEqual([{ applicationId: world.shop, path: '/home/ana/src/shop' }]);
+
+    await page.getByTestId('tile-frequency').click();
+    const problem = page.getByTestId(`commits-problem-${world.cloneLacking}`);
+    await expect.poll(() => problem.textContent(), { timeout: 10_000 }).toMatch(/local clone \/home\/ana\/src\/shop does not hold commit c0ffeec0ffee/);
+    await page.getByTestId(`drill-run-${world.cloneLacking}`).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'metrics-local-clone.png'), fullPage: true });
   });
 });

@@ -5,7 +5,8 @@
  * against the switch times the runs recorded. Then an upgrade whose health check fails is put back
  * by the health gate: its recovery time equals the switch back measured from the run's own log
  * (the failed check) and audit (the switch back done), within 1 s. Last, an archive whose release
- * manifest lists its commits.
+ * manifest lists its commits. And a local clone the operator names: the commit times are read there,
+ * and a clone that does not hold the release says so on the deployment.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -180,6 +181,45 @@ describe('delivery metrics from runs on an sshd host', () => {
       expect(Math.round(row.leadMedianSeconds!)).toBe(Math.round(switchedAt(run) - Date.parse('2026-03-10T07:00:00Z') / 1000));
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('a local clone the operator names: commit times read there; a clone without the release says so on its deployment', async () => {
+    const clone = mkdtempSync(path.join(os.tmpdir(), 'puesta-metrics-clone-'));
+    const inClone = (...args: string[]) => {
+      // the operator's clone reads the repository as its owner (deploy() hands it to the hosts' user)
+      spawnSync('chown', ['-R', 'root:', repo]);
+      const r = spawnSync('git', ['-C', clone, ...args], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    };
+    try {
+      inClone('clone', '-q', repo, '.');
+      const settings = await call(tc.core, 'metrics.settings.get', {});
+      await call(tc.core, 'metrics.settings.set', { ...settings, localClones: [{ applicationId: appId, path: clone }] });
+      // r5 is committed after the clone was made: the clone does not hold it
+      const c5 = commit('r5', '2026-04-01T08:00:00Z');
+      git('tag', 'r5');
+      const lacking = await deploy('upgrade', 'r5');
+      expect(lacking.state, JSON.stringify(lacking.cells.filter((c) => c.state !== 'succeeded'))).toBe('succeeded');
+      const range = { from: today(), to: today(), timeZone: 'UTC' };
+      let rows = (await call(tc.core, 'metrics.runs', { ...range, key: 'frequency' })).items;
+      expect(rows.find((r) => r.runId === lacking.id)).toMatchObject({ leadCommits: 0, commitsProblem: `The local clone ${clone} does not hold commit ${c5.slice(0, 12)} (fetch it there).` });
+
+      // the operator fetches; r6's commit is read in the clone, its lead time to the second
+      const c6 = commit('r6', '2026-04-02T09:15:30Z');
+      git('tag', 'r6');
+      inClone('fetch', '-q', 'origin', '+refs/tags/*:refs/tags/*');
+      const read = await deploy('upgrade', 'r6');
+      expect(read.state).toBe('succeeded');
+      rows = (await call(tc.core, 'metrics.runs', { ...range, key: 'leadTime' })).items;
+      const row = rows.find((r) => r.runId === read.id)!;
+      expect(row).toMatchObject({ leadCommits: 1, commitsProblem: null });
+      expect(row.leadMedianSeconds).toBeCloseTo(switchedAt(read) - committed.get(c6)!, 3);
+      const upload = read.steps.findIndex((s) => s.key === 'upload');
+      const logs = (await call(tc.core, 'runs.logs', { runId: read.id, stepIndex: upload, query: 'delivery metrics' })).items;
+      expect(logs.map((l) => l.text).join('')).toContain(`1 commit (the local clone ${clone}, since ${c5.slice(0, 12)})`);
+    } finally {
+      rmSync(clone, { recursive: true, force: true });
     }
   }, 120_000);
 });

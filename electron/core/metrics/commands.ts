@@ -25,6 +25,25 @@ git -C ${p.tmp} log -n ${MAX_COMMITS} --format=${'%H %ct'} "$range" --
 rm -rf ${p.tmp}`;
 }
 
+/** Exit status of `cloneLogScript` when the clone does not hold the release's commit. */
+export const CLONE_LACKS_COMMIT = 3;
+
+/**
+ * In the operator's local clone: the commits since `since` (when the clone holds it; else every
+ * commit) up to `head`, newest first, in `commitLogScript`'s format; exits CLONE_LACKS_COMMIT when
+ * the clone does not hold `head` (not fetched yet, or another repository).
+ */
+export function cloneLogScript(p: { clone: string; head: string; since: string | null }): string {
+  const since = p.since ?? '';
+  return sh`set -e
+git -C ${p.clone} rev-parse --git-dir >/dev/null
+git -C ${p.clone} cat-file -e ${p.head + '^{commit}'} 2>/dev/null || exit ${CLONE_LACKS_COMMIT}
+echo ${'head ' + p.head}
+range=${p.head}
+if [ -n ${since} ] && git -C ${p.clone} cat-file -e ${since + '^{commit}'} 2>/dev/null; then range=${since + '..' + p.head}; fi
+git -C ${p.clone} log -n ${MAX_COMMITS} --format=${'%H %ct'} "$range" --`;
+}
+
 export interface CommitLog {
   head: string;
   commits: { sha: string; committedMs: number }[];

@@ -2,18 +2,19 @@ import type { MetricsSettings, metricsMethods, MetricsSummary } from '../../../s
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
 import type { Handlers } from '../handlers.js';
-import { analyse, type Analysed } from './history.js';
+import { refreshAnalysis } from './lanes.js';
 import {
   addIncident,
   applicationNames,
   coverOf,
+  deployedApplications,
   environmentNames,
   fixOf,
   getIncident,
   listIncidents,
-  readHistory,
+  readDeploys,
+  readFold,
   readSettings,
-  refreshCache,
   removeIncident,
   runBasics,
   runLabels,
@@ -21,7 +22,7 @@ import {
   setFix,
   type Scope,
 } from './metrics-store.js';
-import { behind, summarise, type Period } from './summary.js';
+import { behind, previousPeriod, summarise, type Period } from './summary.js';
 import { addDays, parseDay, zoneOf } from './weeks.js';
 
 type MetricsMethod = keyof typeof metricsMethods;
@@ -34,23 +35,26 @@ interface Filter {
   timeZone: string;
 }
 
-function prepare(core: Core, f: Filter): { settings: MetricsSettings; scope: Scope; period: Period; analysed: Map<number, Analysed> } {
+/** The filter's scope and period, once the analysed rows are up to date; `startMs` of a day, `endMs` of the period. */
+function prepare(core: Core, f: Filter): { settings: MetricsSettings; scope: Scope; period: Period; startMs: (day: string) => number; endMs: number } {
   if (f.to < f.from) throw new PuestaError('INVALID_INPUT', 'The period ends before it starts.', { field: 'to' });
-  refreshCache(core);
   const settings = readSettings(core);
+  refreshAnalysis(core, settings.failureWindowHours);
   const scope: Scope = { environmentIds: f.environmentId ? [f.environmentId] : settings.productionEnvironmentIds, applicationId: f.applicationId };
-  const analysed = analyse(readHistory(core, scope), settings.failureWindowHours * 3_600_000);
-  return { settings, scope, period: { from: f.from, to: f.to, zone: zoneOf(f.timeZone) }, analysed };
+  const zone = zoneOf(f.timeZone);
+  return { settings, scope, period: { from: f.from, to: f.to, zone }, startMs: (day) => zone.midnight(parseDay(day)), endMs: zone.midnight(addDays(parseDay(f.to), 1)) };
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** The summary of a filter (also what the benchmark times). */
 export function metricsSummary(core: Core, f: Filter): MetricsSummary {
-  const { settings, scope, period, analysed } = prepare(core, f);
+  const { settings, scope, period, startMs, endMs } = prepare(core, f);
   const names = applicationNames(core);
-  const figures = summarise(analysed, period, (id) => names.get(id) ?? `#${id}`);
-  const cover = coverOf(core, scope, period.zone.midnight(parseDay(f.from)), period.zone.midnight(addDays(parseDay(f.to), 1)));
+  // the period and the one before it (the trends), as index ranges
+  const items = readFold(core, scope, startMs(previousPeriod(period).from), endMs);
+  const figures = summarise(items, period, deployedApplications(core, scope), (id) => names.get(id) ?? `#${id}`);
+  const cover = coverOf(core, scope, startMs(f.from), endMs);
   return {
     cover: {
       from: f.from,
@@ -69,8 +73,8 @@ export function metricsSummary(core: Core, f: Filter): MetricsSummary {
 export const metricsHandlers: Handlers<MetricsMethod> = {
   'metrics.summary': (core, input) => metricsSummary(core, input),
   'metrics.runs': (core, input) => {
-    const { period, analysed } = prepare(core, input);
-    const rows = behind(analysed, period, input.key, input.week);
+    const { scope, period, startMs, endMs } = prepare(core, input);
+    const rows = behind(readDeploys(core, scope, startMs(input.from), endMs), period, input.key, input.week);
     const labels = runLabels(core, rows.map((r) => r.runId));
     return { items: rows.map((r) => ({ ...r, ...labels.get(r.runId)! })) };
   },
@@ -79,6 +83,11 @@ export const metricsHandlers: Handlers<MetricsMethod> = {
     const before = readSettings(core);
     if (environmentNames(core, input.productionEnvironmentIds).length !== new Set(input.productionEnvironmentIds).size) {
       throw new PuestaError('INVALID_INPUT', 'One of the production environments does not exist.', { field: 'productionEnvironmentIds' });
+    }
+    const apps = applicationNames(core);
+    const cloned = input.localClones.map((c) => c.applicationId);
+    if (cloned.some((id) => !apps.has(id)) || new Set(cloned).size !== cloned.length) {
+      throw new PuestaError('INVALID_INPUT', 'Each local clone must name an existing application, at most one clone per application.', { field: 'localClones' });
     }
     core.tx(() => {
       saveSettings(core, input);

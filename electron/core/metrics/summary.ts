@@ -24,10 +24,51 @@ export function percentile(sorted: ArrayLike<number>, p: number): number | null 
 
 const sortNum = (xs: number[]): number[] => xs.sort((a, b) => a - b);
 
-function durations(xs: number[]): { count: number; medianSeconds: number | null; p90Seconds: number | null } {
-  // a typed array sorts numbers natively: the period's lead times are one value per commit
-  const s = Float64Array.from(xs).sort();
-  return { count: s.length, medianSeconds: percentile(s, 0.5), p90Seconds: percentile(s, 0.9) };
+/** Puts the k-th smallest of a[left..right] at a[k], smaller ones before it, larger after (quickselect, Hoare). */
+function nth(a: Float64Array, k: number, left: number, right: number): void {
+  while (right > left) {
+    const mid = (left + right) >>> 1;
+    const [x, y, z] = [a[left]!, a[mid]!, a[right]!];
+    // the median of three: sorted or equal runs do not make it quadratic
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return;
+  }
+}
+
+/**
+ * `percentile(sorted(a), p)` without sorting: the two order statistics it reads, by selection —
+ * linear instead of n log n on the period's lead times (one per commit). Reorders `a`; `from`: an
+ * index below which every value is known to be smaller (an earlier, lower percentile's).
+ */
+function selected(a: Float64Array, p: number, from = 0): number | null {
+  if (!a.length) return null;
+  const pos = (a.length - 1) * p;
+  const lo = Math.floor(pos);
+  nth(a, lo, from, a.length - 1);
+  const low = a[lo]!;
+  if (lo === pos) return low;
+  let high = Infinity;
+  for (let i = lo + 1; i < a.length; i++) if (a[i]! < high) high = a[i]!;
+  return low + (high - low) * (pos - lo);
+}
+
+export function durations(xs: readonly number[]): { count: number; medianSeconds: number | null; p90Seconds: number | null } {
+  const a = Float64Array.from(xs);
+  const medianSeconds = selected(a, 0.5);
+  return { count: a.length, medianSeconds, p90Seconds: selected(a, 0.9, Math.floor((a.length - 1) * 0.5)) };
 }
 
 const HOUR = 3600;
@@ -72,53 +113,100 @@ function trend(current: number | null, previous: number | null, higherIsBetter: 
   return { previous, direction: current > previous === higherIsBetter ? 'better' : 'worse' };
 }
 
+/** What the fold needs of an analysed deployment or rollback (read lean from the store, see readFold). */
+export interface FoldItem {
+  atMs: number;
+  applicationId: number;
+  rollback: boolean;
+  failed: boolean;
+  recoverySeconds: number | null;
+  recoveryExact: boolean;
+  leadSeconds: readonly number[];
+}
+
+export const foldItem = (a: Analysed): FoldItem => ({
+  atMs: a.run.atMs,
+  applicationId: a.run.applicationId,
+  rollback: a.run.role === 'rollback',
+  failed: a.failed,
+  recoverySeconds: a.recoverySeconds,
+  recoveryExact: a.recoveryExact,
+  leadSeconds: a.leadSeconds,
+});
+
+/** Counts and durations of a week, or of the whole period. */
+interface Tally {
+  deployments: number;
+  rollbacks: number;
+  failed: number;
+  lead: number[];
+  recovery: number[];
+  exact: number;
+  days: Set<number>;
+}
+
+const tally = (): Tally => ({ deployments: 0, rollbacks: 0, failed: 0, lead: [], recovery: [], exact: 0, days: new Set() });
+
 interface Slice {
   weeks: WeekPoint[];
-  deployments: Analysed[];
-  rollbacks: number;
+  total: Tally;
+  perApplication: Map<number, number>;
   days: { monday: LocalDay; days: number }[];
 }
 
-/** The analysed runs of a period, per ISO week of the zone. */
-function slice(all: Iterable<Analysed>, p: Period): Slice {
+/** The runs of a period, per ISO week of the zone, in one pass. */
+function slice(all: readonly FoldItem[], p: Period): Slice {
   const from = parseDay(p.from);
   const to = parseDay(p.to);
   const startMs = p.zone.midnight(from);
   const endMs = p.zone.midnight(addDays(to, 1));
   const weeks = weeksBetween(from, to);
   const firstMonday = dayNumber(weeks[0]!.monday);
-  const per = weeks.map(() => ({ deps: [] as Analysed[], rollbacks: 0, days: new Set<number>() }));
-  const deployments: Analysed[] = [];
-  let rollbacks = 0;
+  const per = weeks.map(tally);
+  const total = tally();
+  const perApplication = new Map<number, number>();
   for (const a of all) {
-    if (a.run.atMs < startMs || a.run.atMs >= endMs) continue;
-    const day = p.zone.dayNumberOf(a.run.atMs);
+    if (a.atMs < startMs || a.atMs >= endMs) continue;
+    const day = p.zone.dayNumberOf(a.atMs);
     const w = per[Math.floor((day - firstMonday) / 7)]!;
-    if (a.run.role === 'rollback') {
+    if (a.rollback) {
       w.rollbacks++;
-      rollbacks++;
+      total.rollbacks++;
       continue;
     }
-    w.deps.push(a);
+    w.deployments++;
+    total.deployments++;
     w.days.add(day);
-    deployments.push(a);
+    perApplication.set(a.applicationId, (perApplication.get(a.applicationId) ?? 0) + 1);
+    if (a.failed) {
+      w.failed++;
+      total.failed++;
+    }
+    for (const l of a.leadSeconds) {
+      w.lead.push(l);
+      total.lead.push(l);
+    }
+    if (a.recoverySeconds !== null) {
+      w.recovery.push(a.recoverySeconds);
+      total.recovery.push(a.recoverySeconds);
+      if (a.recoveryExact) total.exact++;
+    }
   }
   return {
-    deployments,
-    rollbacks,
+    total,
+    perApplication,
     days: weeks.map((w, i) => ({ monday: w.monday, days: per[i]!.days.size })),
     weeks: weeks.map((w, i) => {
-      const { deps, rollbacks: rb } = per[i]!;
-      const failed = deps.filter((d) => d.failed).length;
-      const lead = durations(deps.flatMap((d) => d.leadSeconds));
-      const rec = durations(deps.flatMap((d) => (d.recoverySeconds === null ? [] : [d.recoverySeconds])));
+      const t = per[i]!;
+      const lead = durations(t.lead);
+      const rec = durations(t.recovery);
       return {
         week: w.week,
         monday: formatDay(w.monday),
-        deployments: deps.length,
-        rollbacks: rb,
-        failed,
-        failureRate: deps.length ? failed / deps.length : null,
+        deployments: t.deployments,
+        rollbacks: t.rollbacks,
+        failed: t.failed,
+        failureRate: t.deployments ? t.failed / t.deployments : null,
         leadCommits: lead.count,
         leadMedianSeconds: lead.medianSeconds,
         leadP90Seconds: lead.p90Seconds,
@@ -131,15 +219,14 @@ function slice(all: Iterable<Analysed>, p: Period): Slice {
 }
 
 function keys(s: Slice) {
-  const failed = s.deployments.filter((d) => d.failed).length;
-  const recovered = s.deployments.filter((d) => d.recoverySeconds !== null);
+  const t = s.total;
   return {
-    perWeek: s.weeks.length ? s.deployments.length / s.weeks.length : 0,
-    lead: durations(s.deployments.flatMap((d) => d.leadSeconds)),
-    failed,
-    rate: s.deployments.length ? failed / s.deployments.length : null,
-    recovery: durations(recovered.map((d) => d.recoverySeconds!)),
-    exact: recovered.filter((d) => d.recoveryExact).length,
+    perWeek: s.weeks.length ? t.deployments / s.weeks.length : 0,
+    lead: durations(t.lead),
+    failed: t.failed,
+    rate: t.deployments ? t.failed / t.deployments : null,
+    recovery: durations(t.recovery),
+    exact: t.exact,
   };
 }
 
@@ -152,19 +239,23 @@ export function previousPeriod(p: Period): Period {
 
 export type KeyFigures = Omit<MetricsSummary, 'cover'>;
 
-/** The four keys over the period, per week, with bands and trends. `appName` names the applications. */
-export function summarise(analysed: Map<number, Analysed>, p: Period, appName: (id: number) => string): KeyFigures {
-  const cur = slice(analysed.values(), p);
-  const prev = slice(analysed.values(), previousPeriod(p));
+/**
+ * The four keys over the period, per week, with bands and trends. `analysed`: at least the runs of
+ * the period and of the one before (any order); `applications`: those of the scope with a deployment
+ * at any time (listed in the frequency, with 0 when none in the period); `appName` names them.
+ */
+export function summarise(analysed: readonly FoldItem[], p: Period, applications: Iterable<number>, appName: (id: number) => string): KeyFigures {
+  const cur = slice(analysed, p);
+  const prev = slice(analysed, previousPeriod(p));
   const k = keys(cur);
   const kp = keys(prev);
   const apps = new Map<number, number>();
-  for (const a of analysed.values()) if (a.run.role === 'deployment') apps.set(a.run.applicationId, 0);
-  for (const d of cur.deployments) apps.set(d.run.applicationId, apps.get(d.run.applicationId)! + 1);
+  for (const id of applications) apps.set(id, 0);
+  for (const [id, n] of cur.perApplication) apps.set(id, n);
   return {
     frequency: {
-      deployments: cur.deployments.length,
-      rollbacks: cur.rollbacks,
+      deployments: cur.total.deployments,
+      rollbacks: cur.total.rollbacks,
       perWeek: k.perWeek,
       bucket: frequencyBucket(cur.days),
       trend: trend(k.perWeek, prev.weeks.length ? kp.perWeek : null, true),
@@ -173,26 +264,24 @@ export function summarise(analysed: Map<number, Analysed>, p: Period, appName: (
         .sort((a, b) => b.deployments - a.deployments || a.applicationName.localeCompare(b.applicationName)),
     },
     leadTime: { ...k.lead, bucket: durationBucket(k.lead.medianSeconds), trend: trend(k.lead.medianSeconds, kp.lead.medianSeconds, false) },
-    changeFailure: { deployments: cur.deployments.length, failed: k.failed, rate: k.rate, bucket: failureBucket(k.rate), trend: trend(k.rate, kp.rate, false) },
+    changeFailure: { deployments: cur.total.deployments, failed: k.failed, rate: k.rate, bucket: failureBucket(k.rate), trend: trend(k.rate, kp.rate, false) },
     recovery: { ...k.recovery, exact: k.exact, bucket: durationBucket(k.recovery.medianSeconds), trend: trend(k.recovery.medianSeconds, kp.recovery.medianSeconds, false) },
     weeks: cur.weeks,
   };
 }
 
-/** The runs behind a key (optionally in one week): deployments; with commits; failed; recovered. */
-export function behind(analysed: Map<number, Analysed>, p: Period, key: MetricKey, week: string | undefined): Omit<MetricRun, 'applicationName' | 'environmentName' | 'kind'>[] {
-  const s = slice(analysed.values(), p);
+/** The runs behind a key (optionally in one week): deployments (and rollbacks); with commits; failed; recovered. */
+export function behind(analysed: readonly Analysed[], p: Period, key: MetricKey, week: string | undefined): Omit<MetricRun, 'applicationName' | 'environmentName' | 'kind' | 'commitsProblem'>[] {
   const keep: Record<MetricKey, (a: Analysed) => boolean> = {
     frequency: () => true,
     leadTime: (a) => a.leadSeconds.length > 0,
     changeFailure: (a) => a.failed,
     recovery: (a) => a.recoverySeconds !== null,
   };
-  const rows = [...s.deployments, ...(key === 'frequency' ? [...analysed.values()].filter((a) => a.run.role === 'rollback') : [])];
   const from = p.zone.midnight(parseDay(p.from));
   const end = p.zone.midnight(addDays(parseDay(p.to), 1));
-  return rows
-    .filter((a) => a.run.atMs >= from && a.run.atMs < end && keep[key](a))
+  return analysed
+    .filter((a) => a.run.atMs >= from && a.run.atMs < end && (a.run.role === 'rollback' ? key === 'frequency' : keep[key](a)))
     .map((a) => ({ a, week: isoWeek(p.zone.dayOf(a.run.atMs)) }))
     .filter((x) => !week || x.week === week)
     .sort((x, y) => x.a.run.atMs - y.a.run.atMs || x.a.run.runId - y.a.run.runId)

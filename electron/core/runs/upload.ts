@@ -1,7 +1,8 @@
 /**
  * The `upload` step kind: before the step's command (checksum, extract) runs on a host, the release
- * archive is there — uploaded over SFTP (sha256 verified), or, for a git source, fetched and packed
- * on the host itself.
+ * archive is there — uploaded over SFTP (sha256 verified: by the step's own `sha256sum -c` of
+ * {{upload.sha256}} when its command has one, as the built-in one does, else by the SSH engine),
+ * or, for a git source, fetched and packed on the host itself.
  */
 import path from 'node:path';
 import { PuestaError } from '../../../shared/errors.js';
@@ -19,14 +20,19 @@ export const uploadStep: StepKind = {
   before: (ctx) => (ctx.run.context.git ? fetchGit(ctx) : uploadArchive(ctx)),
 };
 
-async function uploadArchive({ run, target, vars, executor, signal, log }: HostContext): Promise<void> {
+/** The step's command checks the uploaded archive's sha256 on the host itself (the built-in one: `sha256sum -c`). */
+export const checksItself = (command: string) => /\{\{\s*upload\.sha256\s*\}\}/.test(command) && /\bsha256sum\b/.test(command);
+
+async function uploadArchive({ run, step, target, vars, executor, signal, log }: HostContext): Promise<void> {
   const a = run.context.archive;
   if (!a?.path) throw new PuestaError('PRECONDITION_FAILED', 'This run has no release archive to upload.');
   const dest = String(vars['upload.path']);
   log('system', `uploading ${path.basename(a.path)} (${a.bytes} bytes, sha256 ${a.sha256}) to ${dest}\n`);
-  const up = await executor.upload(target, a.path, dest, { signal });
-  if (up.sha256 !== a.sha256) throw new PuestaError('COMMAND_FAILED', `The uploaded archive's sha256 on ${target.name} (${up.sha256}) differs from the local one (${a.sha256}).`);
-  log('system', `uploaded, sha256 verified on the host\n`);
+  // one check on the host, not two: the engine's own checksum command only when the step has none
+  const verify = !checksItself(step.command);
+  const up = await executor.upload(target, a.path, dest, { signal, verify });
+  if (up.sha256 !== a.sha256) throw new PuestaError('COMMAND_FAILED', `The archive's sha256 (${up.sha256}) differs from the one planned (${a.sha256}).`);
+  log('system', verify ? `uploaded, sha256 verified on the host\n` : `uploaded; the step's command checks its sha256 on the host\n`);
 }
 
 /** Fetches the ref on the host and packs it at {{upload.path}}; the archive's sha256 becomes this host's upload.sha256. */
@@ -40,6 +46,8 @@ async function fetchGit({ core, run, target, vars, executor, signal, log }: Host
   if (r.exitCode !== 0 || !sha) throw new PuestaError('COMMAND_FAILED', `Fetching ${g.url} at ${g.ref} on ${target.name} failed (exit ${r.exitCode}); see the log. Is git installed there and the repository reachable from it?`);
   const commit = /^commit ([0-9a-f]+)/m.exec(r.stdout)?.[1] ?? '';
   vars['upload.sha256'] = sha;
+  // for this cell's later hooks (the delivery metrics read the commits up to it in a local clone)
+  vars['upload.commit'] = commit;
   const fresh = getRun(core, run.id);
   fresh.context.vars[String(target.id)]!['upload.sha256'] = sha;
   updateRun(core, run.id, { context: fresh.context });

@@ -126,7 +126,14 @@ function DrillRow({ r, open, onToggle }: { r: MetricRun; open: boolean; onToggle
           )}
           {r.fixedBy && <span className="small muted"> by #{r.fixedBy}</span>}
         </td>
-        <td className="small">{r.leadCommits ? `${formatDuration(r.leadMedianSeconds)} (${r.leadCommits})` : '–'}</td>
+        <td className="small">
+          {r.leadCommits ? `${formatDuration(r.leadMedianSeconds)} (${r.leadCommits})` : '–'}
+          {r.commitsProblem && (
+            <div style={{ color: 'var(--warn)' }} data-testid={`commits-problem-${r.runId}`}>
+              {r.commitsProblem}
+            </div>
+          )}
+        </td>
         <td className="small" title={r.recoveryExact ? 'From the failure Puesta saw to the recovery' : 'From the deployment itself: when it started to fail is not known, so at most this'}>
           {r.recoverySeconds === null ? '–' : `${r.recoveryExact ? '' : '≤ '}${formatDuration(r.recoverySeconds)}`}
         </td>

@@ -62,7 +62,7 @@ function CoverNote({ s }: { s: MetricsSummary }) {
       deployment is an install or upgrade that switched production to its release and passed its checks, or that the health gate put back; rollbacks are
       counted apart. A deployment failed when, within {c.failureWindowHours} h, the health gate switched a host back, a rollback left its release, a later
       run was marked as its fix, or an incident was linked to it (outside planned maintenance windows). Lead time counts the commits Puesta read when a
-      release was deployed (from git on the host, or the archive's puesta-release.json); runs made outside Puesta are not here.
+      release was deployed (from git on the host or in the application's local clone, or the archive's puesta-release.json); runs made outside Puesta are not here.
     </p>
   );
 }
