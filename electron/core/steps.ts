@@ -12,7 +12,8 @@ import { gateSteps } from './runs/health-gate.js';
 import { recordStep } from './runs/releases.js';
 import { StepKinds, type StepKind } from './runs/step-kinds.js';
 import { uploadStep } from './runs/upload.js';
+import { suspensionStepKind } from './suspension/step-kind.js';
 
-export const STEP_KINDS: readonly StepKind[] = [uploadStep, checkStep, recordStep, gateSteps, provisionStepKind, proxyStepKind, dbpatchStepKind, metricsStepKind];
+export const STEP_KINDS: readonly StepKind[] = [uploadStep, checkStep, recordStep, gateSteps, provisionStepKind, proxyStepKind, dbpatchStepKind, metricsStepKind, suspensionStepKind];
 
 export const stepKinds = (): StepKinds => new StepKinds(STEP_KINDS);
