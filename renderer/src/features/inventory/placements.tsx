@@ -50,7 +50,7 @@ function PlacementForm({ form }: { form: Parameters<EditorSpec['form']>[0] }) {
         <SelectField form={form} name="applicationId" label="Application" options={apps.options} placeholder="Choose an application…" />
         <SelectField form={form} name="serverId" label="Server" options={servers.options} placeholder="Choose a server…" />
         <Segmented form={form} name="role" label="Role" options={ROLE_OPTIONS} />
-        <SelectField form={form} name="slot" label="Blue-green slot" options={SLOT_OPTIONS} nullable="No slot" hint="Only for applications deployed blue-green." />
+        <SelectField form={form} name="slot" label="Live slot" options={SLOT_OPTIONS} nullable="No slot" hint="Blue-green and A/B only. Puesta sets it to the slot the proxy serves after every switch or read-back; a value typed here is overwritten." />
       </div>
     </div>
   );
@@ -145,7 +145,7 @@ export function PlacementsPanel({ applicationId }: { applicationId: number }) {
         <div className="inline-form" data-testid="placement-form">
           <SelectField form={form} name="serverId" label="Server" options={servers.options} placeholder="Choose a server…" />
           <Segmented form={form} name="role" label="Role" options={ROLE_OPTIONS} />
-          <SelectField form={form} name="slot" label="Slot" options={SLOT_OPTIONS} nullable="No slot" />
+          <SelectField form={form} name="slot" label="Live slot" options={SLOT_OPTIONS} nullable="No slot" hint="Set by Puesta after each switch." />
           <div className="inline-actions">
             <button className="btn" onClick={() => setAdding(false)}>
               Cancel
