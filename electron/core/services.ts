@@ -8,6 +8,7 @@
  * first use; the SSH pool also takes them afterwards.
  */
 import type { Core } from './core.js';
+import { HistoryKeeper, type KeeperOptions } from './history/keeper.js';
 import { DEFAULT_NOTICE_OPTIONS, NoticeSender, type NoticeOptions } from './notices/sender.js';
 import type { ProvisionOptions } from './provision/index.js';
 import { RunsEngine } from './runs/engine.js';
@@ -24,6 +25,8 @@ export interface ServiceOptions {
   provision?: ProvisionOptions;
   /** Replaces the step kinds of steps.ts (tests add a kind of their own). */
   stepKinds?: StepKinds;
+  /** The history keeper's chunk sizes and schedule (tests make them small). */
+  history?: Partial<KeeperOptions>;
 }
 
 /** An ad-hoc command in flight (ssh.exec), cancellable by id. */
@@ -45,6 +48,8 @@ export interface Services {
   readonly provision: ProvisionOptions;
   /** Ad-hoc commands in flight, by id. */
   readonly adhoc: Map<string, RunningExec>;
+  /** Prunes run logs by the retention policy and compacts the DB, in small steps. Depends on: the DB, the settings. */
+  readonly history: HistoryKeeper;
   /** Options for services not built yet (and the SSH pool at any time). */
   configure(opts: ServiceOptions): void;
   /** Stops what was built, in the stated order. */
@@ -60,6 +65,7 @@ export function createServices(core: Core, initial: ServiceOptions = {}): Servic
   let kinds: StepKinds | undefined;
   let runs: RunsEngine | undefined;
   let notices: NoticeSender | undefined;
+  let history: HistoryKeeper | undefined;
   const adhoc = new Map<string, RunningExec>();
   let closed = false;
 
@@ -88,6 +94,10 @@ export function createServices(core: Core, initial: ServiceOptions = {}): Servic
       return opts.provision ?? {};
     },
     adhoc,
+    get history() {
+      history ??= new HistoryKeeper(core, opts.history);
+      return history;
+    },
     configure(o) {
       if (o.ssh) {
         opts.ssh = { ...opts.ssh, ...o.ssh };
@@ -98,6 +108,10 @@ export function createServices(core: Core, initial: ServiceOptions = {}): Servic
         opts.notices = { ...opts.notices, ...o.notices };
       }
       if (o.provision) opts.provision = o.provision;
+      if (o.history) {
+        if (history) throw new Error('services.configure: the history keeper is already built; configure it before first use');
+        opts.history = o.history;
+      }
       if (o.stepKinds) {
         if (kinds) throw new Error('services.configure: the step kinds are already in use; configure them before first use');
         opts.stepKinds = o.stepKinds;
@@ -107,6 +121,7 @@ export function createServices(core: Core, initial: ServiceOptions = {}): Servic
       if (closed) return;
       closed = true;
       // Users of a connection first, the connection last.
+      await history?.stop();
       await runs?.close();
       await notices?.stop();
       for (const r of adhoc.values()) r.ac.abort();

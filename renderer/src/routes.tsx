@@ -4,6 +4,7 @@ import { AuditScreen } from './features/audit/AuditScreen.js';
 import { PatchPage } from './features/dbpatch/PatchPage.js';
 import { ApplicationPage, ApplicationsScreen } from './features/inventory/applications.js';
 import { ContactPage, ContactsScreen } from './features/inventory/contacts.js';
+import { CONTRACTS_ROUTES } from './features/contracts/routes.js';
 import { ContractPage, ContractsScreen } from './features/inventory/contracts.js';
 import { CustomerPage, CustomersScreen } from './features/inventory/customers.js';
 import { EnvironmentPage, EnvironmentsScreen } from './features/inventory/environments.js';
@@ -51,6 +52,7 @@ export const ROUTES: RouteDef[] = [
   { path: '/contacts', nav: { label: 'Contacts', group: 'Inventory', icon: 'contact' }, render: () => <ContactsScreen /> },
   { path: '/contacts/:id', render: (p) => <ContactPage id={idOf(p)} /> },
   { path: '/contracts', nav: { label: 'Contracts', group: 'Inventory', icon: 'contract' }, render: () => <ContractsScreen /> },
+  ...CONTRACTS_ROUTES,
   { path: '/contracts/:id', render: (p) => <ContractPage id={idOf(p)} /> },
   ...RUNS_ROUTES,
   ...WINDOWS_ROUTES,

@@ -5,7 +5,9 @@
  */
 import type { z } from 'zod';
 import type { MethodSpec } from './common.js';
+import { contractsEvents, contractsMethods } from './contracts.js';
 import { dbpatchEvents, dbpatchMethods } from './dbpatch.js';
+import { historyEvents, historyMethods } from './history.js';
 import { inventoryMethods } from './inventory.js';
 import { metricsMethods } from './metrics.js';
 import { noticesEvents, noticesMethods } from './notices.js';
@@ -13,6 +15,7 @@ import { provisionEvents, provisionMethods } from './provision.js';
 import { proxyMethods } from './proxy.js';
 import { runsEvents, runsMethods } from './runs.js';
 import { sshEvents, sshMethods } from './ssh.js';
+import { suspensionEvents, suspensionMethods } from './suspension.js';
 import { systemEvents, systemMethods } from './system.js';
 import { windowsEvents, windowsMethods } from './windows.js';
 
@@ -27,6 +30,9 @@ export const methods = {
   ...noticesMethods,
   ...metricsMethods,
   ...dbpatchMethods,
+  ...historyMethods,
+  ...suspensionMethods,
+  ...contractsMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const events = {
@@ -37,6 +43,9 @@ export const events = {
   ...windowsEvents,
   ...noticesEvents,
   ...dbpatchEvents,
+  ...historyEvents,
+  ...suspensionEvents,
+  ...contractsEvents,
 } as const satisfies Record<string, z.ZodTypeAny>;
 
 export type Methods = typeof methods;
@@ -71,7 +80,9 @@ export interface PuestaApi {
 }
 
 export * from './common.js';
+export * from './contracts.js';
 export * from './dbpatch.js';
+export * from './history.js';
 export * from './inventory.js';
 export * from './metrics.js';
 export * from './notices.js';
@@ -79,5 +90,6 @@ export * from './provision.js';
 export * from './proxy.js';
 export * from './runs.js';
 export * from './ssh.js';
+export * from './suspension.js';
 export * from './system.js';
 export * from './windows.js';

@@ -319,6 +319,8 @@ export const RunSummary = z.object({
   startedAt: Timestamp,
   finishedAt: Timestamp.nullable(),
   error: z.string().nullable(),
+  /** When the retention policy pruned this run's log (its summary and step results stay). */
+  logPrunedAt: Timestamp.nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

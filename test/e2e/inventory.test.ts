@@ -254,7 +254,7 @@ describe('inventory through the UI', () => {
     await expect.poll(() => page.getByTestId('secret-warning').textContent()).toContain('not stored securely');
     await expect.poll(() => page.getByTestId('settings').textContent()).toContain(app.dataDir);
     await field('Operator name').fill('Marta Ruiz');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.locator('.sidebar .operator', { hasText: 'Marta Ruiz' }).waitFor();
     expect((await app.call('system.info', {})).operator).toBe('Marta Ruiz');
   });

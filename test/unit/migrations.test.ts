@@ -143,6 +143,43 @@ const SEEDS: Record<number, [string, unknown[]][]> = {
     ['INSERT INTO db_acknowledgements (database_id, patch_id, checksum, operator, reason, at) VALUES (1, ?, ?, ?, ?, ?)', ['0001-orders', 'abc', 'ana', 'window booked', T]],
     ["INSERT INTO db_rollback_decisions (application_id, environment_id, to_release_key, decision, operator, at) VALUES (1, 1, 'r1', 'app-only', 'ana', ?)", [T]],
   ],
+  15: [["INSERT INTO step_usual (application_id, step_key, median_ms, samples, through_run_id) VALUES (1, 'switch', 1200, 3, 1)", []]],
+  16: [
+    [
+      `INSERT INTO metric_deploys (environment_id, at_ms, run_id, application_id, role, release_key, failed, causes, fixed_by, fixes_run_id, recovery_s, recovery_exact, lead_s)
+         VALUES (1, ?, 1, 1, 'deployment', 'r2', 1, 'switch-back', NULL, NULL, 75, 1, ?)`,
+      [Date.parse(T), j([3600])],
+    ],
+    ['INSERT INTO metric_lanes (application_id, environment_id, window_hours, deployments) VALUES (1, 1, 24, 1)', []],
+    // (1, 1) is dirty already: the migration marks the lanes of the runs cached before it
+    ['INSERT INTO metric_dirty_lanes (application_id, environment_id) VALUES (1, 2)', []],
+  ],
+  17: [
+    ["INSERT INTO ab_experiments (application_id, environment_id, blue_release, green_release, started_at, started_by, ended_at, ended_by, end_note) VALUES (1, 1, 'r1', 'r2', ?, 'ana', ?, 'ana', 'weights back to blue only')", [T, T]],
+    ["INSERT INTO ab_weights (experiment_id, at, green, operator, reason) VALUES (1, ?, 10, 'ana', 'first step')", [T]],
+  ],
+  18: [
+    ["INSERT INTO db_release_sets (application_id, release_key, source, read_at) VALUES (1, 'r2', 'srv-a:/srv/billing/releases/r2/db/patches', ?)", [T]],
+    ["INSERT INTO db_release_patches (application_id, release_key, patch_id, position, checksum) VALUES (1, 'r2', '0001-orders', 0, 'abc')", []],
+    ["INSERT INTO db_backups (database_id, path, bytes, taken_at, source, run_id, recorded_at) VALUES (1, '/var/backups/main-r2.dump', 4096, ?, 'pre-patch', 1, ?)", [T, T]],
+  ],
+  13: [
+    ["INSERT INTO contract_policies (contract_id, reminder_days_before, overdue_reminder_days_after, suspension_mode, suspension_reason, retry_after_seconds, stop_workers, updated_at) VALUES (1, ?, NULL, 'automatic', NULL, 3600, ?, ?)", [j([30, 7]), j(['worker']), T]],
+    ["INSERT INTO contract_holds (contract_id, reason, until, created_at, created_by) VALUES (1, 'paying in instalments', '2026-02-01', ?, 'ana')", [T]],
+    ["INSERT INTO contract_stages (contract_id, application_id, stage, at, why, actor) VALUES (1, 1, 'grace', ?, 'ended on 2026-01-01', 'puesta')", [T]],
+    ["INSERT INTO contract_due_handled (key, contract_id, kind, days, period, due_at, handled_at, outcome) VALUES ('contract:1:reminder:30:2027-12-31', 1, 'reminder', 30, '2027-12-31', ?, ?, 'queued for 1 contact')", [T, T]],
+    ["INSERT INTO contract_proposals (contract_id, application_id, period, due_at, reason, state, created_at) VALUES (1, 1, '2027-12-31', ?, 'overdue', 'open', ?)", [T, T]],
+    [
+      `INSERT INTO outbox (campaign_id, contract_id, notice_key, contact_id, customer_id, customer_name, contact_name, email, subject, ics_method, state, attempts,
+         next_attempt_at, message_id, created_at, updated_at) VALUES (NULL, 1, 'contract:1:reminder:30:2027-12-31', 1, 1, 'Acme Madrid', 'Ana', 'ana@acme.test', ?, '', 'sent', 1, ?, '<m3@puesta>', ?, ?)`,
+      ['Su contrato C-MAD vence', T, T, T],
+    ],
+  ],
+  14: [
+    ["INSERT INTO suspensions (contract_id, application_id, environment_id, reason, state, phase, retry_after, message, stop_workers, notify, suspend_run_id, reinstate_run_id, suspend_notice_id, reinstate_notice_id, note, created_at, updated_at) VALUES (1, 1, 1, 'overdue', 'suspended', 'suspend', 86400, ?, ?, 1, 1, NULL, 1, NULL, '', ?, ?)", ['Pay invoice 42', j(['worker']), T, T]],
+    ["INSERT INTO suspension_runs (suspension_id, phase, operator, started_at, finished_at) VALUES (1, 'suspend', 'ana', ?, ?)", [T, T]],
+    ["INSERT INTO suspension_hosts (suspension_id, server_id, server_name, state, step, previous_target, stopped_workers, verification, error, log) VALUES (1, 1, 'web-1', 'done', 'verify', 'app.sock', ?, ?, NULL, ?)", [j(['worker']), j({ status: 503, retryAfter: '86400', marker: true, acme: true }), 'swapped\n']],
+  ],
 };
 
 const all = loadMigrations(MIGRATIONS);
@@ -158,9 +195,14 @@ const REWRITES: Record<number, Record<string, (row: Record<string, unknown>) => 
   9: { contracts: (r) => ({ ...r, allowed_hours: r.allowed_hours == null ? null : j([JSON.parse(String(r.allowed_hours))]) }) },
 };
 
-/** Every row of every table, in rowid order. */
+/** Every row of every table, in rowid order (a WITHOUT ROWID table: its primary key's). */
 function dump(db: Db): Map<string, Record<string, unknown>[]> {
-  return new Map(tablesOf(db).map((t) => [t, db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all() as Record<string, unknown>[]]));
+  const order = (t: string) => {
+    const sql = String(db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(t));
+    if (!/WITHOUT\s+ROWID\s*$/i.test(sql)) return 'rowid';
+    return (db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk').pluck().all(t) as string[]).map((c) => `"${c}"`).join(', ');
+  };
+  return new Map(tablesOf(db).map((t) => [t, db.prepare(`SELECT * FROM "${t}" ORDER BY ${order(t)}`).all() as Record<string, unknown>[]]));
 }
 
 /** A database file at `version`, with the seeds of every version up to it. */
@@ -241,7 +283,14 @@ describe('migrations with data', () => {
       expect(t.core.db.prepare('SELECT id, render_id FROM outbox ORDER BY id').raw().all()).toEqual([
         [1, null],
         [2, 1],
+        [3, null],
       ]);
+      // 0013: a contract notice in the ledger (no campaign), the contract's lifecycle records
+      const history = await call(t.core, 'contracts.history', { contractId: 1 });
+      expect(history.reminders).toEqual([expect.objectContaining({ outboxId: 3, kind: 'reminder', days: 30, period: '2027-12-31', state: 'sent' })]);
+      expect(history.holds).toEqual([expect.objectContaining({ reason: 'paying in instalments', until: '2026-02-01' })]);
+      expect(history.proposals).toEqual([expect.objectContaining({ applicationId: 1, state: 'open', reason: 'overdue' })]);
+      expect((await call(t.core, 'contracts.policy', { contractId: 1 })).overrides).toMatchObject({ reminderDaysBefore: [30, 7], suspensionMode: 'automatic', stopWorkers: ['worker'], overdueReminderDaysAfter: null });
     });
   });
 });

@@ -32,7 +32,8 @@ export interface ClaimedRow {
   id: number;
   /** Attempts including this claim (1 = first time: nothing stored yet). */
   attempts: number;
-  campaign_id: number;
+  /** null: a contract notice, stored whole when it was queued. */
+  campaign_id: number | null;
   customer_id: number | null;
   customer_name: string;
   contact_name: string;
@@ -41,8 +42,8 @@ export interface ClaimedRow {
 }
 
 /** Rows a stopped process left in `sending` become `unknown` (the caller audits; inside its transaction). */
-export function recoverSending(core: Core, reason: string, ts: string): { id: number; campaignId: number }[] {
-  const rows = q(core, "SELECT id, campaign_id AS campaignId FROM outbox WHERE state = 'sending'").all() as { id: number; campaignId: number }[];
+export function recoverSending(core: Core, reason: string, ts: string): { id: number; campaignId: number | null }[] {
+  const rows = q(core, "SELECT id, campaign_id AS campaignId FROM outbox WHERE state = 'sending'").all() as { id: number; campaignId: number | null }[];
   if (rows.length) q(core, "UPDATE outbox SET state = 'unknown', last_error = ?, updated_at = ? WHERE state = 'sending'").run(reason, ts);
   return rows;
 }
@@ -190,7 +191,7 @@ export function statesOf(core: Core, list: number[]): Map<number, OutboxState> {
 }
 
 export function campaignsOfRows(core: Core, list: number[]): number[] {
-  return (core.db.prepare('SELECT DISTINCT campaign_id AS c FROM outbox WHERE id IN (SELECT value FROM json_each(?))').all(ids(list)) as { c: number }[]).map((r) => r.c);
+  return (core.db.prepare('SELECT DISTINCT campaign_id AS c FROM outbox WHERE id IN (SELECT value FROM json_each(?)) AND campaign_id IS NOT NULL').all(ids(list)) as { c: number }[]).map((r) => r.c);
 }
 
 /** failed/unknown → queued, due now. Returns the rows changed. */

@@ -14,8 +14,9 @@ export class NoticeEvents {
 
   constructor(private readonly core: Core) {}
 
-  /** The campaign's counts changed: a progress event follows soon. */
-  touched(campaignId: number): void {
+  /** The campaign's counts changed: a progress event follows soon (a contract notice has no campaign: nothing). */
+  touched(campaignId: number | null): void {
+    if (campaignId === null) return;
     this.dirty.add(campaignId);
     if (!this.timer && !this.closed) {
       this.timer = setTimeout(() => {

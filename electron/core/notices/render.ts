@@ -169,7 +169,8 @@ export interface SendRow {
   id: number;
   /** Attempts including the current claim (1 = first time: nothing stored yet). */
   attempts?: number;
-  campaign_id: number;
+  /** null: a contract notice, whose message was stored when it was queued. */
+  campaign_id: number | null;
   customer_id: number | null;
   customer_name: string;
   contact_name: string;
@@ -222,6 +223,7 @@ export class RenderCache {
   }
 
   renderShared(row: SendRow): ReturnType<NoticeRenderer['renderShared']> {
+    if (row.campaign_id === null) throw new PuestaError('INTERNAL', `Outbox message ${row.id} belongs to no campaign and has no stored message.`);
     const cu = this.customer(row.customer_id);
     return this.renderer(row.campaign_id).renderShared({
       contactId: null,
@@ -256,8 +258,9 @@ export function storedMessage(r: StoredMessageRow): { subject: string; html: str
 export function renderForSend(core: Core, cache: RenderCache, rows: SendRow[]): Map<number, { subject: string; html: string; text: string; ics: string; icsMethod: string }> {
   const out = new Map<number, { subject: string; html: string; text: string; ics: string; icsMethod: string }>();
   if (!rows.length) return out;
-  // Only rows claimed before (attempts > 1 once claimed) can already have a stored message.
-  const again = rows.filter((r) => (r.attempts ?? 2) > 1);
+  // Only rows claimed before (attempts > 1 once claimed) can already have a stored message, and
+  // contract notices, which are stored when queued.
+  const again = rows.filter((r) => (r.attempts ?? 2) > 1 || r.campaign_id === null);
   if (again.length) {
     for (const b of storedMessages(core, again.map((r) => r.id))) {
       const m = storedMessage(b);
@@ -268,7 +271,7 @@ export function renderForSend(core: Core, cache: RenderCache, rows: SendRow[]): 
   for (const r of rows) {
     if (out.has(r.id)) continue;
     const { notice: m, share } = cache.renderShared(r);
-    if (share) {
+    if (share && r.campaign_id !== null) {
       share.storedId ??= insertSharedRender(core, { campaignId: r.campaign_id, parts: share.parts, ics: share.ics, method: share.method }, ts);
       setSharedMessage(core, r.id, m.subject, m.icsMethod, share.storedId);
     } else {

@@ -58,7 +58,8 @@ const RECOVERED =
 
 interface Claimed {
   id: number;
-  campaignId: number;
+  /** null: a contract notice (electron/core/contracts/reminders.ts). */
+  campaignId: number | null;
   email: string;
   contactName: string;
   messageId: string;
@@ -152,7 +153,7 @@ export class NoticeSender {
   }
 
   /** Campaign counts changed outside the sender (resend, mark sent, cancel): emit progress soon. */
-  touched(campaignIds: number[]): void {
+  touched(campaignIds: (number | null)[]): void {
     for (const id of campaignIds) this.events.touched(id);
   }
 

@@ -7,13 +7,13 @@ import { markSentBatch } from './outbox-store.js';
  * maxConnections × 8 rows are ever in that state.
  */
 export class PendingSent {
-  private batch: { id: number; campaignId: number; response: string; ts: string }[] = [];
+  private batch: { id: number; campaignId: number | null; response: string; ts: string }[] = [];
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(
     private readonly core: Core,
-    private readonly touched: (campaignId: number) => void,
+    private readonly touched: (campaignId: number | null) => void,
     private readonly afterTimedFlush: () => void,
   ) {}
 
@@ -21,7 +21,7 @@ export class PendingSent {
     return this.batch.length;
   }
 
-  push(b: { id: number; campaignId: number; response: string; ts: string }): void {
+  push(b: { id: number; campaignId: number | null; response: string; ts: string }): void {
     this.batch.push(b);
     if (!this.timer && !this.closed) {
       this.timer = setTimeout(() => {

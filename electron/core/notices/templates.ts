@@ -236,6 +236,19 @@ export function renderParts(t: { subject: string; html: string; text: string }, 
   };
 }
 
+/**
+ * Renders a template over any flat set of values (the contract notices, electron/core/contracts/):
+ * the same compilation, HTML escaping and control-character and subject clean-up as window notices.
+ */
+export function renderFlat(t: { subject: string; html: string; text: string }, vars: Record<string, string | number>): { subject: string; html: string; text: string } {
+  const v = Object.fromEntries(Object.entries(vars).map(([k, x]) => [k, typeof x === 'string' ? x.replace(CONTROL, '') : x]));
+  return {
+    subject: compiled(t.subject, false)(v).replace(/\s*[\r\n]+\s*/g, ' ').trim(),
+    html: compiled(t.html, true)(v),
+    text: compiled(t.text, false)(v),
+  };
+}
+
 // ---------------------------------------------------------------- per-recipient rendering, prepared once
 
 /** Stands for the contact's name while a template is rendered once for a whole customer. */

@@ -29,7 +29,8 @@ function nodemailerMessage(from: string, m: OutgoingMessage) {
     text: m.text,
     ...(m.html !== undefined ? { html: m.html } : {}),
     ...(m.messageId !== undefined ? { messageId: m.messageId } : {}),
-    ...(m.ics !== undefined ? { attachments: [{ filename: 'invite.ics', content: m.ics, contentType: `text/calendar; charset=utf-8; method=${m.icsMethod ?? 'REQUEST'}` }] } : {}),
+    // no invitation (a contract notice stores an empty one): no attachment
+    ...(m.ics ? { attachments: [{ filename: 'invite.ics', content: m.ics, contentType: `text/calendar; charset=utf-8; method=${m.icsMethod ?? 'REQUEST'}` }] } : {}),
   };
 }
 

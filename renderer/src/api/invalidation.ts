@@ -3,7 +3,7 @@
  * TypeScript, no React: test/unit/queries.test.ts checks the table against the contract.
  */
 import { ENTITIES } from '../../../shared/contract/inventory.js';
-import type { EventName, EventPayload, MethodInput, MethodName } from '../../../shared/contract/index.js';
+import { METHOD_NAMES, type EventName, type EventPayload, type MethodInput, type MethodName } from '../../../shared/contract/index.js';
 
 /** A method name, or every method of a group: `'windows.*'` matches `windows.get`, `windows.list`… */
 export type MethodPattern = MethodName | `${string}.*`;
@@ -37,6 +37,16 @@ export const EVENT_INVALIDATES: { [E in EventName]?: (payload: EventPayload<E>) 
   'dbpatch.changed': () => ['dbpatch.*', 'provision.review'],
   // A connection test or a collection is the server's last check (servers list, Today).
   'servers.checked': () => ['servers.checks', 'stats.failing'],
+  // Logs pruned: run views say so, Settings shows the new figures.
+  'history.changed': () => ['runs.get', 'runs.list', 'runs.exportLog', 'history.status'],
+  // Events were dropped (a stalled tab, a renderer that fell behind): every open read reloads.
+  'events.resync': () => METHOD_NAMES,
+  // a suspension run moved (its state, a host's step or log): the suspension views, the contracts' status and the audit
+  'suspension.changed': () => ['suspension.*', 'contracts.*', 'audit.*'],
+  // a contract's lifecycle moved (evaluation, hold, renewal, decision…): its stage, timeline, history,
+  // Today's decisions, the reminders queued (ledger), the suspensions a decision or renewal started
+  // (a renewal moves the end date: the windows' contract_expires conflicts follow)
+  'contracts.lifecycle': () => ['contracts.*', 'suspension.*', 'outbox.*', 'audit.*', 'windows.conflicts', 'windows.conflictCounts'],
 };
 
 export function matches(pattern: MethodPattern, method: string): boolean {

@@ -46,14 +46,19 @@ export function ContractsScreen() {
       filters={{ state: state || undefined }}
       rowClass={(c) => (c.state === 'suspended' ? 'row-alert' : '')}
       toolbar={
-        <select aria-label="Filter by state" value={state} onChange={(e) => setState(e.target.value)} className="toolbar-select">
-          <option value="">All states</option>
-          {CONTRACT_STATES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
+        <>
+          <a className="btn" href={href('/contracts/timeline')} data-testid="open-timeline">
+            Expiry timeline
+          </a>
+          <select aria-label="Filter by state" value={state} onChange={(e) => setState(e.target.value)} className="toolbar-select">
+            <option value="">All states</option>
+            {CONTRACT_STATES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </>
       }
     />
   );
@@ -144,7 +149,11 @@ function ContractForm({ form, rec }: { form: Form<Draft>; rec: Record<string, un
           <TextField form={form} name="startDate" label="Start" type="date" />
           <TextField form={form} name="endDate" label="End (expiry)" type="date" />
           <NumberField form={form} name="graceDays" label="Grace days" min={0} max={365} hint="After the end date, before suspension." />
-          <SelectField form={form} name="state" label="State" options={CONTRACT_STATES.map((s) => ({ value: s, label: s }))} />
+          <FieldShell id="contract-state" label="State" hint={rec ? 'Kept by the lifecycle: renew, hold or terminate on its lifecycle page.' : 'Active; the lifecycle moves it from then on.'}>
+            <output id="contract-state" className="readonly-value">
+              <ContractStateBadge state={String(form.get('state'))} />
+            </output>
+          </FieldShell>
           <MultiSelectField form={form} name="applicationIds" label="Applications covered" options={apps.options} className="span-2" />
           <div className="span-2 stack-fields">
             <TextArea form={form} name="suspensionAction" label="Suspension action" mono rows={3} hint="What suspends access, e.g. switch the vhost to the “suspended” page." />
@@ -222,7 +231,10 @@ export const contractSpec: EditorSpec = {
   subtitle: (rec) => (
     <>
       Hosting contract of <a href={href(`/customers/${String(rec.customerId)}`)}>{String(rec.customerName)}</a> · {formatDate(String(rec.startDate))} →{' '}
-      {formatDate(String(rec.endDate))} <ContractStateBadge state={String(rec.state)} />
+      {formatDate(String(rec.endDate))} <ContractStateBadge state={String(rec.state)} /> ·{' '}
+      <a href={href(`/contracts/${rec.id}/lifecycle`)} data-testid="open-lifecycle">
+        Lifecycle: reminders, holds, suspensions
+      </a>
     </>
   ),
   label: (r) => String(r.reference),

@@ -6,7 +6,9 @@ import { Icon } from '../../components/Icon.js';
 import { useToast } from '../../components/Toasts.js';
 import { formatBytes, formatDateTime } from '../../lib/format.js';
 import { errorMessage } from '../../lib/form.js';
+import { PolicyDefaultsSection } from '../contracts/PolicyForm.js';
 import { BrowserTokenSection } from './BrowserTokenSection.js';
+import { HistorySection } from './HistorySection.js';
 import { href } from '../../lib/router.js';
 
 /** The core announces the new name with `settings.changed`, which refreshes every `system.info` (the sidebar shows it). */
@@ -64,6 +66,10 @@ export function SettingsScreen() {
           <Section title="Operator">
             <OperatorForm current={d.operator} />
           </Section>
+          <Section title="Hosting contracts: default lifecycle" id="contract-policy">
+            <p className="muted small">Every contract follows these unless it sets its own (on its lifecycle page). Reminders go out in each customer’s language and time zone.</p>
+            <PolicyDefaultsSection />
+          </Section>
           <Section title="Elsewhere">
             <ul className="link-list" data-testid="settings-links">
               <li>
@@ -110,6 +116,7 @@ export function SettingsScreen() {
               <dd>{d.schemaVersion}</dd>
             </dl>
           </Section>
+          <HistorySection />
           {d.shell === 'web' && <BrowserTokenSection />}
           <Section title="Database backups" count={d.backups.length}>
             {d.backups.length ? (

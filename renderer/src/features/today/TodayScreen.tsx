@@ -10,6 +10,7 @@ import { href } from '../../lib/router.js';
 import { ContractStateBadge, ExpiryBadge } from '../inventory/contractBits.js';
 import { META } from '../inventory/meta.js';
 import { TODAY_PANELS } from '../../panels.js';
+import { DueDecisions } from '../contracts/DueDecisions.js';
 import { contractCards } from './contractCards.js';
 import { GettingStarted } from './GettingStarted.js';
 
@@ -80,6 +81,7 @@ export function TodayScreen() {
       </div>
       <GettingStarted counts={counts} />
       <div className="today-grid">
+        <DueDecisions />
         <Section title="Expired, not suspended" count={expired.length}>
           <div data-testid="today-expired">
             <ContractRows items={expired} empty="No contract is past its end date without being suspended." />
