@@ -26,6 +26,8 @@ const LAYERS = {
 const PACKAGES = {
   electron: ['electron/main/**', 'electron/preload/**'],
   ssh2: ['electron/core/ssh/**'],
+  // node-postgres: the PostgreSQL engine of database patches.
+  pg: ['electron/core/dbpatch/pg/**'],
   nodemailer: ['electron/core/notices/transport.ts'],
   'better-sqlite3': STORES,
   // The local executor, and the git archive packer.

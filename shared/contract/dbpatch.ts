@@ -215,6 +215,24 @@ export const RollbackPlan = z.object({
 });
 export type RollbackPlan = z.infer<typeof RollbackPlan>;
 
+// ---------------------------------------------------------------- upgrade review
+export const SourceReview = z.object({
+  /** release: read from the source's db/patches/; imported: the source has none, the patches imported into Puesta apply. */
+  from: z.enum(['release', 'imported']),
+  /** The patches the run would apply, in order. */
+  patches: z.array(PatchId),
+  databases: z.array(
+    z.object({
+      databaseId: Id,
+      name: z.string(),
+      /** Pending (and edited applied) patches, with the dry run's verdict (null: the database could not be reached, see error). */
+      pending: z.array(z.object({ patchId: PatchId, verdict: z.enum(['safe', 'window', 'refused']).nullable(), reasons: z.array(z.string()), estimateMs: z.number().nullable() })),
+      error: z.string().nullable(),
+    }),
+  ),
+});
+export type SourceReview = z.infer<typeof SourceReview>;
+
 const AppInput = z.object({ applicationId: Id }).strict();
 const DbPatchInput = z.object({ databaseId: Id, patchId: PatchId }).strict();
 
@@ -263,6 +281,11 @@ export const dbpatchMethods = {
     'Create or change a database of an application (password kept in the secret store)',
   ),
   'dbpatch.sync': method(z.object({ databaseId: Id }).strict(), z.object({ states: z.array(PatchState) }), "Read the target database's ledger into the local mirror"),
+  'dbpatch.review': method(
+    z.object({ applicationId: Id, source: z.object({ kind: z.enum(['directory', 'tarball']), path: z.string().min(1).max(4096) }).strict() }).strict(),
+    SourceReview,
+    "Upgrade review of a local release source before it is uploaded: its db/patches/ read here, pending per database with the dry run's verdict",
+  ),
   'dbpatch.dryRun': method(z.object({ databaseId: Id, patchIds: z.array(PatchId).optional() }).strict(), DryRun, 'Dry run of the pending patches (or the ones named): nothing is written to the application schema'),
   'dbpatch.acknowledge': method(
     DbPatchInput.extend({ what: z.enum(['checksum', 'risk', 'lossy']), reason: z.string().trim().min(1).max(2000) }).strict(),

@@ -11,12 +11,13 @@
  * (targets: stall_ratio ≥ 5, estimate_error ≤ 2.0, every lock mode right).
  */
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import type { Patch } from '../../shared/contract/dbpatch.js';
 import { PatchMeta } from '../../shared/contract/dbpatch.js';
 import { applyPending, type PatchRunContext } from '../../electron/core/dbpatch/apply.js';
 import { planOf } from '../../electron/core/dbpatch/dryrun.js';
 import { PostgresTarget } from '../../electron/core/dbpatch/pg/postgres.js';
-import { PgConnection } from '../../electron/core/dbpatch/pg/wire.js';
+import { PgConnection } from '../../electron/core/dbpatch/pg/client.js';
 import { patchChecksum, splitStatements } from '../../electron/core/dbpatch/sql-text.js';
 import { call } from '../helpers/api.js';
 import { makeCore } from '../helpers/core.js';
@@ -37,7 +38,13 @@ const KINDS: { sql: string; lock: string }[] = [
 ];
 
 const pg = await startPostgres(['shared_buffers=256MB', 'max_wal_size=4GB']);
-const connect = () => PgConnection.connect({ host: '127.0.0.1', port: pg.port, user: 'shop', database: 'shop', password: PASSWORD });
+/** A direct TCP stream to the bench's server (the product's streams are SSH forwards). */
+const tcp = () =>
+  new Promise<net.Socket>((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port: pg.port });
+    s.once('connect', () => resolve(s)).once('error', reject);
+  });
+const connect = () => PgConnection.connect({ stream: tcp, user: 'shop', database: 'shop', password: PASSWORD });
 let tc: ReturnType<typeof makeCore> | null = null;
 try {
   pg.psql(`CREATE ROLE shop LOGIN PASSWORD '${PASSWORD}'; CREATE DATABASE shop OWNER shop;`);

@@ -158,4 +158,27 @@ describe('database patches in the UI', () => {
     await expect.poll(() => page.getByTestId('dryrun-backup').innerText(), { timeout: 20_000 }).toMatch(/main: last backup \d+ min old \(dumped before patches\)/);
     await page.screenshot({ path: path.join(SHOTS, 'dbpatch-dryrun-backup.png'), fullPage: true });
   }, 120_000);
+
+  it('the upgrade review of a directory source lists its pending patches per database with their verdicts, before anything is uploaded', async () => {
+    patch('0005-flag', { reversible: 'yes', compat: 'expand' }, 'ALTER TABLE orders ADD COLUMN flag int DEFAULT 0;', 'ALTER TABLE orders DROP COLUMN flag;');
+    patch('0006-token', { reversible: 'yes', compat: 'expand' }, 'ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();', 'ALTER TABLE orders DROP COLUMN token;');
+    const src = world.src('v6');
+    cpSync(path.join(T, 'patches'), path.join(src, 'db', 'patches'), { recursive: true });
+    await page.goto(`${app.base}#/runs/new?app=${world.appId}&kind=upgrade`);
+    await page.getByTestId('new-run').waitFor();
+    await expect.poll(() => page.locator('#run-env').inputValue()).toBe(String(world.envId));
+    await page.locator('#run-srckind').selectOption('directory');
+    await page.locator('#run-src').fill(src);
+    await page.locator('#run-label').fill('v6');
+    await page.getByTestId('preview-plan').click();
+    const review = page.getByTestId('release-patches-review');
+    await review.waitFor({ timeout: 30_000 });
+    expect(await review.innerText()).toMatch(/carries \d+ patches in db\/patches\//);
+    expect(await page.getByTestId('review-patch-0005-flag').innerText()).toContain('safe');
+    expect(await page.getByTestId('review-patch-0006-token').innerText()).toContain('refused until acknowledged');
+    expect(await page.getByTestId('review-db-main').locator('li').count()).toBe(2);
+    await review.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'dbpatch-upgrade-review.png'), fullPage: true });
+    expect(pg.psql("SELECT count(*) FROM puesta.patch_ledger WHERE patch_id IN ('0005-flag', '0006-token')", 'shop')).toBe('0');
+  }, 120_000);
 });

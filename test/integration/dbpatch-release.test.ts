@@ -7,6 +7,7 @@
  * 127.0.0.1, reached through the host's tunnel.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -255,5 +256,75 @@ describe('patches read from the release', () => {
     expect(failedError(bad)).toMatch(/0003-endless statement 1: 32 batches of 100 and rows still match: its WHERE must leave out the rows already changed/);
     expect(sq("SELECT state || ':' || statements_done FROM puesta.patch_ledger WHERE patch_id = '0003-endless'")).toBe('applying:0');
     await call(tc.core, 'runs.act', { id: bad.id, action: 'abort' });
+  }, 120_000);
+
+  it('a rollback past an irreversible patch decided "restore" restores the pre-patch dump on the host: the data the patch changed is back, ledger and audit say so', async () => {
+    const backups = openDir('restore-backups');
+    const { appId, sq } = await appWithDatabase('restshop', { backupDir: backups, backupBeforePatch: true, backupMaxAgeHours: 24 });
+    const v1 = await runToEnd(appId, 'install', 'v1', { '0001-orders': ORDERS });
+    expect(v1.state, failedError(v1)).toBe('succeeded');
+    sq("UPDATE orders SET note = 'kept ' || id WHERE id <= 10");
+    const wipe: Def = { meta: { reversible: 'no', compat: 'contract' }, up: 'ALTER TABLE orders DROP COLUMN note;\nCREATE TABLE audit (id int);' };
+    // the destructive up is refused until acknowledged for this database
+    const dbId = (await call(tc.core, 'dbpatch.list', { applicationId: appId })).databases[0]!.id;
+    release(`app${appId}`, 'v2', { '0001-orders': ORDERS, '0002-wipe': wipe });
+    await call(tc.core, 'dbpatch.import', { applicationId: appId, path: path.join(T, 'src', `app${appId}`, 'v2', 'db', 'patches') });
+    await call(tc.core, 'dbpatch.acknowledge', { databaseId: dbId, patchId: '0002-wipe', what: 'risk', reason: 'note moves to another service' });
+    const v2 = await runToEnd(appId, 'upgrade', 'v2', { '0001-orders': ORDERS, '0002-wipe': wipe });
+    expect(v2.state, failedError(v2)).toBe('succeeded');
+    expect(sq("SELECT count(*) FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'note' AND NOT attisdropped")).toBe('0');
+    // a write after the patch: the restore loses it (the log says everything since is lost)
+    sq('INSERT INTO orders DEFAULT VALUES');
+
+    const plan = await call(tc.core, 'dbpatch.rollbackPlan', { applicationId: appId, environmentId: envId, toReleaseKey: v1.releaseKey });
+    expect([plan.blocked, plan.appOnlyOffered, plan.patches.map((p) => p.patchId)]).toEqual([true, false, ['0002-wipe']]);
+    expect((await fails(tc.core, 'dbpatch.decideRollback', { applicationId: appId, environmentId: envId, toReleaseKey: v1.releaseKey, decision: 'restore', confirm: 'restshopX' })).code).toBe('INVALID_INPUT');
+    await call(tc.core, 'dbpatch.decideRollback', { applicationId: appId, environmentId: envId, toReleaseKey: v1.releaseKey, decision: 'restore', confirm: 'restshop' });
+    const rb = await settle((await call(tc.core, 'runs.start', { applicationId: appId, environmentId: envId, kind: 'rollback', rollbackTo: v1.releaseKey })).id);
+    expect(rb.state, failedError(rb)).toBe('succeeded');
+    // the v2 run's pre-patch dump (not v1's, taken before the orders table existed)
+    const v2dump = (await call(tc.core, 'dbpatch.list', { applicationId: appId })).backups[0]!;
+    const revertLog = await stepLog(rb, 'db-revert');
+    expect(revertLog).toContain(`Restoring main from ${v2dump.path} (taken ${v2dump.takenAt}, `);
+    expect(revertLog).toMatch(/, \d+ min old\): undoes 0002-wipe; everything written since is lost/);
+    expect(sq("SELECT count(*) || ':' || count(*) FILTER (WHERE note LIKE 'kept %') FROM orders")).toBe('500:10');
+    expect(sq("SELECT direction || ':' || note FROM puesta.patch_ledger WHERE patch_id = '0002-wipe' ORDER BY id DESC LIMIT 1")).toBe(`down:restored from ${v2dump.path} (${v2dump.takenAt})`);
+    const st = (await call(tc.core, 'dbpatch.list', { applicationId: appId })).states.find((s) => s.patchId === '0002-wipe')!;
+    expect(st.state).not.toBe('applied');
+    const audit = await call(tc.core, 'audit.list', { action: 'dbpatch.restore', limit: 5, offset: 0 });
+    expect(audit.items.map((a) => a.action)).toEqual(['dbpatch.restore']);
+    // the decision was used: the next rollback past an irreversible patch needs a new one
+    expect((await call(tc.core, 'dbpatch.rollbackPlan', { applicationId: appId, environmentId: envId, toReleaseKey: v1.releaseKey })).decision).toBeNull();
+  }, 180_000);
+
+  it('the upgrade review reads db/patches/ of a local directory or .tar.gz source before upload: pending per database, with verdicts; an edited applied patch is refused', async () => {
+    const { appId, sq } = await appWithDatabase('revshop');
+    const v1 = await runToEnd(appId, 'install', 'v1', { '0001-orders': ORDERS });
+    expect(v1.state, failedError(v1)).toBe('succeeded');
+    const v2 = release(`app${appId}`, 'v2', {
+      '0001-orders': ORDERS,
+      '0002-status': { meta: { reversible: 'yes', compat: 'expand' }, up: "ALTER TABLE orders ADD COLUMN status text DEFAULT 'new';", down: 'ALTER TABLE orders DROP COLUMN status;' },
+      '0003-token': { meta: { reversible: 'yes', compat: 'expand' }, up: 'ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();', down: 'ALTER TABLE orders DROP COLUMN token;' },
+    });
+    const tarball = path.join(T, 'revshop-v2.tar.gz');
+    execFileSync('tar', ['-czf', tarball, '-C', v2.path, '.']);
+    const verdicts = (r: MethodOutput<'dbpatch.review'>) => r.databases.map((d) => [d.name, d.error, d.pending.map((p) => `${p.patchId}:${p.verdict}`)]);
+    for (const source of [v2, { kind: 'tarball' as const, path: tarball }]) {
+      const r = await call(tc.core, 'dbpatch.review', { applicationId: appId, source });
+      expect([r.from, r.patches]).toEqual(['release', ['0001-orders', '0002-status', '0003-token']]);
+      // 0001 is applied; the volatile default is refused until acknowledged
+      expect(verdicts(r)).toEqual([['main', null, ['0002-status:safe', '0003-token:refused']]]);
+      expect(r.databases[0]!.pending[1]!.reasons.join(' ')).toMatch(/refused until acknowledged/);
+    }
+    // read here, not imported nor applied
+    expect((await call(tc.core, 'dbpatch.list', { applicationId: appId })).patches.map((p) => p.patchId)).toEqual(['0001-orders']);
+    expect(sq('SELECT count(*) FROM puesta.patch_ledger')).toBe('1');
+    // a release editing the applied 0001: listed as refused
+    const edited = await call(tc.core, 'dbpatch.review', { applicationId: appId, source: release(`app${appId}`, 'v3', { '0001-orders': { ...ORDERS, up: ORDERS.up.replace('500', '600') } }) });
+    expect(verdicts(edited)).toEqual([['main', null, ['0001-orders:refused']]]);
+    // a source without db/patches/: the imported patches apply
+    const bare = path.join(T, 'bare');
+    mkdirSync(bare, { recursive: true });
+    expect((await call(tc.core, 'dbpatch.review', { applicationId: appId, source: { kind: 'directory', path: bare } })).from).toBe('imported');
   }, 120_000);
 });

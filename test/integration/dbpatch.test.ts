@@ -9,11 +9,13 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pgClient from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPending } from '../../electron/core/dbpatch/apply.js';
 import { openTarget } from '../../electron/core/dbpatch/connect.js';
 import { databaseOf, patchesOf } from '../../electron/core/dbpatch/patch-store.js';
-import { PgConnection } from '../../electron/core/dbpatch/pg/wire.js';
+import { PgConnection, PgError } from '../../electron/core/dbpatch/pg/client.js';
+import { serverTarget } from '../../electron/core/ssh/target.js';
 import type { MethodOutput, PatchMeta } from '../../shared/contract/index.js';
 import { call, fails } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
@@ -21,6 +23,7 @@ import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startHosts, trustAll, type TestHosts } from '../hosts/index.js';
 
 const CHILD = path.join(import.meta.dirname, 'fixtures', 'run-child.ts');
+const APPLY_CHILD = path.join(import.meta.dirname, 'fixtures', 'dbpatch-apply-child.ts');
 let pg: TestPostgres;
 let hs: TestHosts;
 let tc: TestCore;
@@ -166,12 +169,40 @@ describe('database patches through an SSH tunnel', () => {
     expect(sq("SELECT state || ':' || statements_done FROM puesta.patch_ledger WHERE patch_id = '0004-widgets'")).toBe('done:2');
   }, 30_000);
 
+  it('node-postgres on a forwarded SSH stream: cancel stops the running statement from a second session (SQLSTATE 57014); the streams hold a channel while open', async () => {
+    const db = databaseOf(tc.core, dbId);
+    const o = await openTarget(tc.core, db, 'test');
+    try {
+      expect(tc.core.services.ssh.stats(db.serverId).activeChannels).toBe(1);
+      expect(sq("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'puesta test'")).toBe('1');
+      const t0 = Date.now();
+      const sleeping = o.target.exec('SELECT pg_sleep(30)').then(
+        () => null,
+        (e: unknown) => e,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      await o.target.cancel();
+      const e = await sleeping;
+      expect(e).toBeInstanceOf(PgError);
+      expect((e as PgError).sqlstate).toBe('57014');
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      expect(await o.target.bool('SELECT true')).toBe(true);
+    } finally {
+      await o.close();
+    }
+    await expect.poll(() => tc.core.services.ssh.stats(db.serverId).activeChannels).toBe(0);
+    // a wrong password is the login's refusal (SCRAM over the forwarded stream), not a database error
+    const stream = () => tc.core.services.ssh.forward(serverTarget(tc.core, db.serverId), '127.0.0.1', pg.port);
+    await expect(PgConnection.connect({ stream, user: 'shop', database: 'shop', password: 'wrong' })).rejects.toMatchObject({ code: 'SSH_AUTH_FAILED' });
+  }, 30_000);
+
   it('behind a 6 s reader: the patch retries on lock_timeout, readers wait < lock_timeout + 300 ms, and it lands after', async () => {
     await importMore({ '0005-flag': { meta: { reversible: 'yes', compat: 'expand', lockTimeoutMs: 1000, retries: 20 }, up: 'ALTER TABLE orders ADD COLUMN flag int DEFAULT 0;', down: 'ALTER TABLE orders DROP COLUMN flag;' } });
     const blocker = spawn('runuser', ['-u', 'postgres', '--', '/usr/lib/postgresql/15/bin/psql', '-h', pg.socketDir, '-p', String(pg.port), '-d', 'shop', '-X', '-q', '-c', 'BEGIN; SELECT count(*) FROM orders; SELECT pg_sleep(6); COMMIT;']);
     const blockerDone = new Promise((r) => blocker.on('exit', r));
     await new Promise((r) => setTimeout(r, 500));
-    const reader = await PgConnection.connect({ host: '127.0.0.1', port: pg.port, user: 'shop', database: 'shop', password: PASSWORD });
+    const reader = new pgClient.Client({ host: '127.0.0.1', port: pg.port, user: 'shop', database: 'shop', password: PASSWORD });
+    await reader.connect();
     let stop = false;
     let worst = 0;
     const reading = (async () => {
@@ -190,7 +221,7 @@ describe('database patches through an SSH tunnel', () => {
     } finally {
       stop = true;
       await reading;
-      await reader.close();
+      await reader.end();
       await blockerDone;
     }
     const took = Date.now() - t0;
@@ -200,12 +231,58 @@ describe('database patches through an SSH tunnel', () => {
     expect(worst).toBeLessThan(1300);
   }, 40_000);
 
-  it('two sessions applying at once (CREATE INDEX CONCURRENTLY): no deadlock, the second finds nothing to do', async () => {
-    await importMore({ '0006-idx': { meta: { reversible: 'yes', compat: 'expand', transactional: false }, up: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_amount ON orders (amount);', down: 'DROP INDEX CONCURRENTLY IF EXISTS orders_amount;' } });
-    const [a, b] = await Promise.all([applyDirect(), applyDirect()]);
-    expect([...a.applied, ...b.applied]).toEqual(['0006-idx']);
+  it('two Puesta processes (own data folders) applying at once (CREATE INDEX CONCURRENTLY): no deadlock, the second finds nothing to do', async () => {
+    const idx: Record<string, Def> = { '0006-idx': { meta: { reversible: 'yes', compat: 'expand', transactional: false }, up: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_amount ON orders (amount);', down: 'DROP INDEX CONCURRENTLY IF EXISTS orders_amount;' } };
+    const patchesDir = writePatches(path.join(T, 'race'), idx);
+    const children = ['bob', 'carol'].map((operator) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', APPLY_CHILD, JSON.stringify({ host: hs.hosts[0], pgPort: pg.port, password: PASSWORD, patchesDir, operator })], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const events: { ev: string; result?: { applied: string[]; skipped: string[] }; message?: string; log?: string }[] = [];
+      let buf = '';
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const next = (ev: string) =>
+        new Promise<(typeof events)[number]>((resolve, reject) => {
+          const look = () => {
+            const m = events.find((e) => e.ev === ev || e.ev === 'error');
+            if (m) return resolve(m);
+          };
+          child.stdout!.on('data', (d: Buffer) => {
+            buf += d.toString();
+            let nl;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+              events.push(JSON.parse(buf.slice(0, nl)));
+              buf = buf.slice(nl + 1);
+            }
+            look();
+          });
+          child.once('exit', (code) => reject(new Error(`child ${operator} exited (${code}) before '${ev}': ${err}`)));
+          look();
+        });
+      const done = next('done');
+      done.catch(() => undefined); // awaited below once both are ready
+      return { child, ready: next('ready'), done, pid: child.pid };
+    });
+    try {
+      for (const c of children) {
+        const m = await c.ready;
+        expect(m.ev, m.message).toBe('ready');
+      }
+      // both start together: each its own process, pool, SSH connection and forwarded stream
+      for (const c of children) c.child.stdin!.write('go\n');
+      const [a, b] = await Promise.all(children.map((c) => c.done));
+      expect([a!.ev, b!.ev], JSON.stringify([a, b])).toEqual(['done', 'done']);
+      expect(children[0]!.pid).not.toBe(children[1]!.pid);
+      expect([...a!.result!.applied, ...b!.result!.applied]).toEqual(['0006-idx']);
+      expect([a!.result!.applied.length, b!.result!.applied.length].sort()).toEqual([0, 1]);
+    } finally {
+      for (const c of children) c.child.kill('SIGKILL');
+    }
     expect(sq("SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_amount'::regclass")).toBe('t');
-  }, 60_000);
+    expect(sq("SELECT count(*) || ':' || min(operator) FROM puesta.patch_ledger WHERE patch_id = '0006-idx'")).toMatch(/^1:(bob|carol)$/);
+    // this process too: nothing left to do once it knows the patch
+    await importMore(idx);
+    expect(await applyDirect()).toEqual({ applied: [], skipped: [] });
+  }, 90_000);
 
   it('a whitespace edit of an applied patch is not a mismatch; a real edit is, until accepted (audited)', async () => {
     const dir = path.join(T, 'patches', '0002-status');

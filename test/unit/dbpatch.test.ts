@@ -1,13 +1,17 @@
 /** Database patches, the pure parts: statements split as PostgreSQL reads them, checksums that ignore cosmetic edits, the form-based classification and lint, the patch folder format, the estimate. */
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { classify, lintPatch } from '../../electron/core/dbpatch/classify.js';
 import { estimateMs, summary } from '../../electron/core/dbpatch/estimate.js';
 import { batchedUpdate, batchLimit } from '../../electron/core/dbpatch/batch.js';
 import { backupRefusal, dumpName, newestFile, scanCommand } from '../../electron/core/dbpatch/backup.js';
 import { readPatches } from '../../electron/core/dbpatch/format.js';
+import { readSourcePatches, tarFiles } from '../../electron/core/dbpatch/local-source.js';
+import { restoreCommand } from '../../electron/core/dbpatch/restore.js';
 import { listPatchesCommand, parsePatchListing, readReleasePatches } from '../../electron/core/dbpatch/release.js';
 import { LocalExecutor } from '../../electron/core/runs/local-exec.js';
 import { forTrace } from '../../electron/core/dbpatch/dryrun.js';
@@ -166,6 +170,36 @@ describe('patches read from a release on its host', () => {
   });
 });
 
+describe('patches of a local release source, read at plan time', () => {
+  it('reads db/patches/ of a folder and of the same release as a .tar.gz (long names included) alike; none there: null', () => {
+    const release = mkdtempSync(path.join(os.tmpdir(), 'puesta-src-'));
+    try {
+      const long = `0002-${'x'.repeat(95)}`;
+      for (const [id, meta] of [['0001-a', { reversible: 'yes', compat: 'expand' }], [long, { reversible: 'no', compat: 'contract', requires: ['0001-a'] }]] as const) {
+        mkdirSync(path.join(release, 'db', 'patches', id), { recursive: true });
+        writeFileSync(path.join(release, 'db', 'patches', id, 'patch.json'), JSON.stringify({ id, ...meta }));
+        writeFileSync(path.join(release, 'db', 'patches', id, 'up.sql'), `-- ${id}\nSELECT 'ñ';`);
+      }
+      writeFileSync(path.join(release, 'db', 'patches', '0001-a', 'down.sql'), 'SELECT 2;');
+      writeFileSync(path.join(release, 'VERSION'), 'v1');
+      const tgz = path.join(release, '..', `${path.basename(release)}.tar.gz`);
+      execFileSync('tar', ['-czf', tgz, '-C', release, '.']);
+      const dir = readSourcePatches({ kind: 'directory', path: release })!;
+      const tar = readSourcePatches({ kind: 'tarball', path: tgz })!;
+      expect(dir.map((p) => p.meta.id)).toEqual(['0001-a', long]);
+      expect(tar.map((p) => [p.meta.id, p.up, p.down, p.checksum])).toEqual(dir.map((p) => [p.meta.id, p.up, p.down, p.checksum]));
+      expect(tarFiles(gunzipSync(readFileSync(tgz))).map(([n]) => n)).toContain(`db/patches/${long}/patch.json`);
+      rmSync(path.join(release, 'db'), { recursive: true });
+      execFileSync('tar', ['-czf', tgz, '-C', release, '.']);
+      expect([readSourcePatches({ kind: 'directory', path: release }), readSourcePatches({ kind: 'tarball', path: tgz })]).toEqual([null, null]);
+      rmSync(tgz);
+      expect(() => readSourcePatches({ kind: 'tarball', path: tgz })).toThrow(/does not exist/);
+    } finally {
+      rmSync(release, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('pre-patch backups', () => {
   const db: Database = {
     id: 1, applicationId: 1, name: 'main db', engine: 'postgresql', serverId: 1, serverName: 's', host: '127.0.0.1', port: 5432, database: 'shop', user: 'shop', passwordSet: true,
@@ -191,6 +225,15 @@ describe('pre-patch backups', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('restores a dump with pg_restore in one transaction, a .sql.gz with psql; the file and the database quoted, the password on stdin', () => {
+    const c = restoreCommand({ ...db, database: "shop's" }, "/b/main db-1.dump");
+    expect(c).toContain("f='/b/main db-1.dump'");
+    expect(c).toMatch(/pg_restore --clean --if-exists --single-transaction --exit-on-error .* -d 'shop'\\''s' "\$f"/);
+    expect(c).toMatch(/\*\.sql\.gz\) gunzip -c -- "\$f" \| psql .*--single-transaction/);
+    expect(c).toContain('IFS= read -r PGPASSWORD');
+    expect(c).not.toContain('PGPASSWORD=');
   });
 
   it('refuses patches past the age limit or with no backup known; without a limit only shows the age', () => {

@@ -69,7 +69,8 @@ export interface BackupContext {
   signal?: AbortSignal;
 }
 
-async function run(ctx: BackupContext, command: string, what: string, stdin?: string) {
+/** Runs one command on the database's server; its stdout (a non-zero exit: COMMAND_FAILED with stderr's last line). */
+export async function runOnServer(ctx: BackupContext, command: string, what: string, stdin?: string) {
   const r = await ctx.executor.exec(ctx.target, command, { timeoutMs: 6 * HOUR, ...(stdin !== undefined ? { stdin } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   if (r.exitCode !== 0) throw new PuestaError('COMMAND_FAILED', `${what} on ${ctx.target.name} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
   return r.stdout;
@@ -79,7 +80,7 @@ async function run(ctx: BackupContext, command: string, what: string, stdin?: st
 export async function takeBackup(ctx: BackupContext, db: Database): Promise<Backup> {
   if (!db.backupDir) throw new PuestaError('PRECONDITION_FAILED', `${db.name} has no backup folder: set one to have a dump made before patches.`);
   const t0 = Date.now();
-  const out = await run(ctx, dumpCommand(db, dumpName(db, new Date())), `The pre-patch dump of ${db.name}`, `${ctx.core.secrets.get(passwordKey(db.id)) ?? ''}\n`);
+  const out = await runOnServer(ctx, dumpCommand(db, dumpName(db, new Date())), `The pre-patch dump of ${db.name}`, `${ctx.core.secrets.get(passwordKey(db.id)) ?? ''}\n`);
   const f = newestFile(out);
   if (!f) throw new PuestaError('COMMAND_FAILED', `The pre-patch dump of ${db.name} did not say which file it wrote.`);
   const b: Backup = { databaseId: db.id, ...f, source: 'pre-patch', runId: ctx.runId };
@@ -91,7 +92,7 @@ export async function takeBackup(ctx: BackupContext, db: Database): Promise<Back
 /** Records the newest file of the database's backup folder (none there: nothing recorded). */
 export async function findBackup(ctx: BackupContext, db: Database): Promise<Backup | null> {
   if (!db.backupDir) return null;
-  const f = newestFile(await run(ctx, scanCommand(db.backupDir), `Listing ${db.backupDir}`));
+  const f = newestFile(await runOnServer(ctx, scanCommand(db.backupDir), `Listing ${db.backupDir}`));
   if (!f) return null;
   const b: Backup = { databaseId: db.id, ...f, source: 'found', runId: ctx.runId };
   recordBackup(ctx.core, b);

@@ -1,7 +1,7 @@
 /**
- * Reaching a database: a local port forwarded through the SSH connection of its server (the
- * engine's tunnel, ssh2 forwardOut; no port opened on the server), then the PostgreSQL client on
- * it, the password read from the secret store. application_name tells who holds the lock.
+ * Reaching a database: a stream forwarded through the SSH connection of its server (the engine's
+ * forwardOut; no port opened on the server nor on the laptop), node-postgres on it, the password
+ * read from the secret store. application_name tells who holds the lock.
  */
 import type { Database } from '../../../shared/contract/dbpatch.js';
 import { PuestaError } from '../../../shared/errors.js';
@@ -9,7 +9,7 @@ import type { Core } from '../core.js';
 import { serverTarget } from '../ssh/target.js';
 import type { SshEngine } from '../ssh/types.js';
 import { PostgresTarget } from './pg/postgres.js';
-import { PgConnection, PgError } from './pg/wire.js';
+import { PgConnection, PgError } from './pg/client.js';
 import { passwordKey } from './patch-store.js';
 import type { PatchTarget } from './target.js';
 
@@ -19,28 +19,16 @@ export interface Opened {
 }
 
 export async function openTarget(core: Core, db: Database, who: string, executor: SshEngine = core.services.ssh): Promise<Opened> {
-  const tunnel = await executor.tunnel(serverTarget(core, db.serverId), db.host, db.port);
-  try {
-    const conn = await PgConnection.connect({
-      host: '127.0.0.1',
-      port: tunnel.localPort,
-      user: db.user,
-      database: db.database,
-      password: core.secrets.get(passwordKey(db.id)) ?? null,
-      applicationName: `puesta ${who}`.slice(0, 63),
-    });
-    const target = new PostgresTarget(conn);
-    return {
-      target,
-      close: async () => {
-        await target.close().catch(() => undefined);
-        await tunnel.close().catch(() => undefined);
-      },
-    };
-  } catch (e) {
-    await tunnel.close().catch(() => undefined);
-    throw e;
-  }
+  const server = serverTarget(core, db.serverId);
+  const conn = await PgConnection.connect({
+    stream: () => executor.forward(server, db.host, db.port),
+    user: db.user,
+    database: db.database,
+    password: core.secrets.get(passwordKey(db.id)) ?? null,
+    applicationName: `puesta ${who}`.slice(0, 63),
+  });
+  const target = new PostgresTarget(conn);
+  return { target, close: () => target.close().catch(() => undefined) };
 }
 
 /** Opens, runs `fn`, closes whatever happens. A database's own error crosses the boundary as COMMAND_FAILED with its SQLSTATE. */

@@ -12,6 +12,7 @@ import { readPatches } from './format.js';
 import { acknowledge, ledgerOf, statesOf } from './ledger-store.js';
 import { databaseOf, databasesOf, passwordKey, patchesOf, saveDatabase, upsertPatches } from './patch-store.js';
 import { lastBackupOf, releaseSets } from './release-store.js';
+import { reviewSource } from './review.js';
 import { decideRollback, lossyTable, rollbackPlan } from './rollback.js';
 
 type DbpatchMethod = keyof typeof dbpatchMethods;
@@ -61,6 +62,11 @@ export const dbpatchHandlers: Handlers<DbpatchMethod> = {
     const db = databaseOf(core, databaseId);
     const patches = patchesOf(core, db.applicationId);
     return { states: await withTarget(core, db, `${core.operator()} sync`, (t) => syncLedger({ core, db }, t, patches)) };
+  },
+
+  'dbpatch.review': (core, { applicationId, source }) => {
+    core.inventory.applications.get(applicationId);
+    return reviewSource(core, applicationId, source);
   },
 
   'dbpatch.dryRun': async (core, { databaseId, patchIds }) => {

@@ -48,3 +48,9 @@ export function lastBackupOf(core: Core, databaseId: number): Backup | null {
   const r = core.db.prepare('SELECT * FROM db_backups WHERE database_id = ? ORDER BY taken_at DESC, id DESC LIMIT 1').get(databaseId) as Record<string, unknown> | undefined;
   return r ? mapBackup(r) : null;
 }
+
+/** The newest backup of a database taken at or before `at` (the one from before a patch was applied). */
+export function backupBefore(core: Core, databaseId: number, at: string): Backup | null {
+  const r = core.db.prepare('SELECT * FROM db_backups WHERE database_id = ? AND taken_at <= ? ORDER BY taken_at DESC, id DESC LIMIT 1').get(databaseId, at) as Record<string, unknown> | undefined;
+  return r ? mapBackup(r) : null;
+}

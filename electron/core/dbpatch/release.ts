@@ -41,11 +41,19 @@ export function parsePatchListing(stdout: string, sourceDir: string): PatchFiles
   if (head === 'absent') return null;
   if (head !== 'present' || parts.pop() !== '' || parts.pop() !== 'end' || parts.length % 2)
     throw new PuestaError('COMMAND_FAILED', `The patch listing of ${sourceDir} is incomplete (more than 1 MiB of patches, or cut off): keep the release's patches smaller, or import them with dbpatch.import.`);
+  const files: [string, string][] = [];
+  for (let i = 0; i < parts.length; i += 2) files.push([parts[i]!, Buffer.from(parts[i + 1]!, 'base64').toString('utf8')]);
+  return patchesOfFiles(files, sourceDir);
+}
+
+/** Patches from `<folder>/<file>` texts (other file names ignored), in apply order. */
+export function patchesOfFiles(files: readonly [string, string][], sourceDir: string): PatchFiles[] {
   const folders = new Map<string, PatchTexts>();
-  for (let i = 0; i < parts.length; i += 2) {
-    const [folder, file] = parts[i]!.split('/') as [string, keyof typeof FILES];
+  for (const [name, text] of files) {
+    const [folder, file, more] = name.split('/');
+    if (!folder || more !== undefined || !Object.hasOwn(FILES, file ?? '')) continue;
     const texts = folders.get(folder) ?? { patchJson: null, up: null, down: null, verify: null };
-    texts[FILES[file]] = Buffer.from(parts[i + 1]!, 'base64').toString('utf8');
+    texts[FILES[file as keyof typeof FILES]] = text;
     folders.set(folder, texts);
   }
   // a folder without patch.json is not a patch (as for a local folder)

@@ -3,7 +3,8 @@
  * its install and upgrade checklists (before the switch: patches, then switch) and a `db-revert`
  * step in its rollback checklist (after the switch back). The step runs on every host and works on
  * the databases reached through that host: pending patches applied, or the patches of the release
- * being left undone — refused when one is irreversible and no operator decided how to pass it.
+ * being left undone — refused when one is irreversible and no operator decided how to pass it;
+ * decided "restore": the database is restored from its pre-patch backup (restore.ts).
  */
 import { ChecklistStep, type ChecklistKind } from '../../../shared/contract/runs.js';
 import type { Core } from '../core.js';
@@ -15,6 +16,7 @@ import { withTarget } from './connect.js';
 import { openDecision, useDecision } from './ledger-store.js';
 import { databasesOf, databasesVia, patchesOf, upsertPatches } from './patch-store.js';
 import { RELEASE_PATCH_DIR, readReleasePatches } from './release.js';
+import { restoreFromBackup, restoreSource } from './restore.js';
 import { recordReleaseSet } from './release-store.js';
 import { typeToUndo, undoList } from './rollback.js';
 
@@ -84,6 +86,18 @@ async function execute(ctx: HostContext): Promise<Outcome> {
     if (irreversible.length) {
       const decision = openDecision(core, run.applicationId, run.environmentId, to);
       if (!decision) return { ok: false, error: `Rollback blocked: ${irreversible.map((u) => u.patch.patchId).join(', ')} cannot be undone. Decide in the application's patches (app-only, restore from backup or forward-fix), then retry.` };
+      if (decision === 'restore') {
+        const server = { core, executor: ctx.executor, target: ctx.target, runId: run.id, log: ctx.log, signal: ctx.signal };
+        for (const db of dbs) {
+          const mine = list.filter((u) => u.db.id === db.id);
+          if (!mine.length) continue;
+          const backup = restoreSource(core, db, mine);
+          await withTarget(core, db, who, (t) => restoreFromBackup({ ...base, db }, t, server, backup, mine.map((u) => u.patch), patches), ctx.executor);
+        }
+        // used once the restore is done: a failed one is retried under the same decision
+        useDecision(core, run.applicationId, run.environmentId, run.id);
+        return { ok: true };
+      }
       useDecision(core, run.applicationId, run.environmentId, run.id);
       ctx.log('system', `Irreversible patches (${irreversible.map((u) => u.patch.patchId).join(', ')}): decision "${decision}" — the database is left as it is.\n`);
       return { ok: true };

@@ -9,7 +9,7 @@ import { LOCK_MODES } from '../../../../shared/contract/dbpatch.js';
 import { sqlIdent, sqlLiteral } from '../../provision/postgres.js';
 import { copyName, parseName, sqlName } from '../sql-text.js';
 import type { NewEntry, PatchTarget, SchemaCopy, TracedStatement } from '../target.js';
-import { PgConnection, PgError } from './wire.js';
+import { PgConnection, PgError } from './client.js';
 
 /** "PUES": the advisory lock key of Puesta's patch runs (one per database). */
 export const ADVISORY_KEY = 0x50554553;
@@ -96,8 +96,7 @@ CREATE TABLE IF NOT EXISTS ${LEDGER} (
     await this.conn.query(sql);
   }
   async execCount(sql: string): Promise<number> {
-    // the command tag: "UPDATE 1000", "INSERT 0 5"
-    return Number(/(\d+)$/.exec((await this.conn.query(sql)).command)?.[1] ?? 0);
+    return (await this.conn.query(sql)).rowCount;
   }
   async bool(sql: string): Promise<boolean | null> {
     const r = await this.conn.query(sql);

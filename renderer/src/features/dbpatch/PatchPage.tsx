@@ -9,7 +9,7 @@ import { href } from '../../lib/router.js';
 import { BackupAge } from './BackupAge.js';
 import { STATE_TONE } from './PatchesPanel.js';
 
-const VERDICT: Record<PatchDryRun['verdict'], { tone: Tone; label: string }> = {
+export const VERDICT: Record<PatchDryRun['verdict'], { tone: Tone; label: string }> = {
   safe: { tone: 'green', label: 'safe' },
   window: { tone: 'amber', label: 'needs a maintenance window' },
   refused: { tone: 'red', label: 'refused until acknowledged' },

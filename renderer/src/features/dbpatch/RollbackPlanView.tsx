@@ -11,7 +11,7 @@ import { ageText } from './BackupAge.js';
 type Decision = NonNullable<RollbackPlan['decision']>;
 const DECISIONS: { value: Decision; label: string; what: string }[] = [
   { value: 'app-only', label: 'Roll back the application only', what: 'the database keeps the patches; the previous release works with them (every irreversible patch is expand-compatible)' },
-  { value: 'restore', label: 'Restore from the pre-patch backup', what: 'a manual restore with its own checklist; changes written since the backup are lost' },
+  { value: 'restore', label: 'Restore from the pre-patch backup', what: 'the rollback run restores each database from its backup taken before these patches (pg_restore on its server); changes written since are lost' },
   { value: 'forward-fix', label: 'Fix forward', what: 'no rollback of the database: a new release repairs it' },
 ];
 

@@ -11,6 +11,7 @@ import { plural } from '../../lib/format.js';
 import { useAction } from '../../lib/hooks.js';
 import { href, navigate, useLocation } from '../../lib/router.js';
 import { useApplications, useEnvironments, useServers } from '../inventory/lookups.js';
+import { ReleasePatchesReview } from '../dbpatch/ReleasePatchesReview.js';
 import { UpgradeReview } from '../provision/UpgradeReview.js';
 import { PlanTable } from './PlanTable.js';
 import { defaultKind, rollbackChoices } from './outcome.js';
@@ -290,6 +291,7 @@ export function NewRunScreen() {
           </h2>
           <ErrorLine error={planError} testId="plan-error" />
           {kind === 'upgrade' && appId ? <UpgradeReview applicationId={appId} /> : null}
+          {plan && appId && kind !== 'rollback' && sourceKind !== 'git' && sourcePath.trim() ? <ReleasePatchesReview applicationId={appId} source={{ kind: sourceKind, path: sourcePath.trim() }} /> : null}
           {plan ? (
             <>
               <p className="muted">
