@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { journey } from '../helpers/journey.js';
 import { DEFAULT_PATHS } from '../../electron/core/provision/index.js';
 import { startHosts, trustAll, type TestHosts } from '../hosts/index.js';
 import { startApp, type App } from './harness.js';
@@ -82,7 +83,9 @@ const go = async (hash: string) => {
 };
 
 describe('new-application install from the UI', () => {
-  it('the Services & health panel starts empty; the DB password is not needed (no database)', async () => {
+  const step = journey('install from the UI, then operate what it installed (one journey)', 600_000);
+
+  step('the Services & health panel starts empty; the DB password is not needed (no database)', async () => {
     await go(`/applications/${appId}`);
     const panel = page.getByTestId('services-health');
     await panel.waitFor();
@@ -91,7 +94,7 @@ describe('new-application install from the UI', () => {
     await expect.poll(() => page.getByTestId('db-password').textContent()).toContain('not set');
   });
 
-  it('installs through the Runs wizard: the plan has the provisioning steps, the run succeeds', async () => {
+  step('installs through the Runs wizard: the plan has the provisioning steps, the run succeeds', async () => {
     await page.getByTestId('deploy').click();
     await page.getByTestId('new-run').waitFor();
     await expect.poll(() => page.locator('#run-env').inputValue()).toBe(String(envId));
@@ -118,7 +121,7 @@ describe('new-application install from the UI', () => {
     expect((await hosts.hosts[0]!.rootExec(`supervisorctl -c ${SUP_CONF} status`)).stdout).toMatch(/worker_02\s+RUNNING/);
   });
 
-  it('shows the running counts, health and host metrics; Collect now refreshes them', async () => {
+  step('shows the running counts, health and host metrics; Collect now refreshes them', async () => {
     await go(`/applications/${appId}`);
     const host = page.getByTestId('prov-host-app-01');
     await host.waitFor();
@@ -146,7 +149,7 @@ describe('new-application install from the UI', () => {
     await dark.close();
   });
 
-  it('stops the worker after a confirmation (audited); the panel shows 0/2, Start brings it back', async () => {
+  step('stops the worker after a confirmation (audited); the panel shows 0/2, Start brings it back', async () => {
     const host = page.getByTestId('prov-host-app-01');
     await page.getByRole('button', { name: 'Stop worker on app-01', exact: true }).click();
     const dialog = page.getByRole('dialog');
@@ -161,7 +164,7 @@ describe('new-application install from the UI', () => {
     await expect.poll(async () => (await host.getByTestId('svc-worker').getByTestId('svc-count').textContent()) ?? '', { timeout: 30_000 }).toBe('2/2');
   });
 
-  it('the upgrade review shows a changed worker count', async () => {
+  step('the upgrade review shows a changed worker count', async () => {
     const a = await app.call('applications.get', { id: appId });
     await app.call('applications.update', { id: appId, services: a.services.map((s) => (s.name === 'worker' ? { ...s, instances: 4 } : s)) });
     await go(`/applications/${appId}`);
@@ -176,7 +179,7 @@ describe('new-application install from the UI', () => {
     await page.screenshot({ path: path.join(os.tmpdir(), 'puesta-install-review.png') });
   });
 
-  it('the server page shows the host statistics with the application services', async () => {
+  step('the server page shows the host statistics with the application services', async () => {
     await go(`/servers/${serverId}`);
     const panel = page.getByTestId('server-stats');
     await panel.waitFor();

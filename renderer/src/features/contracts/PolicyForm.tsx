@@ -49,7 +49,7 @@ export function PolicyFields({ draft, errors, onChange, defaults }: { draft: Pol
       <Field label="Overdue reminders, days after the end" error={errors.overdueReminderDaysAfter} hint={dflt(daysText(defaults?.overdueReminderDaysAfter ?? [])) ?? 'e.g. 1, 7'}>
         {text('overdueReminderDaysAfter', defaults ? daysText(defaults.overdueReminderDaysAfter) : '1, 7')}
       </Field>
-      <Field label="Grace days" error={errors.graceDays} hint={defaults ? 'After the end date, before suspension is due (the contract’s own field).' : 'After the end date, before suspension is due. Every contract has its own (in its details), which takes precedence.'}>
+      <Field label="Grace days" error={errors.graceDays} hint={defaults ? 'After the end date, before suspension is due (the contract’s own field).' : 'After the end date, before suspension is due. New contracts start with this value; each contract keeps its own (in its details).'}>
         {(id) => <input id={id} type="number" min={0} max={365} value={draft.graceDays} onChange={set('graceDays')} aria-invalid={errors.graceDays ? true : undefined} />}
       </Field>
       <Field label="When suspension is due" error={errors.suspensionMode}>

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { crossesMidnight, type AllowedRange } from '../../../../shared/allowed-hours.js';
 import { CONTRACT_STATES, ContractFields, type Contact, type Contract } from '../../../../shared/contract/inventory.js';
 import { Badge, Section } from '../../components/Bits.js';
@@ -132,6 +132,14 @@ function ContractForm({ form, rec }: { form: Form<Draft>; rec: Record<string, un
   const apps = useApplications();
   const end = String(form.get('endDate') ?? '');
   const days = /^\d{4}-\d{2}-\d{2}$/.test(end) ? daysUntil(end) : null;
+  // a new contract starts with the grace days of the Settings policy (until the operator types one)
+  const defaults = useApiQuery('contracts.policyDefaults', {}, { enabled: !rec });
+  const defaultGrace = defaults.data?.graceDays;
+  const { dirty } = form;
+  useEffect(() => {
+    // reset, not set: the value becomes the form's starting point, so leaving an untouched form asks nothing
+    if (!rec && !dirty && defaultGrace !== undefined && form.draft.graceDays !== defaultGrace) form.reset({ ...form.draft, graceDays: defaultGrace });
+  }, [rec, dirty, defaultGrace, form]);
   return (
     <>
       <div className="card">
