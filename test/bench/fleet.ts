@@ -5,7 +5,8 @@
  * work runs on the server's own CPU. Every step (pre-flight, SFTP upload with sha256, extract,
  * shared links, atomic switch, restart, cleanup, record) goes through the real engine.
  * Measures the wall-time ratio 16 hosts / 1 host (parallelism 16) and the laptop-side CPU
- * (process.cpuUsage of this process: engine, ssh2 crypto, SQLite log writes) per host.
+ * (process.cpuUsage of this process: engine, ssh2 crypto, SQLite log writes) per host; also prints
+ * the SSH channels opened per host (commands + SFTP), a figure the machine's load does not blur.
  * Last line: BENCH fleet ratio_16_vs_1=<ratio> controller_cpu_ms_per_host=<ms>
  * Targets: ratio ≤ 1.5; the CPU per host says how far one laptop scales.
  */
@@ -64,13 +65,17 @@ async function main(): Promise<void> {
       const busy = f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!;
       return (busy * 1000) / 100;
     };
+    const channels = (ids: number[]) => ids.reduce((s, id) => s + core.services.ssh.stats(id).channelsOpened, 0);
+    let channelsPerHost = 0;
     const measure = async (ids: number[]) => {
+      const ch0 = channels(ids);
       const m0 = machineCpuMs();
       const cpu0 = process.cpuUsage();
       const w0 = performance.now();
       await run('upgrade', ids);
       const wall = performance.now() - w0;
       const cpu = process.cpuUsage(cpu0);
+      channelsPerHost = (channels(ids) - ch0) / ids.length;
       if (process.env.BENCH_FLEET_VERBOSE) {
         const r = await call(core, 'runs.get', { id: (await call(core, 'runs.list', { limit: 1 })).items[0]!.id });
         const per = r.steps.map((s) => `${s.key}=${Math.max(...r.cells.filter((c) => c.stepIndex === s.index).map((c) => c.durationMs ?? 0))}`);
@@ -94,6 +99,7 @@ async function main(): Promise<void> {
     const b16 = best(many);
     const ratio = b16.wall / b1.wall;
     const cpuPerHost = many.reduce((s, x) => s + x.cpuMs, 0) / many.length / HOSTS;
+    console.log(`[fleet] SSH channels per host and run: ${channelsPerHost.toFixed(1)}`);
     console.log(`[fleet] best: 1 host ${b1.wall.toFixed(0)} ms, ${HOSTS} hosts ${b16.wall.toFixed(0)} ms; steps per run ${up.steps.length}; target ratio ≤ 1.5`);
     console.log(`BENCH fleet ratio_16_vs_1=${ratio.toFixed(2)} controller_cpu_ms_per_host=${cpuPerHost.toFixed(1)}`);
   } finally {

@@ -103,6 +103,8 @@ describe('a network cut in the middle of a step (item 11)', () => {
     mkdirSync(src, { recursive: true });
     writeFileSync(path.join(src, 'x'), 'x');
     const h = hs.hosts[0]!;
+    // a pid file left by an earlier run would name a dead process
+    await h.rootExec('rm -f /tmp/puesta-loop.pid');
     const run = await call(core, 'runs.start', { applicationId: app.id, environmentId: env.id, kind: 'upgrade', source: { kind: 'directory', path: src } });
     const until = async (ok: () => Promise<boolean>) => {
       const end = Date.now() + 30_000;

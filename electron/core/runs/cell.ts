@@ -123,8 +123,11 @@ export async function runCell(env: CellEnv, run: RunRow, step: ChecklistStep, ce
   }
   const state: RunCell['state'] = interrupted ? 'interrupted' : error === null && exitCode === 0 ? 'succeeded' : 'failed';
   log('system', `${state} in ${((Date.now() - started) / 1000).toFixed(1)} s${exitCode !== null ? ` (exit ${exitCode})` : ''}\n`);
-  env.logs.flush();
-  env.setCell(cell.id, { state, exitCode, finishedAt: nowIso(), durationMs: Date.now() - started, error, switchedBack, ...(note ? { note } : {}) });
+  // the last output and the final state in one commit (a fleet run ends ~100 cells a minute)
+  core.tx(() => {
+    env.logs.flush();
+    env.setCell(cell.id, { state, exitCode, finishedAt: nowIso(), durationMs: Date.now() - started, error, switchedBack, ...(note ? { note } : {}) });
+  });
 }
 
 async function runCommand(env: CellEnv, cell: CellRow, { core, run, step, target, signal, log }: HostContext, command: string): Promise<Result> {

@@ -3,7 +3,7 @@
  * by small pure functions through the one quoting function; the callers execute them.
  * The host lock scripts are in locks.ts.
  */
-import { sh } from '../ssh/quote.js';
+import { raw, sh } from '../ssh/quote.js';
 
 /**
  * Fetches `ref` of a git repository into `tmp` and packs it (without .git) at `uploadPath`, so the
@@ -29,6 +29,18 @@ sha256sum ${p.uploadPath}`;
  */
 export function inspectScript(base: string): string {
   return sh`readlink -- ${base}/current; printf '\\0'; for f in ${base}/releases/*; do [ -e "$f" ] && printf '%s\\0' "\${f##*/}"; done; true`;
+}
+
+/**
+ * `inspectScript`, then — only when `current` points at the release `key` — `unlock` (the run's
+ * host unlock script) with its output dropped, so the inspect output stays as it is: the record
+ * step that ends a run leaves its host unlocked in the same command, one channel less per host.
+ */
+export function inspectThenUnlockScript(base: string, key: string, unlock: string): string {
+  return sh`${raw(inspectScript(base))}
+case "$(readlink -- ${base}/current)" in */${key}) { ${raw(unlock)}
+} >/dev/null 2>&1;; esac
+true`;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The host side of a run's lock: `<base>/.puesta-lock` on every host of the run, taken when the run
  * starts or resumes (in one global order, see takeHostLocks), renewed while it lives, released
- * when it ends (scripts in locks.ts).
+ * when it ends (scripts in locks.ts) — on a host whose last command (the record step ending the
+ * run) already released it, not again.
  */
 import type { PlanHost } from '../../../shared/contract/runs.js';
 import { PuestaError } from '../../../shared/errors.js';
@@ -21,6 +22,22 @@ const lineOf = (run: RunRow) =>
   lockInfo({ token: run.context.lockToken, runId: run.id, owner: run.operator, reason: run.reason, expiresEpoch: Math.floor(Date.now() / 1000) + HOST_LEASE_S });
 
 const baseOf = (run: RunRow, h: PlanHost) => String(run.context.vars[String(h.serverId)]!['app.base']);
+
+/**
+ * Hosts whose lock the run's own last command released, by the run's lock token (unique to one run
+ * of one laptop, unlike run ids). In memory: after a restart the end releases them all again, which
+ * is harmless.
+ */
+const releasedEarly = new Map<string, Set<number>>();
+
+/** The run's last command on this host released its lock (see `inspectThenUnlockScript`): its end, renewals and abort skip the host. */
+export function releasedWithLastStep(lockToken: string, serverId: number): void {
+  const s = releasedEarly.get(lockToken) ?? new Set<number>();
+  s.add(serverId);
+  releasedEarly.set(lockToken, s);
+}
+
+const stillLocked = (run: RunRow, hosts: PlanHost[]) => hosts.filter((h) => !releasedEarly.get(run.context.lockToken)?.has(h.serverId));
 
 /** What one lock attempt on a host came to. */
 type Attempt = { host: PlanHost; taken: true } | { host: PlanHost; taken: false; holder: string } | { host: PlanHost; taken: false; error: PuestaError };
@@ -47,6 +64,7 @@ function globalOrder(core: Core, run: RunRow): { host: PlanHost; target: SshTarg
  */
 export async function takeHostLocks({ core, executor }: HostLockEnv, id: number, override: boolean): Promise<void> {
   const run = getRun(core, id);
+  releasedEarly.delete(run.context.lockToken);
   const info = lineOf(run);
   const attempt = async ({ host, target }: { host: PlanHost; target: SshTarget }): Promise<Attempt> => {
     try {
@@ -100,7 +118,9 @@ export async function takeHostLocks({ core, executor }: HostLockEnv, id: number,
 }
 
 export async function releaseHostLocks({ core, executor }: HostLockEnv, run: RunRow, hosts: PlanHost[] = run.hosts): Promise<void> {
-  await forEachLimit(hosts, run.parallelism, async (h) => {
+  const todo = stillLocked(run, hosts);
+  releasedEarly.delete(run.context.lockToken);
+  await forEachLimit(todo, run.parallelism, async (h) => {
     try {
       await executor.exec(serverTarget(core, h.serverId), hostUnlockScript(baseOf(run, h), run.context.lockToken), { timeoutMs: 30_000 });
     } catch {
@@ -114,7 +134,7 @@ export async function renewHostLocks({ core, executor }: HostLockEnv, id: number
   const run = getRun(core, id);
   if (run.state !== 'running' && run.state !== 'waiting') return;
   const info = lineOf(run);
-  await forEachLimit(run.hosts, run.parallelism, async (h) => {
+  await forEachLimit(stillLocked(run, run.hosts), run.parallelism, async (h) => {
     await executor.exec(serverTarget(core, h.serverId), hostLockScript(baseOf(run, h), info, run.context.lockToken, false), { timeoutMs: 30_000 }).catch(() => undefined);
   });
 }

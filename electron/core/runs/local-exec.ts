@@ -6,7 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { PuestaError } from '../../../shared/errors.js';
 import { sha256File } from '../ssh/transfer.js';
@@ -78,6 +80,12 @@ export class LocalExecutor implements SshEngine {
 
   async tunnel(_t: SshTarget, _host: string, port: number): Promise<{ localPort: number; close(): Promise<void> }> {
     return { localPort: port, close: async () => undefined };
+  }
+
+  async forward(_t: SshTarget, host: string, port: number): Promise<Duplex> {
+    const s = net.connect({ host, port });
+    await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
+    return s;
   }
 
   async close(): Promise<void> {}

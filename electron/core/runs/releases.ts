@@ -8,7 +8,9 @@ import type { Core } from '../core.js';
 import { serverTarget } from '../ssh/target.js';
 import type { SshEngine, SshTarget } from '../ssh/types.js';
 import { forEachLimit } from '../util/concurrency.js';
-import { inspectScript } from './commands.js';
+import { inspectScript, inspectThenUnlockScript } from './commands.js';
+import { releasedWithLastStep } from './host-locks.js';
+import { hostUnlockScript } from './locks.js';
 import { targetsOf } from './planner.js';
 import { markRemoved, setCurrent, upsertRelease } from './release-store.js';
 import type { HostContext, StepKind } from './step-kinds.js';
@@ -23,9 +25,14 @@ export const recordStep: StepKind = {
   },
 };
 
-/** What is on a host: the release `current` points at, and the folders under releases/. */
-export async function inspect(executor: SshEngine, target: SshTarget, base: string): Promise<{ currentKey: string; present: string[] }> {
-  const r = await executor.exec(target, inspectScript(base), { timeoutMs: 30_000 });
+/**
+ * What is on a host: the release `current` points at, and the folders under releases/. With
+ * `unlock` (a run's release key and lock token) the same command then releases the run's host lock
+ * when `current` points at that release.
+ */
+export async function inspect(executor: SshEngine, target: SshTarget, base: string, unlock?: { key: string; token: string }): Promise<{ currentKey: string; present: string[] }> {
+  const script = unlock ? inspectThenUnlockScript(base, unlock.key, hostUnlockScript(base, unlock.token)) : inspectScript(base);
+  const r = await executor.exec(target, script, { timeoutMs: 30_000 });
   const [head = '', ...names] = r.stdout.split('\0');
   const link = head.replace(/\n$/, '');
   return {
@@ -34,11 +41,20 @@ export async function inspect(executor: SshEngine, target: SshTarget, base: stri
   };
 }
 
-/** Reads what is on the host (current link, releases/) and records it; the run's release must be current. */
+/** Nothing runs on the hosts after this step of the run (no enabled step follows it). */
+const endsRun = (run: HostContext['run']) => run.steps.slice(run.currentStep + 1).every((s) => !s.enabled);
+
+/**
+ * Reads what is on the host (current link, releases/) and records it; the run's release must be
+ * current. When this step ends the run, the same command releases the host's lock (one command
+ * less per host at the end of every run).
+ */
 async function recordRelease({ core, run, target, vars, executor, log }: HostContext): Promise<void> {
   const base = String(vars['app.base']);
-  const { currentKey, present } = await inspect(executor, target, base);
   const key = String(vars['release.key']);
+  const last = endsRun(run);
+  const { currentKey, present } = await inspect(executor, target, base, last ? { key, token: run.context.lockToken } : undefined);
+  if (last && currentKey === key) releasedWithLastStep(run.context.lockToken, target.id);
   if (currentKey !== key) throw new PuestaError('COMMAND_FAILED', `current on ${target.name} points at "${currentKey || 'nothing'}", not at ${key}: run the switch step again.`);
   core.tx(() => {
     for (const k of present) {

@@ -35,10 +35,72 @@ interface ExitStatus {
  * confirmation, before any awaiting code runs. */
 const exits = new WeakMap<ClientChannel, ExitStatus>();
 
-function openExec(client: Client, cmd: string): Promise<ClientChannel> {
+/** The parts of ssh2's client that `pipelineEof` uses (no public API offers it). */
+interface Ssh2Internals {
+  _sock?: { cork(): void; uncork(): void };
+  _protocol?: { exec(id: number, cmd: string, wantReply: boolean): void; channelEOF(id: number): void };
+  _chanMgr?: { _channels: Record<string, unknown> };
+}
+type ChannelState = { incoming: { id: number }; outgoing: { id: number; state: string } };
+
+/** Per connection: the local ids of the channels whose EOF goes right behind their exec request. */
+const eofWithExec = new WeakMap<Client, Set<number>>();
+
+/**
+ * A command without stdin gets its EOF in the same socket write as its exec request (cork), not
+ * after the server's reply: one packet and one write less per command, and sshd reads the EOF
+ * after it has started the command (fork, pipes), exactly as if it came later. On loopback or a
+ * LAN a socket write is the laptop's largest cost per command (the kernel delivers it at once). ssh2
+ * has no API for it, so its protocol object's exec request is wrapped once per connection (as
+ * sendSignal reaches it); without those internals nothing changes and `end()` sends the EOF.
+ * Returns the hook to call right after `client.exec`, with the callback that forgets the channel.
+ */
+function pipelineEof(client: Client): { opened(): void; done(): void } | null {
+  const c = client as unknown as Ssh2Internals;
+  const proto = c._protocol;
+  const mgr = c._chanMgr;
+  if (!proto || !mgr || typeof proto.exec !== 'function' || typeof proto.channelEOF !== 'function') return null;
+  let ids = eofWithExec.get(client);
+  if (!ids) {
+    const want = new Set<number>();
+    ids = want;
+    eofWithExec.set(client, want);
+    const exec = proto.exec;
+    proto.exec = function (this: unknown, id: number, command: string, wantReply: boolean) {
+      const ch = Object.values(mgr._channels).find((x) => (x as ChannelState | undefined)?.outgoing?.id === id) as ChannelState | undefined;
+      if (!ch || !want.delete(ch.incoming.id) || ch.outgoing.state !== 'open') return exec.call(this, id, command, wantReply);
+      c._sock?.cork();
+      try {
+        exec.call(this, id, command, wantReply);
+        ch.outgoing.state = 'eof';
+        proto.channelEOF(id);
+      } finally {
+        c._sock?.uncork();
+      }
+    };
+  }
+  const set = ids;
+  const before = new Set(Object.keys(mgr._channels));
+  let local: number | null = null;
+  return {
+    opened: () => {
+      const k = Object.keys(mgr._channels).find((x) => !before.has(x));
+      if (k === undefined) return;
+      local = Number(k);
+      set.add(local);
+    },
+    done: () => {
+      if (local !== null) set.delete(local);
+    },
+  };
+}
+
+function openExec(client: Client, cmd: string, closeStdin: boolean): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
+    const eof = closeStdin ? pipelineEof(client) : null;
     try {
       client.exec(cmd, (err, ch) => {
+        eof?.done();
         if (err) return reject(err);
         const status: ExitStatus = { code: null, signal: null, seen: false };
         exits.set(ch, status);
@@ -49,7 +111,9 @@ function openExec(client: Client, cmd: string): Promise<ClientChannel> {
         });
         resolve(ch);
       });
+      eof?.opened();
     } catch (e) {
+      eof?.done();
       reject(e);
     }
   });
@@ -58,13 +122,14 @@ function openExec(client: Client, cmd: string): Promise<ClientChannel> {
 /**
  * Opens a session channel running `cmd` on the pooled connection: reconnects once when the
  * connection is gone, and retries briefly when the server refuses a channel (MaxSessions).
+ * `closeStdin` (no stdin to send): its EOF goes with the exec request (`pipelineEof`).
  * Takes no channel slot — the caller holds one (or, for a kill, borrows its command's).
  */
-export async function openSession(conn: HostConn, cmd: string): Promise<ClientChannel> {
+export async function openSession(conn: HostConn, cmd: string, closeStdin = true): Promise<ClientChannel> {
   for (let attempt = 0; ; attempt++) {
     const client = await conn.get();
     try {
-      const ch = await openExec(client, cmd);
+      const ch = await openExec(client, cmd, closeStdin);
       conn.stats.channelsOpened++;
       return ch;
     } catch (e) {
@@ -116,7 +181,7 @@ export async function runCommand(conn: HostConn, t: SshTarget, remote: string, o
   const started = Date.now();
   let channel: ClientChannel;
   try {
-    channel = await openSession(conn, remote);
+    channel = await openSession(conn, remote, !opts.stdin?.length);
   } catch (e) {
     release();
     conn.maybeIdle();
@@ -166,7 +231,8 @@ class CommandSession {
     channel.on('data', this.onStdout);
     channel.stderr.on('data', (data: Buffer) => this.emit('stderr', this.decoders.stderr.write(data)));
     channel.on('close', this.onClose);
-    if (opts.stdin !== undefined) channel.end(opts.stdin);
+    // without stdin the EOF may already be sent (pipelineEof): end() then sends nothing more
+    if (opts.stdin?.length) channel.end(opts.stdin);
     else channel.end();
   }
 

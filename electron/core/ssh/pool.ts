@@ -3,13 +3,14 @@
  * the parts in this folder (README.md): connection.ts (handshake, host keys, idle close),
  * exec.ts (commands), transfer.ts (SFTP), tunnel.ts (port forwarding).
  */
+import type { Duplex } from 'node:stream';
 import { PuestaError } from '../../../shared/errors.js';
 import { HostConn, scanHostKey } from './connection.js';
 import type { HostKeyInfo } from './errors.js';
 import { prepareCommand, runCommand, type ExecOptionsExt } from './exec.js';
 import { settingsOf, type SshPoolOptions, type SshSettings } from './options.js';
 import { download, upload, type TransferHost, type Transferred } from './transfer.js';
-import { openTunnel, type Tunnel } from './tunnel.js';
+import { openForward, openTunnel, type Tunnel } from './tunnel.js';
 import type { ExecResult, SshEngine, SshTarget, UploadOptions } from './types.js';
 
 export type { SecretKind } from './auth.js';
@@ -87,6 +88,10 @@ export class SshPool implements SshEngine {
 
   async tunnel(t: SshTarget, remoteHost: string, remotePort: number): Promise<Tunnel> {
     return openTunnel(this.connFor(t), remoteHost, remotePort);
+  }
+
+  async forward(t: SshTarget, remoteHost: string, remotePort: number): Promise<Duplex> {
+    return openForward(this.connFor(t), remoteHost, remotePort);
   }
 
   async close(serverId?: number): Promise<void> {

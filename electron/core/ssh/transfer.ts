@@ -1,7 +1,8 @@
 /**
  * File transfer over SFTP on the pooled connection. Uploads are atomic (a temporary name in the
- * target directory, then rename) and verified with sha256sum on the host; downloads land under a
- * temporary local name and are verified the same way. Both are cancellable.
+ * target directory, then rename) and verified with sha256sum on the host (unless the caller checks
+ * it there itself: `verify: false`); downloads land under a temporary local name and are verified
+ * the same way. Both are cancellable.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, renameSync, statSync, unlinkSync } from 'node:fs';
@@ -100,7 +101,7 @@ export async function upload(host: TransferHost, t: SshTarget, localPath: string
     );
     if (opts.mode !== undefined) await sftpCall((cb) => s.chmod(tmp, opts.mode!, cb));
     opts.onProgress?.(total, total);
-    const remoteSha = await remoteSha256(host, t, tmp);
+    const remoteSha = opts.verify === false ? localSha : await remoteSha256(host, t, tmp);
     if (remoteSha !== localSha) {
       throw new PuestaError('SSH_ERROR', `The upload of ${remotePath} to ${h} arrived corrupted (checksum ${remoteSha} ≠ ${localSha}). Try again; check the server's disk if it repeats.`, {
         host: t.host,

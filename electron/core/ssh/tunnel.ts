@@ -3,6 +3,7 @@
  * (ssh2 forwardOut). Each accepted local socket gets its own forwarded stream.
  */
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { HostConn } from './connection.js';
 
 export interface Tunnel {
@@ -58,4 +59,26 @@ export async function openTunnel(conn: HostConn, remoteHost: string, remotePort:
       conn.maybeIdle();
     },
   };
+}
+
+/**
+ * One forwarded stream, no local port. It holds a channel slot while open, so the idle timer
+ * never ends the connection under a long-lived database session.
+ */
+export async function openForward(conn: HostConn, remoteHost: string, remotePort: number): Promise<Duplex> {
+  const release = await conn.channels.acquire();
+  try {
+    const client = await conn.get();
+    const stream = await new Promise<Duplex>((resolve, reject) =>
+      client.forwardOut('127.0.0.1', 0, remoteHost, remotePort, (err, s) => (err ? reject(err) : resolve(s))),
+    );
+    stream.once('close', () => {
+      release();
+      conn.maybeIdle();
+    });
+    return stream;
+  } catch (e) {
+    release();
+    throw e;
+  }
 }

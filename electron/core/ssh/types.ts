@@ -2,6 +2,7 @@
  * The SSH engine's interface, as the runs engine, DB patches and suspensions use it.
  * Implemented by the pool in this folder (one ssh2 connection per host, reused).
  */
+import type { Duplex } from 'node:stream';
 import type { Server } from '../../../shared/contract/inventory.js';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -50,6 +51,11 @@ export interface UploadOptions {
   onProgress?: (sentBytes: number, totalBytes: number) => void;
   signal?: AbortSignal;
   mode?: number;
+  /**
+   * Upload only: false when the caller checks the file's sha256 on the host itself (a step whose
+   * own command runs `sha256sum -c`), so the engine sends no checksum command of its own. Default true.
+   */
+  verify?: boolean;
 }
 
 export type SshTarget = Pick<Server, 'id' | 'name' | 'host' | 'port' | 'user' | 'auth' | 'keyPath'>;
@@ -57,11 +63,13 @@ export type SshTarget = Pick<Server, 'id' | 'name' | 'host' | 'port' | 'user' | 
 export interface SshEngine {
   /** Runs one command on one host over the pooled connection. Throws PuestaError SSH_* codes. */
   exec(target: SshTarget, command: string, opts?: ExecOptions): Promise<ExecResult>;
-  /** Atomic upload (temp name then rename) with sha256 verification on the host. */
+  /** Atomic upload (temp name then rename) with sha256 verification on the host (unless `verify: false`). */
   upload(target: SshTarget, localPath: string, remotePath: string, opts?: UploadOptions): Promise<{ bytes: number; sha256: string }>;
   download(target: SshTarget, remotePath: string, localPath: string, opts?: UploadOptions): Promise<{ bytes: number; sha256: string }>;
   /** A local TCP port forwarded to host:port as seen from the server (ssh2 forwardOut). */
   tunnel(target: SshTarget, remoteHost: string, remotePort: number): Promise<{ localPort: number; close(): Promise<void> }>;
+  /** One stream to host:port as seen from the server (ssh2 forwardOut), no local port: for clients that take a stream (node-postgres). */
+  forward(target: SshTarget, remoteHost: string, remotePort: number): Promise<Duplex>;
   /** Closes the connection to one host (or all). */
   close(serverId?: number): Promise<void>;
 }
