@@ -116,6 +116,11 @@ describe('hosting contracts from the UI', () => {
     await expect.poll(async () => (await list.textContent()) ?? '').toContain(world().host.name);
     expect(await list.getByTestId('suspension-state').first().textContent()).toBe('suspended');
     expect(await page.getByTestId('lifecycle-decisions').textContent()).toContain('accepted');
+    // each host's output, as the run wrote it (refetched on every suspension.changed while it moves)
+    await list.getByText(`Log of ${world().host.name}`).click();
+    const hostLog = list.getByTestId(`suspension-log-${world().host.name}`);
+    await expect.poll(async () => (await hostLog.textContent()) ?? '').toContain('live.sock -> suspended.sock');
+    expect(await hostLog.textContent()).toContain('host lock: ACQUIRED');
     await page.screenshot({ path: path.join(SHOTS, 'contracts-lifecycle-suspended.png'), fullPage: true });
 
     // a renewal names the reinstatement, then brings the site back

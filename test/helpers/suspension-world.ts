@@ -109,9 +109,7 @@ ${conf}EOF
   }
   // what the install step does once per site: the layout and the site, then one reload
   await root(h, `set -e\n${files}nginx -t -q && nginx -s reload`);
-  const backend = path.join(hs.dir, 'susp-backend.js');
-  writeFileSync(backend, BACKEND_JS);
-  await root(h, `setsid nohup node ${backend} ${sites.map((s) => `${s.base}/run/app.sock`).join(' ')} </dev/null >>${hs.dir}/susp-backend.log 2>&1 & echo $! > ${hs.dir}/susp-backend.pid`);
+  await serveSockets(hs, sites.map((s) => `${s.base}/run/app.sock`));
   if (opts.workers) await installWorkers(core, sites[0]!.appId, serverId);
 
   const customerId = (await call(core, 'customers.create', { name: 'Acme Madrid', language: 'es', timezone: 'Europe/Madrid' })).id;
@@ -120,6 +118,14 @@ ${conf}EOF
   const paidId = (await call(core, 'contracts.create', { customerId, reference: 'ACME-PAID', startDate: '2025-01-01', endDate: '2030-12-31', applicationIds: [sites.at(-1)!.appId] })).id;
   await waitAnswering(h.host, sites);
   return { host: h, envId, serverId, unpaidId, paidId, sites: sites.slice(0, -1), other: sites.at(-1)!, supConf };
+}
+
+/** A backend answering `<site> ok` on each socket (its folder made, owned by the deploy user); stopped by stopWorld. */
+export async function serveSockets(hs: TestHosts, socks: string[], name = 'susp-backend'): Promise<void> {
+  const backend = path.join(hs.dir, 'susp-backend.js');
+  writeFileSync(backend, BACKEND_JS);
+  const dirs = socks.map((s) => path.dirname(s)).join(' ');
+  await root(hs.hosts[0]!, `mkdir -p ${dirs} && chown puesta-deploy: ${dirs} && { setsid nohup node ${backend} ${socks.join(' ')} </dev/null >>${hs.dir}/${name}.log 2>&1 & echo $! >> ${hs.dir}/susp-backend.pid; }`);
 }
 
 /** The provisioning layout and services steps over SSH (sudo as the deploy user): the workers run under supervisord. */

@@ -6,10 +6,12 @@
  * no request; a release run does not restart the workers behind the suspension's back;
  * suspending twice changes nothing; reinstatement answers 200 through the health path with the
  * stopped workers running again; kill -9 of the process mid-suspension leaves a run that
- * shows where it stopped and then completes (resume) or reverses (reinstate) cleanly.
+ * shows where it stopped and then completes (resume) or reverses (reinstate) cleanly. A suspension
+ * holds the runs' host lock file of the site (refused while another laptop's run holds it); a
+ * symlink application's install writes Puesta's site once its site is configured.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,8 +21,8 @@ import { serverTarget } from '../../electron/core/ssh/target.js';
 import { call, fails } from '../helpers/api.js';
 import { makeCore, type TestCore } from '../helpers/core.js';
 import { answer, startLoad } from '../helpers/proxy-world.js';
-import { prepareWorld, stopWorld, type Site, type SuspensionWorld } from '../helpers/suspension-world.js';
-import { startHosts, type TestHosts } from '../hosts/index.js';
+import { prepareWorld, serveSockets, stopWorld, type Site, type SuspensionWorld } from '../helpers/suspension-world.js';
+import { freePort, startHosts, type TestHosts } from '../hosts/index.js';
 
 const CHILD = path.join(import.meta.dirname, 'fixtures', 'suspension-child.ts');
 
@@ -35,7 +37,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'puesta-susp-'));
   releaseDir = mkdtempSync(path.join(os.tmpdir(), 'puesta-susp-release-'));
   tc = makeCore(dataDir);
-  w = await prepareWorld(tc.core, hs, { count: 6, workers: true });
+  w = await prepareWorld(tc.core, hs, { count: 7, workers: true });
 }, 120_000);
 
 afterAll(async () => {
@@ -226,5 +228,82 @@ describe('suspension on the servers (real nginx, sshd, supervisord)', () => {
       await tc.core.close();
     }
     tc = makeCore(dataDir);
+  }, 90_000);
+
+  it("holds the site's host lock file like a run: refused while another laptop holds it (naming the holder), released afterwards", async () => {
+    const site = w.sites[6]!;
+    const lock = `${site.base}/.puesta-lock`;
+    const expires = Math.floor(Date.now() / 1000) + 600;
+    await root(`printf 'token=their-laptop expires=${expires} run=12 owner=bob reason=upgrade\\n' > ${lock} && chown puesta-deploy: ${lock}`);
+    const [s0] = (await call(tc.core, 'suspension.start', { contractId: w.unpaidId, applicationId: site.appId, reason: 'overdue', notify: false })).items;
+    const refused = await settledSuspension(tc.core, s0!.id);
+    expect(refused.state).toBe('failed');
+    expect(refused.hosts[0]!.error).toContain('is held by bob (run #12 on their computer)');
+    // nothing changed there: still served, nothing recorded, bob's lock untouched
+    expect(await get(site, '/health')).toMatchObject({ status: 200, body: `${site.name} ok` });
+    expect(await root(`readlink ${site.base}/run/live.sock; ls ${site.base}/run/suspension 2>/dev/null | grep -c previous; cat ${lock}`)).toBe(`app.sock\n0\ntoken=their-laptop expires=${expires} run=12 owner=bob reason=upgrade`);
+    // bob's run ends: the suspension goes through, holding the lock while it works, and leaves no lock behind
+    await root(`rm -f ${lock}`);
+    await call(tc.core, 'suspension.resume', { id: refused.id });
+    const done = await settledSuspension(tc.core, refused.id);
+    expect(done.state, JSON.stringify(done.hosts)).toBe('suspended');
+    expect(done.hosts[0]!.log).toContain('host lock: ACQUIRED');
+    expect((await get(site)).status).toBe(503);
+    expect(await root(`ls -A ${site.base}`)).not.toContain('.puesta-lock');
+    await call(tc.core, 'suspension.reinstate', { id: done.id, notify: false });
+    const back = await settledSuspension(tc.core, done.id);
+    expect(back.state).toBe('reinstated');
+    expect(back.hosts[0]!.log).toContain('host lock: ACQUIRED');
+    expect(await root(`ls -A ${site.base}`)).not.toContain('.puesta-lock');
+  });
+
+  it('a symlink application with its site configured: the install writes the site (200 through nginx); suspend → 503; reinstate → 200', async () => {
+    const core = tc.core;
+    const h = w.host;
+    const port = await freePort(h.host);
+    const base = '/srv/symsite';
+    const appId = (
+      await call(core, 'applications.create', {
+        name: 'symsite',
+        runtimeUser: 'puesta-deploy',
+        basePath: base,
+        healthCheck: { kind: 'http', target: `http://{{host.address}}:${port}/health`, expectStatus: 200, timeoutSeconds: 10 },
+      })
+    ).id;
+    await call(core, 'placements.create', { applicationId: appId, serverId: w.serverId, role: 'web' });
+    const { customerId } = await call(core, 'contracts.get', { id: w.unpaidId });
+    const contractId = (await call(core, 'contracts.create', { customerId, reference: 'ACME-SYM', startDate: '2025-01-01', endDate: '2025-12-31', applicationIds: [appId] })).id;
+    const req = { contractId, applicationId: appId, reason: 'overdue' as const, notify: false };
+    const serverName = (await call(core, 'servers.get', { id: w.serverId })).name;
+    const noSite = `No Puesta site on ${serverName}: configure the site in the proxy settings and install.`;
+    expect((await call(core, 'suspension.plan', req)).warnings).toContain(noSite);
+
+    await call(core, 'proxy.settings.save', { applicationId: appId, listen: [`${h.host}:${port}`] });
+    expect((await call(core, 'suspension.plan', req)).warnings).not.toContain(noSite);
+    // the application listens on <base>/run/app.sock (here: an already running backend); its base is the deploy user's, as provisioned
+    await root(`mkdir -p ${base} && chown puesta-deploy: ${base}`);
+    await serveSockets(hs, [`${base}/run/app.sock`], 'symsite');
+    const source = path.join(releaseDir, 'symsite-v1');
+    mkdirSync(source);
+    writeFileSync(path.join(source, 'VERSION'), 'v1\n');
+    const started = await call(core, 'runs.start', { applicationId: appId, environmentId: w.envId, kind: 'install', source: { kind: 'directory', path: source }, label: 'v1' });
+    const run = await core.services.runs.settled(started.id);
+    expect(run.state, JSON.stringify(run.cells.filter((c) => c.state !== 'succeeded'))).toBe('succeeded');
+    const at = run.steps.findIndex((x) => x.key === 'proxy-install');
+    const log = (await call(core, 'runs.logs', { runId: run.id, stepIndex: at })).items.map((l) => l.text).join('');
+    expect(log).toContain('live.sock -> app.sock');
+    expect(log).toContain('nginx -t passed, reloaded');
+    expect(await get({ port } as Site, '/health')).toMatchObject({ status: 200, body: 'symsite ok' });
+
+    const [s0] = (await call(core, 'suspension.start', req)).items;
+    const s = await settledSuspension(core, s0!.id);
+    expect(s.state, JSON.stringify(s.hosts)).toBe('suspended');
+    const down = await get({ port } as Site);
+    expect(down.status).toBe(503);
+    expect(down.body).toContain('ACME-SYM');
+    await call(core, 'suspension.reinstate', { id: s.id, notify: false });
+    expect((await settledSuspension(core, s.id)).state).toBe('reinstated');
+    expect(await get({ port } as Site, '/health')).toMatchObject({ status: 200, body: 'symsite ok' });
+    await root(`rm -f /etc/nginx/sites-enabled/puesta-symsite.conf`);
   }, 90_000);
 });

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFields, type Application } from '../../shared/contract/inventory.js';
 import { pageDirName, retryVariable, siteConfig, sitePaths } from '../../electron/core/proxy/site-config.js';
-import { batchScript, pageHtml, reinstateScript, suspendScript } from '../../electron/core/suspension/commands.js';
+import { batchScript, lockedPart, pageHtml, reinstateScript, suspendScript } from '../../electron/core/suspension/commands.js';
+import { lockInfo } from '../../electron/core/runs/locks.js';
 
 let dir = '';
 const servers: net.Server[] = [];
@@ -91,8 +92,10 @@ describe('suspension host scripts (run with sh)', () => {
     const [d, e] = [await site('d'), await site('e')];
     rmSync(path.join(e, 'run', 'live.sock'));
     const out = sh(batchScript([{ id: 1, script: suspend(d, 1) }, { id: 2, script: suspend(e, 2) }]));
-    expect(out).toMatch(/PUESTA_BEGIN 1[\s\S]*PUESTA_END 1 0\nPUESTA_BEGIN 2[\s\S]*live.sock is missing[\s\S]*PUESTA_END 2 1\n$/);
+    expect(out).toMatch(/PUESTA_BEGIN 1[\s\S]*PUESTA_END 1 0\nPUESTA_BEGIN 2[\s\S]*no Puesta site on this host \(\S+live.sock is missing\): configure the site in the proxy settings and install[\s\S]*PUESTA_END 2 1\n$/);
     expect(readlinkSync(path.join(d, 'run', 'live.sock'))).toBe('suspended.sock');
+    // refused before any change: no record, no page, no probe
+    expect([existsSync(path.join(e, 'run', 'suspension')), existsSync(path.join(e, 'acme', '.well-known', 'acme-challenge', 'puesta-probe'))]).toEqual([false, false]);
   });
 });
 
@@ -116,5 +119,34 @@ describe('the nginx site config', () => {
     expect(() => siteConfig({ appName: 'x', base: '/srv/x', listen: ['80'], serverNames: ['a.com;'] })).toThrow(/server name/);
     expect(() => siteConfig({ appName: 'x', base: '/srv/x', listen: [], serverNames: [] })).toThrow(/at least one listen/);
     expect(() => pageDirName('../x', 1)).toThrow();
+  });
+
+  it('a part takes the host lock file first: held by another owner it does nothing and names them; free, it runs and releases it', () => {
+    const base = path.join(dir, 'locked');
+    mkdirSync(base, { recursive: true });
+    const file = path.join(base, '.puesta-lock');
+    const expires = Math.floor(Date.now() / 1000) + 600;
+    const mine = { base, token: 'suspension-9-alice', info: lockInfo({ token: 'suspension-9-alice', runId: 0, owner: 'alice', reason: 'suspension #9', expiresEpoch: expires }) };
+    const part = lockedPart(mine, `echo did-the-work > ${JSON.stringify(path.join(base, 'done'))}`);
+    const run = (script: string): { out: string; code: number } => {
+      try {
+        return { out: execFileSync('sh', ['-c', script], { encoding: 'utf8' }), code: 0 };
+      } catch (e) {
+        const x = e as { stdout: string; status: number };
+        return { out: x.stdout, code: x.status };
+      }
+    };
+    execFileSync('sh', ['-c', `printf 'token=theirs expires=${expires} run=12 owner=bob reason=upgrade\\n' > ${JSON.stringify(file)}`]);
+    const held = run(part);
+    expect(held).toEqual({ out: `PUESTA_HELD token=theirs expires=${expires} run=12 owner=bob reason=upgrade\n`, code: 3 });
+    expect(existsSync(path.join(base, 'done'))).toBe(false);
+    rmSync(file);
+    const free = run(part);
+    expect(free).toEqual({ out: 'host lock: ACQUIRED\n', code: 0 });
+    expect(readFileSync(path.join(base, 'done'), 'utf8')).toBe('did-the-work\n');
+    expect(existsSync(file)).toBe(false);
+    // a failing part releases the lock too, and keeps its exit code
+    expect(run(lockedPart(mine, 'exit 7')).code).toBe(7);
+    expect(existsSync(file)).toBe(false);
   });
 });

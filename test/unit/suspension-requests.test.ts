@@ -2,6 +2,8 @@
  * What `suspension.plan` / `suspension.start` refuse before anything runs (nothing written, no SSH),
  * what the plan says, and a run left moving by a process that died reads back as interrupted.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { takeLocalLock } from '../../electron/core/runs/locks.js';
 import { insertRun, insertSuspension, updateHost } from '../../electron/core/suspension/suspension-store.js';
@@ -36,8 +38,29 @@ describe('suspension requests', () => {
     expect(plan.environments.map((e) => [e.environmentName, e.existingId, e.hosts.map((h) => h.site)])).toEqual([['production', null, ['shop on web-1']]]);
     expect(plan.effects[0]).toContain('shop answers 503 with Retry-After 600 s and a page naming contract C-1 on web-1 (production)');
     expect(plan.effects[1]).toBe('Stops worker where running (recorded, started again on reinstatement).');
-    expect(plan.warnings).toEqual(['shop has no health URL: the suspension cannot be verified through the proxy.']);
+    expect(plan.warnings).toEqual([
+      'shop has no health URL: the suspension cannot be verified through the proxy.',
+      'No Puesta site on web-1: configure the site in the proxy settings and install.',
+    ]);
     expect(plan.environments[0]!.hosts[0]!.steps[0]!.command).toMatch(/sudo -n sh -c .*supervisorctl|systemctl/s);
+  });
+
+  it('a symlink application: the plan says there is no Puesta site until its site is configured, then the install writes it', async () => {
+    const noSite = 'No Puesta site on web-1: configure the site in the proxy settings and install.';
+    const source = { kind: 'directory' as const, path: path.join(tc.dataDir, 'release') };
+    mkdirSync(source.path);
+    writeFileSync(path.join(source.path, 'VERSION'), 'v1\n');
+    expect((await call(tc.core, 'suspension.plan', req())).warnings).toContain(noSite);
+    const before = await call(tc.core, 'runs.plan', { applicationId: ids.appId, environmentId: ids.envId, kind: 'install', source });
+    expect(before.steps.map((s) => s.key)).not.toContain('proxy-install');
+    await call(tc.core, 'proxy.settings.save', { applicationId: ids.appId, listen: ['127.0.0.9:8080'], serverNames: ['shop.example'] });
+    expect((await call(tc.core, 'suspension.plan', req())).warnings).not.toContain(noSite);
+    const after = await call(tc.core, 'runs.plan', { applicationId: ids.appId, environmentId: ids.envId, kind: 'install', source });
+    const keys = after.steps.map((s) => s.key);
+    expect(keys.indexOf('proxy-install')).toBe(keys.indexOf('upload') - 1);
+    expect(JSON.stringify(after.steps[keys.indexOf('proxy-install')])).toContain('ln -sfn app.sock');
+    await call(tc.core, 'proxy.settings.save', { applicationId: ids.appId, writeProxyConfig: false });
+    expect((await call(tc.core, 'suspension.plan', req())).warnings).toContain(noSite);
   });
 
   it('refuses an application the contract does not cover, an unknown worker, an application placed nowhere', async () => {

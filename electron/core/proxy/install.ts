@@ -11,8 +11,15 @@
  *                    proxy): the step says what its location must include; the first switch writes it
  *
  * With `writeProxyConfig` off, every driver only says what the proxy must contain.
+ *
+ * A symlink-strategy application has no slots; its install gets the `proxy-install` step only once
+ * its site is configured (`siteConfigured`: proxy settings saved, nginx-socket, written by Puesta):
+ * the same site with `live.sock` → `app.sock` (pointed once, when missing: a suspension's swap is
+ * left alone), where the application listens — what a suspension swaps (../suspension/).
  */
-import type { ProxySettingsFields } from '../../../shared/contract/proxy.js';
+import type { ProxySettings, ProxySettingsFields } from '../../../shared/contract/proxy.js';
+import { ChecklistStep, type ChecklistKind } from '../../../shared/contract/runs.js';
+import type { Application } from '../../../shared/contract/inventory.js';
 import type { ProvisionPaths } from '../provision/common.js';
 import type { ServiceManagerKind } from '../provision/services/types.js';
 import { sh, shq } from '../ssh/quote.js';
@@ -38,9 +45,9 @@ export const slotApp = (s: Settings, a: ProxyApp): SlotApp => ({ slug: a.slug, u
 export const sitePath = (s: Settings, a: ProxyApp): string => `${s.nginxSitesDir}/puesta-${a.slug}.conf`;
 
 /** nginx: the candidate goes in place, `nginx -t` judges the whole config; refused: the previous file (or none) is back. */
-function nginxSite(s: Settings, a: ProxyApp): string {
+function nginxSite(s: Settings, a: ProxyApp, app?: 'socket'): string {
   // compared with `$(cat)`, which drops the trailing newline the file is written with
-  const content = siteConfig({ appName: a.name, base: a.base, listen: s.listen, serverNames: s.serverNames }).replace(/\n+$/, '');
+  const content = siteConfig({ appName: a.name, base: a.base, listen: s.listen, serverNames: s.serverNames, app }).replace(/\n+$/, '');
   return (
     sh`site=${sitePath(s, a)}; content=${content}
 ` +
@@ -100,4 +107,31 @@ export function installScript(s: Settings, a: ProxyApp): string {
   const units = s.slotCommand.trim() ? `sudo -n sh -c ${shq(slotUnitsScript(slotApp(s, a)))}\n` : '';
   const proxy = !s.writeProxyConfig || s.driver === 'nginx-reload' ? manualNote(s) : s.driver === 'nginx-socket' ? nginxSite(s, a) : haproxyFile(s, a);
   return `set -e\n${prelude(s, { template: true })}mkdir -p "$base/slots" "$run"\nchmod 755 "$run"\n${units}${proxy}\necho "live: $(live_slot)"`;
+}
+
+/**
+ * Puesta writes (and a suspension can rely on) the application's nginx site: the nginx-socket
+ * driver with `writeProxyConfig`; a symlink application also needs its proxy settings saved (the
+ * defaults name no site of it: listen 80 for every application would collide).
+ */
+export function siteConfigured(s: ProxySettings, strategy: Application['strategy']): boolean {
+  return s.driver === 'nginx-socket' && s.writeProxyConfig && (strategy !== 'symlink' || s.updatedAt !== null);
+}
+
+/** A symlink application's site: the run folder, live.sock → app.sock when missing, the site (nginx -t, one reload when it changed). */
+export function symlinkSiteScript(s: Settings, a: ProxyApp): string {
+  return `set -e
+${sh`base=${a.base}`}; run="$base/run"
+mkdir -p "$run"; chmod 755 "$run"
+if [ -e "$run/live.sock" ] || [ -L "$run/live.sock" ]; then echo "live.sock -> $(readlink "$run/live.sock")"
+else ln -sfn app.sock "$run/.live.sock.tmp" && mv -T "$run/.live.sock.tmp" "$run/live.sock"; echo "live.sock -> app.sock"; fi
+${nginxSite(s, a, 'socket')}`;
+}
+
+/** A symlink application's built-in install with its site (configured: see siteConfigured) written after provisioning. */
+export function withSymlinkSite(s: ProxySettings, kind: ChecklistKind, steps: ChecklistStep[], a: ProxyApp): ChecklistStep[] {
+  if (kind !== 'install' || !siteConfigured(s, 'symlink') || steps.some((x) => x.key === 'proxy-install')) return steps;
+  const site = ChecklistStep.parse({ key: 'proxy-install', title: `Write the nginx site (${s.listen.join(', ')}): live.sock → app.sock, nginx -t, reload`, command: symlinkSiteScript(s, a), timeoutSeconds: 120 });
+  const at = steps.findIndex((x) => x.key === 'upload');
+  return at < 0 ? [...steps, site] : [...steps.slice(0, at), site, ...steps.slice(at)];
 }

@@ -15,7 +15,7 @@ import { render } from '../runs/template.js';
 import { sh } from '../ssh/quote.js';
 import { blueGreenChecklist, PROXY_STEP_KEYS, proxySteps } from './checklist.js';
 import { markers } from './commands.js';
-import type { ProxyApp } from './install.js';
+import { withSymlinkSite, type ProxyApp } from './install.js';
 import { addEvent, endExperiment, getSettings, openExperiment, putSlots } from './proxy-store.js';
 import { refusalText, unsafeSince } from './switch-back.js';
 
@@ -54,7 +54,7 @@ export const proxyStepKind: StepKind = {
   matches: (s) => KEYS.has(s.key),
   builtin: (core, applicationId, kind, steps) => {
     const app = core.inventory.applications.get(applicationId);
-    return app.strategy === 'symlink' ? steps : blueGreenChecklist(getSettings(core, applicationId), kind, steps, proxyApp(core, applicationId));
+    return app.strategy === 'symlink' ? withSymlinkSite(getSettings(core, applicationId), kind, steps, proxyApp(core, applicationId)) : blueGreenChecklist(getSettings(core, applicationId), kind, steps, proxyApp(core, applicationId));
   },
   // a saved copy runs the driver's scripts as the settings are now (like provisioning's scripts)
   saved: (core, applicationId, kind, steps) => {

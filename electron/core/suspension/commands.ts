@@ -16,6 +16,7 @@ import type { Application } from '../../../shared/contract/inventory.js';
 import type { SuspensionStep } from '../../../shared/contract/suspension.js';
 import { pageDirName, sitePaths } from '../proxy/site-config.js';
 import { serviceControlScript, serviceStatusScript, type ServicesOptions } from '../provision/index.js';
+import { hostLockScript, hostUnlockScript } from '../runs/locks.js';
 import { raw, sh, shq } from '../ssh/quote.js';
 
 /** The marker the suspended page carries (and the verification looks for). */
@@ -86,16 +87,16 @@ echo "PUESTA_WORKERS $(tr '\\n' ' ' < "$s/workers" 2>/dev/null)"
   // few processes per site: 20 sites of a host run in one script
   return (
     `set -e\numask 022\n${head(i.app.basePath)}` +
-    sh`d="$s/pages/"${dir}; mkdir -p "$d" "$acme"\n` +
     `${step('record')}
 cur=$(readlink "$run/live.sock" 2>/dev/null || true)
 if [ -f "$s/previous" ]; then read -r prev < "$s/previous"; echo "already suspended here: live.sock was $prev"
 elif [ "$cur" = suspended.sock ]; then echo "live.sock points at suspended.sock but nothing records what it pointed at before: reinstate by hand" >&2; exit 1
-elif [ -z "$cur" ]; then echo "$run/live.sock is missing: is Puesta's nginx site installed on this host?" >&2; exit 1
-else prev=$cur; printf '%s\\n' "$cur" > "$s/previous.tmp" && mv -f "$s/previous.tmp" "$s/previous"; echo "live.sock pointed at $cur"; fi
+elif [ -z "$cur" ]; then echo "no Puesta site on this host ($run/live.sock is missing): configure the site in the proxy settings and install" >&2; exit 1
+else prev=$cur; mkdir -p "$s"; printf '%s\\n' "$cur" > "$s/previous.tmp" && mv -f "$s/previous.tmp" "$s/previous"; echo "live.sock pointed at $cur"; fi
 echo "PUESTA_PREVIOUS $prev"
 ` +
-    sh`printf '%s' ${i.page} > "$d/index.html.tmp" && mv -f "$d/index.html.tmp" "$d/index.html"
+    sh`d="$s/pages/"${dir}; mkdir -p "$d" "$acme"
+printf '%s' ${i.page} > "$d/index.html.tmp" && mv -f "$d/index.html.tmp" "$d/index.html"
 ln -sfn "pages/"${dir} "$s/.page.tmp" && mv -T "$s/.page.tmp" "$s/page"
 printf '%s' ${acmeToken(i.suspensionId)} > "$acme/${ACME_PROBE}"
 ` +
@@ -130,6 +131,34 @@ if [ -f "$s/workers" ]; then while read -r w; do [ -n "$w" ] && start_one "$w" >
 echo "PUESTA_WORKERS $(cat "$s/workers" 2>/dev/null | tr '\\n' ' ')"
 rm -f "$s/workers" "$s/previous"
 `;
+}
+
+/** The host's run lock file of a site (`<base>/.puesta-lock`, ../runs/locks.ts) as a suspension holds it. */
+export interface SiteLock {
+  base: string;
+  /** The lock file's line (lockInfo: run=0, the operator, the suspension). */
+  info: string;
+  token: string;
+}
+
+/**
+ * A site's part wrapped in the runs' host lock: taken first (held by another run or laptop:
+ * `PUESTA_HELD <its line>`, exit 3, nothing done), released after the part whatever its outcome.
+ * A part cut off (connection lost) leaves the file until its lease ends; the same suspension
+ * run's token takes it back on resume.
+ */
+export function lockedPart(lock: SiteLock, script: string): string {
+  return `lockout=$(${hostLockScript(lock.base, lock.info, lock.token, false)}
+); lockrc=$?
+case $lockrc in
+  0) echo "host lock: $lockout" ;;
+  3) echo "PUESTA_HELD \${lockout#HELD }"; exit 3 ;;
+  *) ${sh`echo "the lock file "${lock.base + '/.puesta-lock'}" could not be written (exit $lockrc)" >&2`}; exit $lockrc ;;
+esac
+( ${script}
+); rc=$?
+${hostUnlockScript(lock.base, lock.token)} >/dev/null
+exit $rc`;
 }
 
 /** Several sites of one host in one script: each part in its own subshell, closed by `PUESTA_END <id> <code>`. */

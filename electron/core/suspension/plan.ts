@@ -7,6 +7,8 @@ import type { Application } from '../../../shared/contract/inventory.js';
 import type { ReinstatePlan, SuspendParsed, Suspension, SuspensionPlan } from '../../../shared/contract/suspension.js';
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
+import { siteConfigured } from '../proxy/install.js';
+import { getSettings } from '../proxy/proxy-store.js';
 import { serviceOptionsOf } from '../provision/context.js';
 import { targetsOf } from '../runs/planner.js';
 import { serverTarget } from '../ssh/target.js';
@@ -72,10 +74,13 @@ export function planSuspension(core: Core, req: SuspendParsed): SuspensionPlan {
   const party = contractParty(core, req.contractId);
   const warnings: string[] = [];
   if (!app.healthCheck.target.trim() && !app.monitoring.healthUrl.trim()) warnings.push(`${app.name} has no health URL: the suspension cannot be verified through the proxy.`);
+  // the suspended responder is part of Puesta's nginx site: without it the host script stops at its first step
+  const noSite = !siteConfigured(getSettings(core, app.id), app.strategy);
   const environments = envs.map((e) => {
     const existing = listSuspensions(core, { applicationId: app.id, environmentId: e.environmentId, inForce: true, limit: 1 })[0] ?? null;
     if (existing && existing.contractId !== req.contractId) warnings.push(`${app.name} on ${e.environmentName} is already suspended under contract ${existing.contractReference}.`);
     const hosts: PlanHost[] = e.hosts.map((h) => {
+      if (noSite) warnings.push(`No Puesta site on ${h.serverName}: configure the site in the proxy settings and install.`);
       const script = suspendScriptFor(core, app, { id: existing?.id ?? 0, ...req }, h.serverId);
       return {
         serverId: h.serverId,

@@ -14,10 +14,10 @@ import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
 import { nowIso } from '../db/rows.js';
 import { deleteLock, getLock, putLock } from '../runs/lock-store.js';
-import { leaseFromNow, lockHeldError } from '../runs/locks.js';
+import { leaseFromNow, lockHeldError, lockInfo } from '../runs/locks.js';
 import { serverTarget } from '../ssh/target.js';
 import { forEachLimit } from '../util/concurrency.js';
-import { batchScript } from './commands.js';
+import { batchScript, lockedPart, type SiteLock } from './commands.js';
 import { notifyCustomer } from './notify.js';
 import { reinstateScriptFor, suspendScriptFor } from './plan.js';
 import { finishRun, getSuspension, markInterrupted, setState, updateHost, type HostUpdate } from './suspension-store.js';
@@ -73,6 +73,19 @@ function unlockAll(core: Core, items: Suspension[]): void {
   }
 }
 
+/**
+ * The runs' host lock file of the suspension's site, as a direct action holds it (run=0, the
+ * operator): another laptop's run or suspension of that application on the host is refused, and
+ * this one is refused while theirs holds it. The token is the suspension's own (its two phases
+ * never move at once), so a resume or a reinstatement after a crash takes back the file the crash
+ * left instead of waiting for its lease.
+ */
+function siteLock(s: Suspension, base: string, operator: string): SiteLock {
+  const token = `suspension-${s.id}-${operator.replace(/[^A-Za-z0-9@._-]+/g, '_')}`;
+  const expiresEpoch = Math.floor((Date.now() + HOST_TIMEOUT_MS) / 1000) + 60;
+  return { base, token, info: lockInfo({ token, runId: 0, owner: operator, reason: lockReason(s), expiresEpoch }) };
+}
+
 interface Part {
   suspension: Suspension;
   serverId: number;
@@ -103,9 +116,11 @@ export async function drive(core: Core, ids: number[], phase: SuspensionPhase, r
     const parts: Part[] = [];
     for (const s of items) {
       const app = core.inventory.applications.get(s.applicationId);
+      const lock = siteLock(s, app.basePath.replace(/\/+$/, ''), operator);
       for (const h of s.hosts) {
         if (h.state === 'done') continue;
-        parts.push({ suspension: s, serverId: h.serverId, script: phase === 'suspend' ? suspendScriptFor(core, app, s, h.serverId) : reinstateScriptFor(core, app, h.serverId) });
+        const script = phase === 'suspend' ? suspendScriptFor(core, app, s, h.serverId) : reinstateScriptFor(core, app, h.serverId);
+        parts.push({ suspension: s, serverId: h.serverId, script: lockedPart(lock, script) });
       }
     }
     const byServer = new Map<number, Part[]>();
@@ -117,6 +132,17 @@ export async function drive(core: Core, ids: number[], phase: SuspensionPhase, r
     for (const s of items) mine.delete(s.id);
     core.tx(() => unlockAll(core, items));
   }
+}
+
+/** A host refused because another owner holds the site's lock file: who (their lock line), what to do. */
+function heldText(s: Suspension, serverId: number, line: string): string {
+  const owner = /owner=(\S+)/.exec(line)?.[1] ?? 'another operator';
+  const run = /run=([0-9]+)/.exec(line)?.[1];
+  const server = s.hosts.find((h) => h.serverId === serverId)?.serverName ?? `server #${serverId}`;
+  return (
+    `The lock on ${server} is held by ${owner}${run && run !== '0' ? ` (run #${run} on their computer)` : ''}: ${line}. Nothing was changed there. ` +
+    `Wait for that run or suspension to end, then resume.`
+  );
 }
 
 /** Merges host updates (later fields win, logs append). */
@@ -138,16 +164,21 @@ async function runHost(core: Core, serverId: number, parts: Part[], phase: Suspe
   let current: number | null = null;
   let pending = '';
   const ended = new Set<number>();
+  /** Parts refused by another owner's lock file (their error says who, not the exit code). */
+  const refused = new Set<number>();
   const line = (l: string, out: Map<number, HostUpdate>): void => {
-    const m = /^PUESTA_(BEGIN|END|STEP|PREVIOUS|WORKERS) ?(.*)$/.exec(l);
+    const m = /^PUESTA_(BEGIN|END|STEP|PREVIOUS|WORKERS|HELD) ?(.*)$/.exec(l);
     const set = (u: HostUpdate): void => void out.set(current!, merge(out.get(current!), u));
     if (m?.[1] === 'BEGIN') current = Number(m[2]);
     else if (current === null) return;
     else if (m?.[1] === 'END') {
       const code = Number(m[2]!.split(' ')[1]);
       ended.add(current);
-      if (code !== 0) set({ state: 'failed', error: `the ${phase} script stopped with exit code ${code} (see the log)` });
+      if (code !== 0 && !refused.has(current)) set({ state: 'failed', error: `the ${phase} script stopped with exit code ${code} (see the log)` });
       current = null;
+    } else if (m?.[1] === 'HELD') {
+      refused.add(current);
+      set({ state: 'failed', error: heldText(byId.get(current)!, serverId, m[2]!), appendLog: l + '\n' });
     } else if (m?.[1] === 'STEP') set({ step: m[2] as SuspensionStep });
     else if (m?.[1] === 'PREVIOUS' && phase === 'suspend') set({ previousTarget: m[2] || null });
     else if (m?.[1] === 'WORKERS' && phase === 'suspend') set({ stoppedWorkers: m[2]!.split(' ').filter(Boolean) });

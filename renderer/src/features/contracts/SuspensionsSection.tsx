@@ -1,18 +1,47 @@
 /** A contract's suspensions: per host what was recorded, stopped and verified; reinstate or resume. */
-import { useState } from 'react';
-import { SUSPENSION_IN_FORCE, type Suspension } from '../../../../shared/contract/suspension.js';
+import { Fragment, useEffect, useRef, useState } from 'react';
+import { SUSPENSION_IN_FORCE, type Suspension, type SuspensionHost } from '../../../../shared/contract/suspension.js';
 import { useApi } from '../../api/context.js';
 import { Badge, Section } from '../../components/Bits.js';
 import { ConfirmDialog } from '../../components/Dialog.js';
 import { useToast } from '../../components/Toasts.js';
 import { formatDateTime } from '../../lib/format.js';
+import { AnsiText } from '../runs/AnsiText.js';
 import { REASON_LABEL, retryAfterText } from './lifecycle.js';
 import { SUSPENSION_TONE } from './tones.js';
 import { ReinstateDialog } from './SuspendDialog.js';
 
 const MOVING = ['suspending', 'reinstating'];
 
+/**
+ * A host's output as it arrives (each `suspension.changed` refetches the suspension): open while
+ * the run moves or when the host failed, kept at its newest line.
+ */
+function HostLog({ h, moving }: { h: SuspensionHost; moving: boolean }) {
+  const pre = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    if (pre.current) pre.current.scrollTop = pre.current.scrollHeight;
+  }, [h.log]);
+  const lines = h.log.replace(/\n$/, '').split('\n');
+  if (!h.log) return <span className="small muted">{moving ? 'Waiting for the host…' : 'No output.'}</span>;
+  return (
+    <details className="suspension-log" open={moving || h.state === 'failed'}>
+      <summary className="small muted">
+        Log of {h.serverName} ({lines.length} line{lines.length === 1 ? '' : 's'})
+      </summary>
+      <pre ref={pre} className="suspension-log-text" data-testid={`suspension-log-${h.serverName}`} aria-live={moving ? 'polite' : 'off'}>
+        {lines.map((l, i) => (
+          <div key={i}>
+            <AnsiText text={l} />
+          </div>
+        ))}
+      </pre>
+    </details>
+  );
+}
+
 function Hosts({ s }: { s: Suspension }) {
+  const moving = MOVING.includes(s.state);
   return (
     <table className="table table-inner suspension-hosts">
       <thead>
@@ -26,23 +55,30 @@ function Hosts({ s }: { s: Suspension }) {
       </thead>
       <tbody>
         {s.hosts.map((h) => (
-          <tr key={h.serverId} data-testid={`suspension-host-${h.serverName}`}>
-            <td>
-              <strong>{h.serverName}</strong>
-            </td>
-            <td>
-              <Badge tone={h.state === 'failed' ? 'red' : h.state === 'interrupted' ? 'amber' : h.state === 'done' ? 'green' : 'blue'}>{h.state}</Badge>{' '}
-              <span className="small muted">{h.step ?? ''}</span>
-              {h.error && <div className="small field-error">{h.error}</div>}
-            </td>
-            <td className="mono small">{h.previousTarget ?? '—'}</td>
-            <td className="small">{h.stoppedWorkers.join(', ') || <span className="muted">none</span>}</td>
-            <td className="small nowrap">
-              {h.verification
-                ? `${h.verification.status}${h.verification.retryAfter ? ` · Retry-After ${h.verification.retryAfter}` : ''}${h.verification.marker ? ' · page' : ''}${h.verification.acme ? ' · ACME ok' : ' · ACME failed'}`
-                : '—'}
-            </td>
-          </tr>
+          <Fragment key={h.serverId}>
+            <tr data-testid={`suspension-host-${h.serverName}`}>
+              <td>
+                <strong>{h.serverName}</strong>
+              </td>
+              <td>
+                <Badge tone={h.state === 'failed' ? 'red' : h.state === 'interrupted' ? 'amber' : h.state === 'done' ? 'green' : 'blue'}>{h.state}</Badge>{' '}
+                <span className="small muted">{h.step ?? ''}</span>
+                {h.error && <div className="small field-error">{h.error}</div>}
+              </td>
+              <td className="mono small">{h.previousTarget ?? '—'}</td>
+              <td className="small">{h.stoppedWorkers.join(', ') || <span className="muted">none</span>}</td>
+              <td className="small nowrap">
+                {h.verification
+                  ? `${h.verification.status}${h.verification.retryAfter ? ` · Retry-After ${h.verification.retryAfter}` : ''}${h.verification.marker ? ' · page' : ''}${h.verification.acme ? ' · ACME ok' : ' · ACME failed'}`
+                  : '—'}
+              </td>
+            </tr>
+            <tr className="suspension-log-row">
+              <td colSpan={5}>
+                <HostLog h={h} moving={moving} />
+              </td>
+            </tr>
+          </Fragment>
         ))}
       </tbody>
     </table>
