@@ -4,6 +4,7 @@ import { SUSPENSION_REASONS } from '../../../../shared/contract/suspension.js';
 import { useApiMutation, useApiQuery } from '../../api/queries.js';
 import { ErrorBox, ErrorLine, Spinner } from '../../components/Bits.js';
 import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
+import { FieldShell } from '../../components/Fields.js';
 import { useToast } from '../../components/Toasts.js';
 import { errorMessage } from '../../lib/form.js';
 import { daysText, REASON_LABEL, retryAfterText } from './lifecycle.js';
@@ -17,17 +18,9 @@ const MODE_LABEL: Record<LifecyclePolicy['suspensionMode'], string> = {
 function Field({ label, error, hint, children }: { label: string; error?: string | undefined; hint?: ReactNode; children: (id: string) => ReactNode }) {
   const id = useId();
   return (
-    <div className={'field' + (error ? ' has-error' : '')}>
-      <label htmlFor={id}>{label}</label>
+    <FieldShell id={id} label={label} hint={hint} error={error}>
       {children(id)}
-      {error ? (
-        <div className="field-error" role="alert">
-          {error}
-        </div>
-      ) : hint ? (
-        <div className="field-hint">{hint}</div>
-      ) : null}
-    </div>
+    </FieldShell>
   );
 }
 
