@@ -318,6 +318,7 @@ export const RunSummary = z.object({
   reason: z.string(),
   startedAt: Timestamp,
   finishedAt: Timestamp.nullable(),
+  /** Why the run stopped: a failed run's error; an aborted run's note from the operator (null: none given). */
   error: z.string().nullable(),
   /** When the retention policy pruned this run's log (its summary and step results stay). */
   logPrunedAt: Timestamp.nullable(),

@@ -102,7 +102,7 @@ describe('run control', () => {
     await expect.poll(running, { timeout: 10_000 }).toBe(true);
     const r = await call(core, 'runs.act', { id: run.id, action: 'abort', note: 'wrong build' });
     expect(running()).toBe(false); // gone by the time the abort answers, not after its 30 s
-    expect(r).toMatchObject({ state: 'aborted', error: 'Aborted: wrong build' });
+    expect(r).toMatchObject({ state: 'aborted', error: 'wrong build' });
     expect(r.cells[0]).toMatchObject({ state: 'failed' });
     expect(r.rollbackOffer).toBeNull(); // nothing was installed before: nothing to roll back to
     await new Promise((res) => setTimeout(res, 200));

@@ -143,7 +143,7 @@ async function abort(engine: RunsEngine, run: RunRow, note: string): Promise<Run
         : { kind: 'rollback' as const, applicationId: run.applicationId, environmentId: run.environmentId, rollbackTo: keys.length === 1 ? keys[0]! : null, serverIds: before.map((x) => x.serverId) };
     core.tx(() => {
       for (const c of cellsOf(core, run.id)) if (c.state === 'running' || c.state === 'waiting') engine.setCell(c.id, { state: 'failed', error: 'aborted', finishedAt: nowIso() });
-      updateRun(core, run.id, { state: 'aborted', waitingFor: null, finishedAt: nowIso(), rollbackOffer: offer, error: note ? `Aborted: ${note}` : 'Aborted by the operator.' });
+      updateRun(core, run.id, { state: 'aborted', waitingFor: null, finishedAt: nowIso(), rollbackOffer: offer, error: note || null });
       core.audit.write(op, 'run.abort', 'runs', run.id, null, { step: step?.key, note });
     });
     await releaseHostLocks(engine, getRun(core, run.id));

@@ -64,7 +64,7 @@ export function RunControlBar({
         <div className="control-text">
           <strong>Aborted</strong>
           {current && <> at step {current.index + 1} ({current.title})</>}
-          {run.error && <> — {run.error.replace(/^Aborted:\s*/i, '')}</>}.
+          {run.error && <> — {run.error}</>}.
           {left.back.names.length > 0 && (
             <span data-testid="abort-switched-back">
               {' '}
