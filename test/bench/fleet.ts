@@ -6,7 +6,8 @@
  * shared links, atomic switch, restart, cleanup, record) goes through the real engine.
  * Measures the wall-time ratio 16 hosts / 1 host (parallelism 16) and the laptop-side CPU
  * (process.cpuUsage of this process: engine, ssh2 crypto, SQLite log writes) per host; also prints
- * the SSH channels opened per host (commands + SFTP), a figure the machine's load does not blur.
+ * the SSH channels opened per host (commands + SFTP) and the processes started on the machine per
+ * host (sshd sessions, shells, tools: the hosts' share of the cores), figures load hardly blurs.
  * Last line: BENCH fleet ratio_16_vs_1=<ratio> controller_cpu_ms_per_host=<ms>
  * Targets: ratio ≤ 1.5; the CPU per host says how far one laptop scales.
  */
@@ -66,9 +67,13 @@ async function main(): Promise<void> {
       return (busy * 1000) / 100;
     };
     const channels = (ids: number[]) => ids.reduce((s, id) => s + core.services.ssh.stats(id).channelsOpened, 0);
+    /** Processes started on the machine (every sshd session, shell and tool of the "servers"): the remote work per host, less blurred by load than CPU time. */
+    const forks = () => Number(/^processes (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]);
     let channelsPerHost = 0;
+    let forksPerHost = 0;
     const measure = async (ids: number[]) => {
       const ch0 = channels(ids);
+      const f0 = forks();
       const m0 = machineCpuMs();
       const cpu0 = process.cpuUsage();
       const w0 = performance.now();
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
       const wall = performance.now() - w0;
       const cpu = process.cpuUsage(cpu0);
       channelsPerHost = (channels(ids) - ch0) / ids.length;
+      forksPerHost = (forks() - f0) / ids.length;
       if (process.env.BENCH_FLEET_VERBOSE) {
         const r = await call(core, 'runs.get', { id: (await call(core, 'runs.list', { limit: 1 })).items[0]!.id });
         const per = r.steps.map((s) => `${s.key}=${Math.max(...r.cells.filter((c) => c.stepIndex === s.index).map((c) => c.durationMs ?? 0))}`);
@@ -99,7 +105,7 @@ async function main(): Promise<void> {
     const b16 = best(many);
     const ratio = b16.wall / b1.wall;
     const cpuPerHost = many.reduce((s, x) => s + x.cpuMs, 0) / many.length / HOSTS;
-    console.log(`[fleet] SSH channels per host and run: ${channelsPerHost.toFixed(1)}`);
+    console.log(`[fleet] SSH channels per host and run: ${channelsPerHost.toFixed(1)}; processes started per host: ${forksPerHost.toFixed(1)}`);
     console.log(`[fleet] best: 1 host ${b1.wall.toFixed(0)} ms, ${HOSTS} hosts ${b16.wall.toFixed(0)} ms; steps per run ${up.steps.length}; target ratio ≤ 1.5`);
     console.log(`BENCH fleet ratio_16_vs_1=${ratio.toFixed(2)} controller_cpu_ms_per_host=${cpuPerHost.toFixed(1)}`);
   } finally {

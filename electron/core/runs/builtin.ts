@@ -16,9 +16,9 @@ echo "host $(hostname), user $(id -un)"
 for c in tar sha256sum df; do command -v "$c" >/dev/null || { echo "missing command: $c" >&2; exit 1; }; done
 d={{app.base}}
 while [ ! -d "$d" ]; do d=$(dirname "$d"); done
-free=$(df -Pk "$d" | awk 'NR==2 {print $4}')
-echo "free space under $d: $free KiB"
-[ "$free" -ge 51200 ] || { echo "less than 50 MiB free under $d" >&2; exit 1; }`;
+df -Pk "$d" | { read -r _; read -r _ _ _ free _
+  echo "free space under $d: $free KiB"
+  [ "$free" -ge 51200 ] || { echo "less than 50 MiB free under $d" >&2; exit 1; }; }`;
 
 /** Pre-flight line: steps run with `sudo -n`, so sudo must not ask for a password (root needs none). */
 export const SUDO_PREFLIGHT = `if [ "$(id -u)" != 0 ] && ! sudo -n true 2>/dev/null; then echo "passwordless sudo is needed: steps of this checklist run with sudo -n; allow it for $(id -un) (NOPASSWD in sudoers) and retry." >&2; exit 1; fi
@@ -56,11 +56,11 @@ echo "extracted into" {{release.path}}`;
 
 const LINK_SHARED = `set -e
 for d in {{app.sharedDirs}}; do
-  rm -rf {{release.path}}/"$d"; mkdir -p "$(dirname {{release.path}}/"$d")"
+  rm -rf {{release.path}}/"$d"; case $d in */*) mkdir -p "$(dirname {{release.path}}/"$d")" ;; esac
   ln -sfn {{app.shared}}/"$d" {{release.path}}/"$d"; echo "linked $d"
 done
 for f in {{app.sharedFiles}}; do
-  rm -f {{release.path}}/"$f"; mkdir -p "$(dirname {{release.path}}/"$f")"
+  rm -f {{release.path}}/"$f"; case $f in */*) mkdir -p "$(dirname {{release.path}}/"$f")" ;; esac
   ln -sfn {{app.shared}}/"$f" {{release.path}}/"$f"; echo "linked $f"
 done`;
 
@@ -76,9 +76,9 @@ const RESTART = `# The command that (re)starts the application on each host, e.g
 
 const CLEANUP = `set -e
 cd {{app.releases}} || exit 0
-cur=$(basename "$(readlink {{app.current}})")
+cur=$(readlink {{app.current}} || :); cur=\${cur##*/}
 n=0
-for r in $(ls -1 | sort -r); do
+for r in $(ls -1r); do
   n=$((n + 1))
   [ "$n" -le {{app.keep}} ] && continue
   if [ "$r" = "$cur" ] || [ "$r" = {{release.key}} ] || [ "$r" = {{release.previous}} ]; then echo "keeping $r (current or rollback target)"; continue; fi

@@ -88,7 +88,7 @@ export function lockInfo(p: { token: string; runId: number; owner: string; reaso
  */
 export function hostLockScript(base: string, info: string, token: string, override: boolean): string {
   return sh`lock=${base}/.puesta-lock
-mkdir -p ${base} 2>/dev/null || { sudo -n mkdir -p ${base} && sudo -n chown "$(id -un)" ${base}; } || exit 4
+[ -d ${base} ] || mkdir -p ${base} 2>/dev/null || { sudo -n mkdir -p ${base} && sudo -n chown "$(id -un)" ${base}; } || exit 4
 new="$lock.new.$$"; old="$lock.old.$$"
 trap 'rm -f "$new" "$old"' EXIT
 printf '%s\\n' ${info} > "$new" || exit 4
@@ -113,5 +113,6 @@ exit 3`;
 
 export function hostUnlockScript(base: string, token: string): string {
   return sh`lock=${base}/.puesta-lock
-case "$(cat "$lock" 2>/dev/null)" in "token="${token}" "*) rm -f "$lock"; echo RELEASED;; *) echo NOT-HELD;; esac`;
+puesta_lock_line=; { IFS= read -r puesta_lock_line < "$lock"; } 2>/dev/null
+case "$puesta_lock_line" in "token="${token}" "*) rm -f "$lock"; echo RELEASED;; *) echo NOT-HELD;; esac`;
 }
