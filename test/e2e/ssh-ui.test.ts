@@ -154,4 +154,20 @@ describe('AdHocCommand', () => {
     for (const id of ids) await page.locator(`section[data-server-id="${id}"]`).getByText('CANCELLED').first().waitFor({ timeout: 10_000 });
     await page.context().close();
   });
+
+  it('says so when its window fell behind and the shell dropped live output mid-command; Cancel still ends it', async () => {
+    for (const [i, h] of hs.hosts.entries()) await call(tc.core, 'servers.trustHostKey', { id: ids[i]!, fingerprint: h.fingerprint, replace: true });
+    const page = await open('view=adhoc');
+    await page.getByLabel('web-30').check();
+    await page.getByLabel('Command').fill('echo started; sleep 30');
+    await page.getByRole('button', { name: 'Run on 1 server' }).click();
+    await page.locator(`section[data-server-id="${ids[0]}"]`).getByText('started').waitFor();
+    expect(await page.getByTestId('adhoc-fell-behind').count()).toBe(0);
+    // what the shell does to a subscriber past its bound: the stream ends; the page reconnects
+    for (const s of web.streams()) s.end();
+    await page.getByTestId('adhoc-fell-behind').waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator(`section[data-server-id="${ids[0]}"]`).getByText('CANCELLED').first().waitFor({ timeout: 10_000 });
+    await page.context().close();
+  });
 });

@@ -51,6 +51,8 @@ export function AdHocCommand({ initialServerIds = [] }: { initialServerIds?: num
   const [execId, setExecId] = useState<string | null>(null);
   const [panes, setPanes] = useState<Map<number, Pane>>(new Map());
   const [error, setError] = useState<string | null>(null);
+  /** The shell dropped this window's events while the command ran (it could not keep up): say so. */
+  const [fellBehind, setFellBehind] = useState(false);
   const execRef = useRef<string | null>(null);
   /** While ssh.exec is in flight, events can arrive before its answer (SSE vs POST): keep them. */
   const earlyRef = useRef<{ kind: 'output' | 'exit'; p: EventPayload<'ssh.output'> | EventPayload<'ssh.exit'> }[] | null>(null);
@@ -85,6 +87,12 @@ export function AdHocCommand({ initialServerIds = [] }: { initialServerIds?: num
   }, []);
   useEvent('ssh.output', onOutput);
   useEvent('ssh.exit', onExit);
+  const panesRef = useRef(panes);
+  panesRef.current = panes;
+  const onResync = useCallback(() => {
+    if (execRef.current && [...panesRef.current.values()].some((p) => !p.exit)) setFellBehind(true);
+  }, []);
+  useEvent('events.resync', onResync);
 
   const running = execId !== null && [...panes.values()].some((p) => !p.exit);
   const shown = useMemo(() => {
@@ -124,6 +132,7 @@ export function AdHocCommand({ initialServerIds = [] }: { initialServerIds?: num
     }
     setGuard(null);
     setError(null);
+    setFellBehind(false);
     const fresh = new Map<number, Pane>(ids.map((id) => [id, { serverId: id, chunks: [], bytes: 0, truncated: false, exit: null }]));
     setPanes(fresh);
     execRef.current = null;
@@ -230,6 +239,11 @@ export function AdHocCommand({ initialServerIds = [] }: { initialServerIds?: num
         {(error ?? list.error) && (
           <div className="pssh-alert pssh-alert-error" role="alert">
             {error ?? errorOf(list.error).message}
+          </div>
+        )}
+        {fellBehind && (
+          <div className="pssh-alert pssh-alert-warn" role="status" data-testid="adhoc-fell-behind">
+            This window fell behind and Puesta dropped part of this command’s live output (the servers still ran it). Run it again to see the whole output; if a server’s exit code never arrives, Cancel ends the command there.
           </div>
         )}
         <div className="pssh-panes">
