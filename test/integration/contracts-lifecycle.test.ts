@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../electron/core/core.js';
 import { evaluateContracts, startEvaluator } from '../../electron/core/contracts/evaluator.js';
 import { contractStatus } from '../../electron/core/contracts/views.js';
-import { settledSuspension } from '../../electron/core/suspension/index.js';
+import { settledSuspension, startReinstatement, startSuspension } from '../../electron/core/suspension/index.js';
 import { insertSuspension } from '../../electron/core/suspension/suspension-store.js';
 import { call, fails } from '../helpers/api.js';
 import { createApplication, makeCore, type TestCore } from '../helpers/core.js';
@@ -331,5 +331,24 @@ describe('contract lifecycle on the servers (real sshd + nginx)', () => {
     expect(await settledSuspension(core, s.id)).toMatchObject({ state: 'reinstated' });
     expect((await answer(w.host.host, site!.port, '/')).status).toBe(200);
     expect((await call(core, 'contracts.status', { contractId: w.unpaidId })).stage).toBe('active');
+  }, 60_000);
+
+  it('a suspension that finished is a stage at once (the running evaluator does not wait for its hour); so is its reinstatement', async () => {
+    const core = tc.core;
+    const [site] = w.sites;
+    const stop = startEvaluator(core, { intervalMs: 3_600_000 });
+    try {
+      const stagesOf = async (stage: string) => (await call(core, 'contracts.history', { contractId: w.unpaidId })).stages.filter((x) => x.applicationId === site!.appId && x.stage === stage).length;
+      evaluateContracts(core, new Date()); // the history is current before the suspension
+      const suspendedBefore = await stagesOf('suspended');
+      const [s] = startSuspension(core, { contractId: w.unpaidId, applicationId: site!.appId, reason: 'manual' });
+      expect(await settledSuspension(core, s!.id)).toMatchObject({ state: 'suspended' });
+      await expect.poll(() => stagesOf('suspended'), { timeout: 5_000 }).toBe(suspendedBefore + 1);
+      startReinstatement(core, s!.id);
+      expect(await settledSuspension(core, s!.id)).toMatchObject({ state: 'reinstated' });
+      await expect.poll(async () => (await call(core, 'contracts.history', { contractId: w.unpaidId })).stages.find((x) => x.applicationId === site!.appId)?.stage, { timeout: 5_000 }).not.toBe('suspended'); // newest first
+    } finally {
+      stop();
+    }
   }, 60_000);
 });

@@ -212,8 +212,22 @@ export function startEvaluator(core: Core, opts: EvaluatorOptions = {}): () => v
   const every = setInterval(tick, opts.intervalMs ?? 3_600_000);
   first.unref();
   every.unref();
+  // a suspension or reinstatement that finished changes the stages: record them now, not within the hour
+  let soon: NodeJS.Timeout | null = null;
+  const off = core.events.subscribe((event, payload) => {
+    if (event !== 'suspension.changed' || soon) return;
+    const { state } = payload as { state: string };
+    if (state !== 'suspended' && state !== 'reinstated') return;
+    soon = setTimeout(() => {
+      soon = null;
+      tick();
+    }, 50);
+    soon.unref();
+  });
   return () => {
     stopped = true;
+    off();
+    if (soon) clearTimeout(soon);
     clearTimeout(first);
     clearInterval(every);
   };
