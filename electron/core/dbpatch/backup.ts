@@ -12,18 +12,12 @@ import type { Core } from '../core.js';
 import type { LogFn } from '../runs/step-kinds.js';
 import { sh } from '../ssh/quote.js';
 import type { SshEngine, SshTarget } from '../ssh/types.js';
+import { ageOf, backupTooOld } from '../../../shared/backup-age.js';
 import { formatMs } from './estimate.js';
 import { passwordKey } from './patch-store.js';
 import { lastBackupOf, recordBackup } from './release-store.js';
 
 const HOUR = 3_600_000;
-
-/** "40 min", "5 h", "3 d": how old a backup is. */
-export function formatAge(ms: number): string {
-  if (ms < 2 * HOUR) return `${Math.max(0, Math.round(ms / 60_000))} min`;
-  if (ms < 48 * HOUR) return `${Math.round(ms / HOUR)} h`;
-  return `${Math.round(ms / (24 * HOUR))} d`;
-}
 
 /** `main-20261202T013000Z.dump`: the database's name made safe for a file name, and the UTC time. */
 export function dumpName(db: Pick<Database, 'name'>, at: Date): string {
@@ -101,10 +95,9 @@ export async function findBackup(ctx: BackupContext, db: Database): Promise<Back
 
 /** Why patches may not run for lack of a recent backup, or null. */
 export function backupRefusal(db: Database, last: Backup | null, now = Date.now()): string | null {
-  if (db.backupMaxAgeHours == null) return null;
+  if (!backupTooOld(db.backupMaxAgeHours, last?.takenAt ?? null, now)) return null;
   if (!last) return `No backup of ${db.name} is known and its patches need one under ${db.backupMaxAgeHours} h old: set its backup folder (and "dump before patches"), then retry.`;
-  const age = now - Date.parse(last.takenAt);
-  return age > db.backupMaxAgeHours * HOUR ? `The last backup of ${db.name} (${last.path}) is ${formatAge(age)} old, over its limit of ${db.backupMaxAgeHours} h: make a fresh one (or turn on "dump before patches"), then retry.` : null;
+  return `The last backup of ${db.name} (${last.path}) is ${ageOf(last.takenAt, now)} old, over its limit of ${db.backupMaxAgeHours} h: make a fresh one (or turn on "dump before patches"), then retry.`;
 }
 
 /** Before pending patches run: the dump (or the newest file found), then the age against the limit. */
@@ -114,5 +107,5 @@ export async function ensureBackup(ctx: BackupContext, db: Database): Promise<vo
   const last = lastBackupOf(ctx.core, db.id);
   const refused = backupRefusal(db, last);
   if (refused) throw new PuestaError('PRECONDITION_FAILED', refused);
-  if (!db.backupBeforePatch) ctx.log('system', last ? `Last backup of ${db.name}: ${last.path}, ${formatAge(Date.now() - Date.parse(last.takenAt))} old.\n` : `No backup of ${db.name} is known (no backup folder set).\n`);
+  if (!db.backupBeforePatch) ctx.log('system', last ? `Last backup of ${db.name}: ${last.path}, ${ageOf(last.takenAt)} old.\n` : `No backup of ${db.name} is known (no backup folder set).\n`);
 }

@@ -11,7 +11,8 @@ import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
 import { sh } from '../ssh/quote.js';
 import { syncLedger, withPatchLock, type PatchRunContext } from './apply.js';
-import { formatAge, runOnServer, type BackupContext } from './backup.js';
+import { ageOf } from '../../../shared/backup-age.js';
+import { runOnServer, type BackupContext } from './backup.js';
 import { passwordKey } from './patch-store.js';
 import { backupBefore } from './release-store.js';
 import type { PlannedUndo } from './rollback.js';
@@ -39,7 +40,7 @@ export function restoreSource(core: Core, db: Database, undone: readonly Planned
 
 export async function restoreFromBackup(ctx: PatchRunContext, target: PatchTarget, server: BackupContext, backup: Backup, undone: readonly Patch[], all: readonly Patch[]): Promise<void> {
   const { core, db } = ctx;
-  const age = formatAge(Date.now() - Date.parse(backup.takenAt));
+  const age = ageOf(backup.takenAt);
   const ids = undone.map((p) => p.patchId);
   await withPatchLock(ctx, target, async () => {
     ctx.log('system', `Restoring ${db.name} from ${backup.path} (taken ${backup.takenAt}, ${age} old): undoes ${ids.join(', ')}; everything written since is lost.\n`);

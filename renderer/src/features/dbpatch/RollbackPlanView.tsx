@@ -6,7 +6,7 @@ import { Badge, ErrorLine } from '../../components/Bits.js';
 import { ConfirmButtons, Dialog } from '../../components/Dialog.js';
 import { formatDateTime } from '../../lib/format.js';
 import { useAction } from '../../lib/hooks.js';
-import { ageText } from './BackupAge.js';
+import { ageOf } from '../../../../shared/backup-age.js';
 
 type Decision = NonNullable<RollbackPlan['decision']>;
 const DECISIONS: { value: Decision; label: string; what: string }[] = [
@@ -53,7 +53,7 @@ function EnvPlan({ applicationId, environmentId, environmentName }: { applicatio
       )}
       {p.blocked && (
         <div className="proxy-warning small" data-testid="dbpatch-rollback-blocked">
-          A rollback is blocked: an irreversible patch cannot be undone ({p.lastBackupAt ? `last backup ${ageText(p.lastBackupAt)} old` : 'no backup known'}).{' '}
+          A rollback is blocked: an irreversible patch cannot be undone ({p.lastBackupAt ? `last backup ${ageOf(p.lastBackupAt)} old` : 'no backup known'}).{' '}
           <button className="btn btn-small" onClick={() => setDeciding(true)} data-testid="dbpatch-decide">
             Decide…
           </button>
@@ -115,7 +115,7 @@ function DecideDialog({ plan, environmentId, onClose }: { plan: RollbackPlan; en
       {!plan.appOnlyOffered && <p className="small">An application-only rollback is not offered: a patch to pass is not expand-compatible (the previous release would break on it).</p>}
       <p className="small" data-testid="dbpatch-decide-backup">
         {plan.lastBackupAt
-          ? `Pre-patch backup: ${formatDateTime(plan.lastBackupAt)}, ${ageText(plan.lastBackupAt)} old — a restore loses what was written since.`
+          ? `Pre-patch backup: ${formatDateTime(plan.lastBackupAt)}, ${ageOf(plan.lastBackupAt)} old — a restore loses what was written since.`
           : 'No backup of these databases is known to Puesta: restoring is not offered (set their backup folder, or fix forward).'}
       </p>
       <fieldset className="proxy-drivers">
