@@ -4,10 +4,9 @@
  * notices' Handlebars setup (`renderFlat`).
  */
 import { CONTRACT_NOTICE_KINDS, type ContractNoticeKind, type ContractTemplate } from '../../../shared/contract/contracts.js';
-import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
-import { deleteTemplate, hasStoredTemplate, storedLanguages, storedTemplate, upsertTemplate } from '../notices/template-store.js';
-import { LANGUAGES, renderFlat } from '../notices/templates.js';
+import { hasStoredTemplate, storedLanguages, storedTemplate } from '../notices/template-store.js';
+import { LANGUAGES, renderFlat, resetStoredTemplate, saveCheckedTemplate } from '../notices/templates.js';
 
 export const CONTRACT_VARIABLES: { name: string; description: string }[] = [
   { name: 'customerName', description: 'The customer' },
@@ -119,28 +118,11 @@ export function listContractTemplates(core: Core): ContractTemplate[] {
 }
 
 export function saveContractTemplate(core: Core, t: { kind: ContractNoticeKind; language: string; subject: string; html: string; text: string }): ContractTemplate {
-  // Rendered against a full sample now, so a typo'd variable or a broken block is refused here, not at send time.
-  try {
-    renderFlat(t, SAMPLE);
-  } catch (e) {
-    throw new PuestaError('INVALID_INPUT', `The template does not render: ${(e as Error).message.split('\n')[0]}. Check the {{variables}} against the list.`);
-  }
-  return core.tx(() => {
-    const before = getContractTemplate(core, t.kind, t.language);
-    upsertTemplate(core, t, new Date().toISOString());
-    const after = getContractTemplate(core, t.kind, t.language);
-    core.audit.write(core.operator(), 'update', 'notice_templates', null, before, after);
-    return after;
-  });
+  return saveCheckedTemplate(core, t, () => renderFlat(t, SAMPLE), getContractTemplate);
 }
 
 export function resetContractTemplate(core: Core, kind: ContractNoticeKind, language: string): ContractTemplate {
-  return core.tx(() => {
-    const before = getContractTemplate(core, kind, language);
-    deleteTemplate(core, kind, language);
-    core.audit.write(core.operator(), 'reset', 'notice_templates', null, before, null);
-    return getContractTemplate(core, kind, language);
-  });
+  return resetStoredTemplate(core, kind, language, getContractTemplate);
 }
 
 /** The customer's language if it has a template (edited or built in), else English. */

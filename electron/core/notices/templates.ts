@@ -132,27 +132,46 @@ export function listTemplates(core: Core): Template[] {
 }
 
 export function saveTemplate(core: Core, t: { kind: NoticeKind; language: string; subject: string; html: string; text: string }): Template {
-  // Compile and render against a full sample so a typo'd variable or a broken block is refused now.
+  return saveCheckedTemplate(core, t, () => renderParts(t, sampleVariables()), getTemplate);
+}
+
+export function resetTemplate(core: Core, kind: NoticeKind, language: string): Template {
+  return resetStoredTemplate(core, kind, language, getTemplate);
+}
+
+type TemplateKind = Parameters<typeof deleteTemplate>[1];
+
+/**
+ * Saves an edited template (window or contract notices) after `render` rendered it against a full
+ * sample, so a typo'd variable or a broken block is refused now, not at send time; audited.
+ */
+export function saveCheckedTemplate<K extends TemplateKind, T>(
+  core: Core,
+  t: { kind: K; language: string; subject: string; html: string; text: string },
+  render: () => unknown,
+  get: (core: Core, kind: K, language: string) => T,
+): T {
   try {
-    renderParts(t, sampleVariables());
+    render();
   } catch (e) {
     throw new PuestaError('INVALID_INPUT', `The template does not render: ${(e as Error).message.split('\n')[0]}. Check the {{variables}} against the list.`);
   }
   return core.tx(() => {
-    const before = getTemplate(core, t.kind, t.language);
+    const before = get(core, t.kind, t.language);
     upsertTemplate(core, t, new Date().toISOString());
-    const after = getTemplate(core, t.kind, t.language);
+    const after = get(core, t.kind, t.language);
     core.audit.write(core.operator(), 'update', 'notice_templates', null, before, after);
     return after;
   });
 }
 
-export function resetTemplate(core: Core, kind: NoticeKind, language: string): Template {
+/** Back to the built-in text (the edit deleted), audited. */
+export function resetStoredTemplate<K extends TemplateKind, T>(core: Core, kind: K, language: string, get: (core: Core, kind: K, language: string) => T): T {
   return core.tx(() => {
-    const before = getTemplate(core, kind, language);
+    const before = get(core, kind, language);
     deleteTemplate(core, kind, language);
     core.audit.write(core.operator(), 'reset', 'notice_templates', null, before, null);
-    return getTemplate(core, kind, language);
+    return get(core, kind, language);
   });
 }
 
