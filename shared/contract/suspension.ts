@@ -21,6 +21,8 @@ import { Id, method, Timestamp } from './common.js';
 /** Why: only `overdue` is lifted by a renewal; `terms` and `manual` need the operator's reinstatement. */
 export const SUSPENSION_REASONS = ['overdue', 'terms', 'manual'] as const;
 export type SuspensionReason = (typeof SUSPENSION_REASONS)[number];
+/** Only an overdue suspension lifts itself when the contract is renewed (WHMCS): terms and manual ones wait for the operator. */
+export const liftedByRenewal = (reason: SuspensionReason): boolean => reason === 'overdue';
 
 /**
  * suspending / reinstating: its run is moving; suspended: in force on every host; reinstated: over;

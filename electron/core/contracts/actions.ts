@@ -7,6 +7,7 @@ import Papa from 'papaparse';
 import type { z } from 'zod';
 import { DateOnly } from '../../../shared/contract/common.js';
 import type { Hold, Proposal, RenewalImportInput, RenewalImportOutput, RenewOutput } from '../../../shared/contract/contracts.js';
+import { liftedByRenewal } from '../../../shared/contract/suspension.js';
 import { PuestaError } from '../../../shared/errors.js';
 import type { Core } from '../core.js';
 import { inForceSuspensions, startReinstatement, startSuspension } from '../suspension/index.js';
@@ -102,7 +103,7 @@ function liftOverdue(core: Core, c: LifecycleContract, newEndDate: string) {
   const reinstated: Reinstated[] = [];
   const kept: z.infer<typeof RenewOutput>['kept'] = [];
   for (const s of inForceSuspensions(core, { contractId: c.id })) {
-    if (s.reason !== 'overdue') {
+    if (!liftedByRenewal(s.reason)) {
       kept.push({ applicationId: s.applicationId, applicationName: s.applicationName, suspensionId: s.id, reason: s.reason });
       continue;
     }

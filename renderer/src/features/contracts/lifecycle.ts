@@ -1,6 +1,6 @@
 /** Words, tones and small computations of the contract lifecycle screens (pure, unit-tested). */
 import type { DueKind, LifecycleStage, TimelineItem } from '../../../../shared/contract/contracts.js';
-import type { Suspension, SuspensionReason } from '../../../../shared/contract/suspension.js';
+import { liftedByRenewal, type Suspension, type SuspensionReason } from '../../../../shared/contract/suspension.js';
 
 export const STAGE_LABEL: Record<LifecycleStage, string> = {
   active: 'active',
@@ -69,7 +69,7 @@ export function renewEffects(inForce: readonly Suspension[]): { reinstates: stri
   const keeps: string[] = [];
   for (const s of inForce) {
     const where = `${s.applicationName} on ${hostNames(s).join(', ') || 'no host'} (${s.environmentName})`;
-    if (s.reason === 'overdue') reinstates.push(`Reinstates ${where}: the site answers again and the stopped workers start.`);
+    if (liftedByRenewal(s.reason)) reinstates.push(`Reinstates ${where}: the site answers again and the stopped workers start.`);
     else keeps.push(`${where} stays suspended: a ${REASON_LABEL[s.reason]} suspension is not lifted by a renewal.`);
   }
   return { reinstates, keeps };
